@@ -1,0 +1,117 @@
+// Package vaekit holds the models, training loop and figures of vaekit:
+// autoencoders, VAEs and GANs on GoMLX, reproducing four articles' figures
+// with real data.
+package vaekit
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/compute/gobackend" // the pure Go backend, always available.
+	"github.com/gomlx/go-xla/compute/xla"
+	_ "github.com/gomlx/go-xla/compute/xla/autoinstall" // used only when $VAEKIT_XLA_INSTALL=1.
+)
+
+// XLAInstallEnv is the setting with which a user asks vaekit to download a
+// PJRT plugin for XLA (GoMLX's auto-install). Without it nothing is ever
+// downloaded: vaekit uses a plugin only if one is already installed.
+const XLAInstallEnv = "VAEKIT_XLA_INSTALL"
+
+var (
+	backendOnce   sync.Once
+	backendShared compute.Backend
+	backendErr    error
+)
+
+// Backend returns the compute backend that every vaekit command, test and
+// notebook uses, created once per process:
+//
+//   - $GOMLX_BACKEND if set (e.g. "go", "xla:cpu", "xla:cuda");
+//   - else XLA, if a PJRT plugin is already installed (CUDA before CPU);
+//   - else the pure Go backend.
+//
+// No plugin is downloaded unless $VAEKIT_XLA_INSTALL=1. The choice is
+// reported by BackendName and printed once on stderr.
+func Backend() (compute.Backend, error) {
+	backendOnce.Do(func() {
+		backendShared, backendErr = newBackend()
+		if backendErr == nil {
+			fmt.Fprintf(os.Stderr, "vaekit: backend %s (%s)\n", BackendName(backendShared), BuildFlags())
+		}
+	})
+	return backendShared, backendErr
+}
+
+// MustBackend is Backend for notebooks and examples: it panics on error.
+func MustBackend() compute.Backend {
+	b, err := Backend()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// BackendConfig returns the configuration Backend would use ("go",
+// "xla:cpu", ...) and why.
+func BackendConfig() (config, reason string) {
+	// GoMLX would download a plugin as soon as plugins are listed: only when asked.
+	xla.EnableAutoInstall(os.Getenv(XLAInstallEnv) == "1")
+	if cfg, ok := os.LookupEnv(compute.ConfigEnvVar); ok && cfg != "" {
+		return cfg, "from $" + compute.ConfigEnvVar
+	}
+	plugins := xla.GetAvailablePlugins()
+	for _, want := range []string{"cuda", "cpu"} {
+		if slices.Contains(plugins, want) {
+			return "xla:" + want, "PJRT plugin " + want + " is installed"
+		}
+	}
+	return "go", "no PJRT plugin installed (set $" + compute.ConfigEnvVar + " to choose)"
+}
+
+func newBackend() (b compute.Backend, err error) {
+	config, reason := BackendConfig()
+	// compute.NewWithConfig panics on an unknown backend name.
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("vaekit: backend %q (%s): %v", config, reason, r)
+		}
+	}()
+	b, err = compute.NewWithConfig(config)
+	if err != nil {
+		return nil, fmt.Errorf("vaekit: backend %q (%s) failed: %w; set $%s=go for the pure Go backend, "+
+			"or $%s=1 to let GoMLX download the XLA plugin", config, reason, err, compute.ConfigEnvVar, XLAInstallEnv)
+	}
+	return b, nil
+}
+
+// BackendName is a short name for a backend, as written in figures' JSON
+// and benchmark lines: "go", "xla:cpu", "xla:cuda".
+func BackendName(b compute.Backend) string {
+	name := b.Name()
+	if strings.HasPrefix(strings.ToLower(name), "go") {
+		return "go"
+	}
+	if name == xla.BackendName {
+		// The XLA backend describes itself as "xla:<plugin> - ...".
+		if plugin, _, ok := strings.Cut(b.Description(), " - "); ok {
+			return plugin
+		}
+	}
+	return name
+}
+
+// BuildFlags describes how this binary was built, as benchmarks and figures
+// record it: the Go version, GOEXPERIMENT (simd matters a lot for the Go
+// backend's matrix products), and the machine.
+func BuildFlags() string {
+	exp := "none"
+	if simdBuild {
+		exp = "simd"
+	}
+	return fmt.Sprintf("%s GOEXPERIMENT=%s %s/%s", runtime.Version(), exp, runtime.GOOS, runtime.GOARCH)
+}
