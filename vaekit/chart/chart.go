@@ -1,0 +1,191 @@
+// Package chart draws vaekit's figures with gonum/plot and writes them as
+// PNG and SVG: image grids with row and column labels, scatter plots
+// coloured by class with a legend, and line charts.
+//
+// A Figure is one or more panels (gonum plots) laid out in a grid under a
+// title. The same Figure is saved to files by the vaekit command and shown
+// inline by a GoNB notebook (Display).
+package chart
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/gomlx/ui/notebooks"
+	"github.com/janpfeifer/gonb/gonbui"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/font"
+	"gonum.org/v1/plot/text"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgsvg"
+)
+
+// DefaultDPI is the resolution of PNG files unless a Figure says otherwise.
+var DefaultDPI = 150
+
+// Figure is a titled grid of panels.
+type Figure struct {
+	Title  string
+	Panels [][]*plot.Plot // rows of panels; every row has the same length.
+	// Size of the whole figure; zero picks 4 inches a panel.
+	Width, Height vg.Length
+	DPI           int // PNG resolution; zero means DefaultDPI.
+}
+
+// New returns a figure of one row of panels.
+func New(title string, panels ...*plot.Plot) *Figure {
+	return &Figure{Title: title, Panels: [][]*plot.Plot{panels}}
+}
+
+// Size sets the figure's size in inches and returns it.
+func (f *Figure) Size(width, height float64) *Figure {
+	f.Width, f.Height = vg.Length(width)*vg.Inch, vg.Length(height)*vg.Inch
+	return f
+}
+
+func (f *Figure) size() (w, h vg.Length) {
+	w, h = f.Width, f.Height
+	if w == 0 {
+		w = vg.Length(4*len(f.Panels[0])) * vg.Inch
+	}
+	if h == 0 {
+		h = vg.Length(4*len(f.Panels))*vg.Inch + f.titleHeight()
+	}
+	return
+}
+
+func (f *Figure) titleHeight() vg.Length {
+	if f.Title == "" {
+		return 0
+	}
+	return 0.45 * vg.Inch
+}
+
+var titleStyle = text.Style{
+	Color:   color.Black,
+	Font:    font.From(plot.DefaultFont, 15),
+	XAlign:  draw.XCenter,
+	YAlign:  draw.YTop,
+	Handler: plot.DefaultTextHandler,
+}
+
+// draw renders the figure on a canvas of its size.
+func (f *Figure) draw(c vg.CanvasSizer) error {
+	if len(f.Panels) == 0 || len(f.Panels[0]) == 0 {
+		return fmt.Errorf("chart: figure %q has no panels", f.Title)
+	}
+	dc := draw.New(c)
+	if f.Title != "" {
+		top := dc.Max.Y - 0.1*vg.Inch
+		dc.FillText(titleStyle, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: top}, f.Title)
+		dc.Max.Y -= f.titleHeight()
+	}
+	tiles := draw.Tiles{
+		Rows: len(f.Panels), Cols: len(f.Panels[0]),
+		PadX: 0.2 * vg.Inch, PadY: 0.2 * vg.Inch,
+		PadTop: 0.05 * vg.Inch, PadBottom: 0.1 * vg.Inch, PadLeft: 0.1 * vg.Inch, PadRight: 0.15 * vg.Inch,
+	}
+	for i, row := range f.Panels {
+		if len(row) != tiles.Cols {
+			return fmt.Errorf("chart: figure %q: row %d has %d panels, row 0 has %d", f.Title, i, len(row), tiles.Cols)
+		}
+	}
+	canvases := plot.Align(f.Panels, tiles, dc)
+	for i, row := range f.Panels {
+		for j, p := range row {
+			if p != nil {
+				p.Draw(canvases[i][j])
+			}
+		}
+	}
+	return nil
+}
+
+// PNG renders the figure as PNG.
+func (f *Figure) PNG() ([]byte, error) {
+	w, h := f.size()
+	dpi := f.DPI
+	if dpi == 0 {
+		dpi = DefaultDPI
+	}
+	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(dpi), vgimg.UseBackgroundColor(color.White))
+	if err := f.draw(c); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// SVG renders the figure as SVG.
+func (f *Figure) SVG() ([]byte, error) {
+	w, h := f.size()
+	c := vgsvg.New(w, h)
+	if err := f.draw(c); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Save writes dir/name.png and dir/name.svg, each atomically (a reader never
+// sees half a file), creating dir if needed.
+func (f *Figure) Save(dir, name string) error {
+	png, err := f.PNG()
+	if err != nil {
+		return fmt.Errorf("chart: rendering %s.png: %w", name, err)
+	}
+	svg, err := f.SVG()
+	if err != nil {
+		return fmt.Errorf("chart: rendering %s.svg: %w", name, err)
+	}
+	if err := WriteFileAtomic(filepath.Join(dir, name+".png"), png); err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, name+".svg"), svg)
+}
+
+// Display shows the figure inline when running in a GoNB notebook (as PNG,
+// which every Jupyter front end shows at once), and does nothing elsewhere.
+func (f *Figure) Display() error {
+	if !notebooks.IsGoNB() {
+		return nil
+	}
+	png, err := f.PNG()
+	if err != nil {
+		return err
+	}
+	gonbui.DisplayPNG(png)
+	return nil
+}
+
+// WriteFileAtomic writes data to path through a temporary file and a
+// rename, creating the directory if needed.
+func WriteFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name()) // a no-op once renamed.
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,94 @@
+package chart
+
+import (
+	"bytes"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gonum.org/v1/plot"
+)
+
+func testPanels(t *testing.T) (*Figure, []string) {
+	t.Helper()
+	grid := &Grid{Title: "grid", Rows: 2, Cols: 3, Height: 4, Width: 4, RowLabels: []string{"original", "decoded"},
+		ColLabels: []string{"a", "b", "c"}}
+	for k := range 6 {
+		img := make([]float32, 16)
+		for i := range img {
+			img[i] = float32(k*16+i) / 96
+		}
+		grid.Images = append(grid.Images, img)
+	}
+	gp, err := grid.Plot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := &Scatter{Title: "scatter", XLabel: "z[0]", YLabel: "z[1]", ClassNames: []string{"zero", "one", "two"}}
+	for i := range 90 {
+		sc.X = append(sc.X, math.Cos(float64(i)))
+		sc.Y = append(sc.Y, math.Sin(float64(i)))
+		sc.Classes = append(sc.Classes, i%3)
+	}
+	sp, err := sc.Plot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := &Lines{Title: "curves", XLabel: "epoch", YLabel: "nats", Series: []Series{
+		{Name: "train", X: []float64{1, 2, 3}, Y: []float64{3, 2, 1}},
+		{Name: "test", X: []float64{1, 2, 3}, Y: []float64{3.5, 2.5, 1.5}, Dashed: true},
+	}}
+	lp, err := lines.Plot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New("A test figure", gp, sp, lp), []string{"A test figure", "original", "decoded", "zero", "two", "z[0]", "epoch", "test"}
+}
+
+func TestFigureFiles(t *testing.T) {
+	fig, texts := testPanels(t)
+	fig.DPI = 100
+	dir := t.TempDir()
+	if err := fig.Save(dir, "test-figure"); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "test-figure.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 panels of 4 inches, plus the title, at 100 dpi.
+	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 445 {
+		t.Errorf("PNG is %dx%d, want 1200x445", b.Dx(), b.Dy())
+	}
+	svg, err := os.ReadFile(filepath.Join(dir, "test-figure.svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range texts {
+		if !strings.Contains(string(svg), ">"+want+"<") {
+			t.Errorf("SVG does not show the text %q", want)
+		}
+	}
+	if os.Getenv("CHART_KEEP") != "" {
+		os.WriteFile(filepath.Join(os.Getenv("CHART_KEEP"), "test-figure.png"), raw, 0o644)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	if _, err := (&Grid{Rows: 1, Cols: 1, Height: 2, Width: 2, Images: [][]float32{{1}}}).Plot(); err == nil {
+		t.Error("an image of the wrong size was accepted")
+	}
+	if _, err := (&Scatter{X: []float64{1}, Y: []float64{1}, Classes: []int{3}, ClassNames: []string{"a"}}).Plot(); err == nil {
+		t.Error("a class outside the names was accepted")
+	}
+	if _, err := (&Figure{Title: "ragged", Panels: [][]*plot.Plot{{plot.New()}, {plot.New(), plot.New()}}}).PNG(); err == nil {
+		t.Error("a ragged figure was accepted")
+	}
+}

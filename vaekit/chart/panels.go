@@ -1,0 +1,216 @@
+package chart
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+	"slices"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Palette is the ten-colour qualitative palette (matplotlib's tab10), so
+// that classes 0–9 look as readers of the Python tutorials know them.
+var Palette = []color.RGBA{
+	{31, 119, 180, 255}, {255, 127, 14, 255}, {44, 160, 44, 255}, {214, 39, 40, 255}, {148, 103, 189, 255},
+	{140, 86, 75, 255}, {227, 119, 194, 255}, {127, 127, 127, 255}, {188, 189, 34, 255}, {23, 190, 207, 255},
+}
+
+// ClassColor returns the colour of class i.
+func ClassColor(i int) color.RGBA { return Palette[i%len(Palette)] }
+
+// Grid is a grid of equally sized grey images, Rows×Cols of them, each
+// Height×Width grey levels in [0, 1] (0 black, 1 white), row-major.
+type Grid struct {
+	Title         string
+	Rows, Cols    int
+	Height, Width int
+	Images        [][]float32 // Rows*Cols images, row by row; nil leaves a cell empty.
+	RowLabels     []string    // optional, one per row, drawn at the left.
+	ColLabels     []string    // optional, one per column, drawn below.
+	XLabel        string      // optional axis captions.
+	YLabel        string
+}
+
+// Plot draws the grid as one image with its labels as ticks.
+func (g *Grid) Plot() (*plot.Plot, error) {
+	if g.Rows <= 0 || g.Cols <= 0 || g.Height <= 0 || g.Width <= 0 {
+		return nil, fmt.Errorf("chart: grid %q: rows, cols, height and width must be positive, got %d×%d of %d×%d",
+			g.Title, g.Rows, g.Cols, g.Height, g.Width)
+	}
+	if len(g.Images) > g.Rows*g.Cols {
+		return nil, fmt.Errorf("chart: grid %q: %d images for %d cells", g.Title, len(g.Images), g.Rows*g.Cols)
+	}
+	// Each pixel becomes a zoom×zoom block: gonum interpolates images when it
+	// draws them, and blocks keep digits sharp at any output resolution.
+	zoom := max(1, 600/max(g.Cols*g.Width, g.Rows*g.Height))
+	gap := max(1, zoom/2) // grey lines between images.
+	cellW, cellH := g.Width*zoom+gap, g.Height*zoom+gap
+	img := image.NewRGBA(image.Rect(0, 0, g.Cols*cellW-gap, g.Rows*cellH-gap))
+	for y := range img.Rect.Dy() {
+		for x := range img.Rect.Dx() {
+			img.Set(x, y, color.RGBA{200, 200, 200, 255})
+		}
+	}
+	for k, pixels := range g.Images {
+		if pixels == nil {
+			continue
+		}
+		if len(pixels) != g.Height*g.Width {
+			return nil, fmt.Errorf("chart: grid %q: image %d has %d pixels, want %d×%d", g.Title, k, len(pixels), g.Height, g.Width)
+		}
+		r, c := k/g.Cols, k%g.Cols
+		for y := range g.Height * zoom {
+			for x := range g.Width * zoom {
+				v := uint8(math.Round(255 * float64(clamp01(pixels[(y/zoom)*g.Width+x/zoom]))))
+				img.Set(c*cellW+x, r*cellH+y, color.Gray{Y: v})
+			}
+		}
+	}
+	p := plot.New()
+	p.Title.Text = g.Title
+	W, H := float64(img.Rect.Dx()), float64(img.Rect.Dy())
+	p.Add(plotter.NewImage(img, 0, 0, W, H))
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, W, 0, H
+	p.X.Label.Text, p.Y.Label.Text = g.XLabel, g.YLabel
+	p.X.LineStyle.Width, p.Y.LineStyle.Width = 0, 0
+	p.X.Tick.LineStyle.Width, p.Y.Tick.LineStyle.Width = 0, 0
+	p.X.Tick.Marker = labelTicks(g.ColLabels, func(i int) float64 { return float64(i*cellW) + float64(g.Width*zoom)/2 })
+	// Row 0 is at the top of the image.
+	p.Y.Tick.Marker = labelTicks(g.RowLabels, func(i int) float64 { return H - float64(i*cellH) - float64(g.Height*zoom)/2 })
+	return p, nil
+}
+
+func labelTicks(labels []string, at func(int) float64) plot.Ticker {
+	ticks := make([]plot.Tick, len(labels))
+	for i, l := range labels {
+		ticks[i] = plot.Tick{Value: at(i), Label: l}
+	}
+	return plot.ConstantTicks(ticks)
+}
+
+func clamp01(v float32) float32 {
+	switch {
+	case v < 0 || v != v:
+		return 0
+	case v > 1:
+		return 1
+	}
+	return v
+}
+
+// Scatter is a 2-D scatter plot of points coloured by class.
+type Scatter struct {
+	Title          string
+	XLabel, YLabel string
+	X, Y           []float64
+	Classes        []int    // class of each point, indexes ClassNames.
+	ClassNames     []string // legend entries, in order.
+	Radius         vg.Length
+}
+
+// Plot draws the scatter with one legend entry per class.
+func (s *Scatter) Plot() (*plot.Plot, error) {
+	if len(s.X) != len(s.Y) || len(s.X) != len(s.Classes) {
+		return nil, fmt.Errorf("chart: scatter %q: %d x, %d y and %d classes", s.Title, len(s.X), len(s.Y), len(s.Classes))
+	}
+	byClass := make([]plotter.XYs, len(s.ClassNames))
+	for i, c := range s.Classes {
+		if c < 0 || c >= len(s.ClassNames) {
+			return nil, fmt.Errorf("chart: scatter %q: point %d has class %d, outside [0, %d)", s.Title, i, c, len(s.ClassNames))
+		}
+		byClass[c] = append(byClass[c], plotter.XY{X: s.X[i], Y: s.Y[i]})
+	}
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = s.Title, s.XLabel, s.YLabel
+	radius := s.Radius
+	if radius == 0 {
+		radius = vg.Points(1.2)
+	}
+	for c, xys := range byClass {
+		sc, err := plotter.NewScatter(xys)
+		if err != nil {
+			if len(xys) == 0 {
+				continue
+			}
+			return nil, err
+		}
+		sc.GlyphStyle.Color = ClassColor(c)
+		sc.GlyphStyle.Radius = radius
+		sc.GlyphStyle.Shape = draw.CircleGlyph{}
+		p.Add(sc)
+		// A bigger glyph in the legend than on the plot, to be readable.
+		legend := *sc
+		legend.GlyphStyle.Radius = vg.Points(4)
+		p.Legend.Add(s.ClassNames[c], &legend)
+	}
+	// The legend goes top right, in a strip added to the x range so that
+	// it covers no point.
+	if len(s.X) > 0 {
+		lo, hi := slices.Min(s.X), slices.Max(s.X)
+		p.X.Min, p.X.Max = lo, hi+0.3*max(hi-lo, 1e-9)
+	}
+	p.Legend.Top = true
+	p.Legend.Padding = vg.Points(1)
+	return p, nil
+}
+
+// Series is one line of a line chart.
+type Series struct {
+	Name   string
+	X, Y   []float64
+	Dashed bool
+}
+
+// Lines is a chart of several series against a common x axis.
+type Lines struct {
+	Title          string
+	XLabel, YLabel string
+	Series         []Series
+	LogY           bool
+	Points         bool // mark each point too.
+}
+
+// Plot draws the series with a legend.
+func (l *Lines) Plot() (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = l.Title, l.XLabel, l.YLabel
+	if l.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	for i, s := range l.Series {
+		if len(s.X) != len(s.Y) {
+			return nil, fmt.Errorf("chart: lines %q: series %q has %d x and %d y", l.Title, s.Name, len(s.X), len(s.Y))
+		}
+		xys := make(plotter.XYs, len(s.X))
+		for j := range s.X {
+			xys[j] = plotter.XY{X: s.X[j], Y: s.Y[j]}
+		}
+		line, points, err := plotter.NewLinePoints(xys)
+		if err != nil {
+			return nil, fmt.Errorf("chart: lines %q: series %q: %w", l.Title, s.Name, err)
+		}
+		line.Color = ClassColor(i)
+		line.Width = vg.Points(1.5)
+		if s.Dashed {
+			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
+		p.Add(line)
+		if l.Points {
+			points.Color = ClassColor(i)
+			points.Radius = vg.Points(2)
+			p.Add(points)
+			p.Legend.Add(s.Name, line, points)
+		} else {
+			p.Legend.Add(s.Name, line)
+		}
+	}
+	p.Legend.Top = true
+	p.Add(plotter.NewGrid())
+	return p, nil
+}
