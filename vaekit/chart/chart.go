@@ -11,11 +11,11 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
-	"os"
 	"path/filepath"
 
 	"github.com/gomlx/gomlx/ui/notebooks"
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/vaekit/vaekit/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/text"
@@ -149,10 +149,10 @@ func (f *Figure) Save(dir, name string) error {
 	if err != nil {
 		return fmt.Errorf("chart: rendering %s.svg: %w", name, err)
 	}
-	if err := WriteFileAtomic(filepath.Join(dir, name+".png"), png); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, name+".png"), png); err != nil {
 		return err
 	}
-	return WriteFileAtomic(filepath.Join(dir, name+".svg"), svg)
+	return atomicfile.WriteFile(filepath.Join(dir, name+".svg"), svg)
 }
 
 // Display shows the figure inline when running in a GoNB notebook (as PNG,
@@ -167,25 +167,4 @@ func (f *Figure) Display() error {
 	}
 	gonbui.DisplayPNG(png)
 	return nil
-}
-
-// WriteFileAtomic writes data to path through a temporary file and a
-// rename, creating the directory if needed.
-func WriteFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed.
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -1,0 +1,120 @@
+package vaekit
+
+import (
+	"fmt"
+	"iter"
+	"math/rand/v2"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/vaekit/vaekit/datasets"
+)
+
+// Data is an in-memory data set of examples served in shuffled batches:
+// X holds N examples of Shape (e.g. [784] or [28, 28, 1]), Labels is
+// optional. It is what Fit trains on.
+type Data struct {
+	Name   string
+	X      []float32
+	Shape  []int   // of one example.
+	Labels []int32 // optional, one per example.
+}
+
+// ImageData returns an image set as Data of flat examples ([Rows*Cols],
+// grey levels in [0, 1]) with labels: the input of the dense models.
+func ImageData(s *datasets.ImageSet) *Data {
+	labels := make([]int32, s.Count)
+	for i, l := range s.Labels {
+		labels[i] = int32(l)
+	}
+	return &Data{Name: s.Name, X: s.Float32(), Shape: []int{s.Rows * s.Cols}, Labels: labels}
+}
+
+// Len is the number of examples.
+func (d *Data) Len() int { return len(d.X) / d.size() }
+
+func (d *Data) size() int {
+	n := 1
+	for _, s := range d.Shape {
+		n *= s
+	}
+	return n
+}
+
+func (d *Data) check() error {
+	if d.size() <= 0 || len(d.X)%d.size() != 0 {
+		return fmt.Errorf("data %q: %d values do not make whole examples of shape %v", d.Name, len(d.X), d.Shape)
+	}
+	if d.Labels != nil && len(d.Labels) != d.Len() {
+		return fmt.Errorf("data %q: %d labels for %d examples", d.Name, len(d.Labels), d.Len())
+	}
+	return nil
+}
+
+// Batch returns examples [from, to) as tensors: X of shape [to-from,
+// Shape...] and, if there are labels, labels of shape [to-from].
+func (d *Data) Batch(from, to int) (x, labels *tensors.Tensor) {
+	return d.gather(func(i int) int { return from + i }, to-from)
+}
+
+// gather builds the batch of rows index(0..n-1).
+func (d *Data) gather(index func(int) int, n int) (x, labels *tensors.Tensor) {
+	size := d.size()
+	flat := make([]float32, n*size)
+	for i := range n {
+		j := index(i)
+		copy(flat[i*size:(i+1)*size], d.X[j*size:(j+1)*size])
+	}
+	x = tensors.FromFlatDataAndDimensions(flat, append([]int{n}, d.Shape...)...)
+	if d.Labels != nil {
+		l := make([]int32, n)
+		for i := range n {
+			l[i] = d.Labels[index(i)]
+		}
+		labels = tensors.FromFlatDataAndDimensions(l, n)
+	}
+	return
+}
+
+// batches serves Data in shuffled batches, endlessly, starting at a given
+// global step: the batch of a step depends only on (seed, step), so a run
+// resumed from a checkpoint sees exactly the batches it would have seen.
+// Incomplete last batches are dropped, as Keras and PyTorch do with
+// drop_last, so every step has the same shape (one compiled graph).
+type batches struct {
+	data      *Data
+	batchSize int
+	seed      uint64
+	startStep int
+}
+
+func (b *batches) stepsPerEpoch() int { return b.data.Len() / b.batchSize }
+
+// permutation returns the order of the examples in an epoch.
+func (b *batches) permutation(epoch int) []int {
+	rng := rand.New(rand.NewPCG(b.seed, uint64(epoch)))
+	return rng.Perm(b.data.Len())
+}
+
+func (b *batches) Name() string { return b.data.Name }
+
+func (b *batches) Iter() iter.Seq2[train.Batch, error] {
+	return func(yield func(train.Batch, error) bool) {
+		perEpoch := b.stepsPerEpoch()
+		epoch, perm := -1, []int(nil)
+		for step := b.startStep; ; step++ {
+			if e := step / perEpoch; e != epoch {
+				epoch, perm = e, b.permutation(e)
+			}
+			offset := (step % perEpoch) * b.batchSize
+			x, labels := b.data.gather(func(i int) int { return perm[offset+i] }, b.batchSize)
+			batch := train.Batch{Inputs: []*tensors.Tensor{x}}
+			if labels != nil {
+				batch.Labels = []*tensors.Tensor{labels}
+			}
+			if !yield(batch, nil) {
+				return
+			}
+		}
+	}
+}

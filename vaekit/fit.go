@@ -1,0 +1,327 @@
+package vaekit
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/ui/commandline"
+	"github.com/vaekit/vaekit/internal/atomicfile"
+)
+
+// ErrInterrupted is returned by Fit.Run when its context is cancelled: the
+// run was checkpointed at the step where it stopped, and running the same
+// Fit again resumes from there.
+var ErrInterrupted = errors.New("training interrupted")
+
+// DivergedError reports a non-finite loss. The variables in memory are
+// unusable; the checkpoint directory still holds the last good checkpoint.
+type DivergedError struct {
+	Step       int     // global step whose loss was not finite.
+	Loss       float64 // NaN or ±Inf.
+	Checkpoint int     // global step of the last good checkpoint (-1: none).
+	Dir        string
+}
+
+func (e *DivergedError) Error() string {
+	msg := fmt.Sprintf("training diverged at step %d: loss is %v", e.Step, e.Loss)
+	switch {
+	case e.Dir == "":
+		return msg + " (no checkpoint directory)"
+	case e.Checkpoint < 0:
+		return msg + "; no checkpoint had been saved yet in " + e.Dir
+	}
+	return fmt.Sprintf("%s; the last good checkpoint (step %d) is kept in %s; lower the learning rate and resume",
+		msg, e.Checkpoint, e.Dir)
+}
+
+// SetSeed makes a store's random numbers (variable initialisation, noise in
+// the graph) deterministic. It sets the seed rather than the generator's
+// state, so that a checkpoint loaded later restores its own state.
+func SetSeed(store *model.Store, seed int64) {
+	store.SetParam(model.JoinPath(model.ScopeSeparator, model.ParamInitialSeed), seed)
+}
+
+// Fit trains a GoMLX trainer on in-memory data for a number of epochs,
+// with a progress bar, a per-epoch metric history and, given a directory,
+// checkpoints: a run that was interrupted resumes where it stopped, and a
+// run that already finished is not repeated (its model and history are
+// loaded).
+type Fit struct {
+	Trainer   *train.Trainer // model, loss, optimizer and train metrics (GoMLX).
+	Data      *Data
+	BatchSize int
+	Epochs    int
+	Seed      int64 // the order of the examples in each epoch.
+
+	// Dir keeps checkpoints and history.json; "" keeps nothing on disk.
+	Dir string
+	// Progress shows GoMLX's progress bar (terminal or notebook) with the loss.
+	Progress bool
+	// OnEpoch may add metrics (e.g. on the test set) to an epoch's record.
+	OnEpoch func(epoch int, metrics map[string]float64) error
+	// OnStep is called after each step with the global step and the loss.
+	OnStep func(step int, loss float64)
+}
+
+// History is the per-epoch record of a training run, kept in memory and in
+// Dir/history.json.
+type History struct {
+	StepsPerEpoch int     `json:"steps_per_epoch"`
+	Epochs        []Epoch `json:"epochs"`
+	// TrainSeconds is the wall time spent in training steps, over all runs.
+	TrainSeconds float64 `json:"train_seconds"`
+	// Partial holds the sums of an epoch interrupted midway.
+	Partial *EpochSums `json:"partial,omitempty"`
+}
+
+// Epoch is one epoch's metrics: the mean of the training batches' values
+// (names as GoMLX's short metric names, e.g. "loss") and what OnEpoch added.
+type Epoch struct {
+	Epoch   int                `json:"epoch"` // 1-based.
+	Step    int                `json:"step"`  // global step at its end.
+	Metrics map[string]float64 `json:"metrics"`
+}
+
+// EpochSums accumulates per-step metrics within an epoch.
+type EpochSums struct {
+	Steps int                `json:"steps"`
+	Sums  map[string]float64 `json:"sums"`
+}
+
+// Series returns the epochs and the values of one metric, for a chart.
+func (h *History) Series(name string) (epochs, values []float64) {
+	for _, e := range h.Epochs {
+		if v, ok := e.Metrics[name]; ok {
+			epochs = append(epochs, float64(e.Epoch))
+			values = append(values, v)
+		}
+	}
+	return
+}
+
+// Last returns the metrics of the last epoch (nil if none).
+func (h *History) Last() map[string]float64 {
+	if len(h.Epochs) == 0 {
+		return nil
+	}
+	return h.Epochs[len(h.Epochs)-1].Metrics
+}
+
+const historyFile = "history.json"
+
+func (f *Fit) validate() error {
+	switch {
+	case f.Trainer == nil:
+		return errors.New("vaekit.Fit: Trainer is nil")
+	case f.Data == nil:
+		return errors.New("vaekit.Fit: Data is nil")
+	case f.BatchSize <= 0:
+		return fmt.Errorf("vaekit.Fit: BatchSize must be positive, got %d", f.BatchSize)
+	case f.Epochs < 0:
+		return fmt.Errorf("vaekit.Fit: Epochs must be >= 0, got %d", f.Epochs)
+	}
+	if err := f.Data.check(); err != nil {
+		return err
+	}
+	if n := f.Data.Len(); f.BatchSize > n {
+		return fmt.Errorf("vaekit.Fit: BatchSize %d is larger than the %d examples of %q", f.BatchSize, n, f.Data.Name)
+	}
+	return nil
+}
+
+// Run trains until Epochs are done. Cancelling ctx stops it after the
+// current step, saves a checkpoint and returns ErrInterrupted.
+func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
+	if err := f.validate(); err != nil {
+		return nil, err
+	}
+	store := f.Trainer.Store()
+	ds := &batches{data: f.Data, batchSize: f.BatchSize, seed: uint64(f.Seed)}
+	perEpoch := ds.stepsPerEpoch()
+	hist = &History{StepsPerEpoch: perEpoch}
+
+	var ckpt *checkpoint.Handler
+	lastSaved := -1
+	if f.Dir != "" {
+		if ckpt, err = checkpoint.Build(store).Dir(f.Dir).Keep(2).Done(); err != nil {
+			return nil, fmt.Errorf("vaekit.Fit: checkpoints in %s: %w", f.Dir, err)
+		}
+		if hist, err = loadHistory(f.Dir, perEpoch); err != nil {
+			return nil, err
+		}
+	}
+	globalStep, err := currentStep(store)
+	if err != nil {
+		return nil, err
+	}
+	// GoMLX's checkpoints do not record which variables are trainable: the
+	// random generator's state would come back trainable, and the optimizer
+	// would then give it moments of its own.
+	if rng := store.GetVariable(model.JoinPath(model.ScopeSeparator, model.RNGStateVariableName)); rng != nil {
+		rng.SetTrainable(false)
+	}
+	if ckpt != nil && globalStep > 0 {
+		lastSaved = globalStep
+	}
+	// Keep only what the checkpoint has reached (history is written after it).
+	for len(hist.Epochs) > 0 && hist.Epochs[len(hist.Epochs)-1].Step > globalStep {
+		hist.Epochs = hist.Epochs[:len(hist.Epochs)-1]
+	}
+	target := f.Epochs * perEpoch
+	if globalStep >= target {
+		if globalStep > 0 && f.Progress {
+			fmt.Printf("vaekit: %s: reusing the model trained to step %d (epoch %d) in %s\n",
+				f.Data.Name, globalStep, globalStep/perEpoch, f.Dir)
+		}
+		return hist, nil
+	}
+	if globalStep > 0 && f.Progress {
+		fmt.Printf("vaekit: resuming from step %d (epoch %d) in %s\n", globalStep, globalStep/perEpoch, f.Dir)
+	}
+	ds.startStep = globalStep
+	sums := hist.Partial
+	if sums == nil || globalStep%perEpoch == 0 {
+		sums = &EpochSums{Sums: map[string]float64{}}
+	}
+	hist.Partial = nil
+
+	save := func(step int) error {
+		if ckpt == nil {
+			return nil
+		}
+		if err := ckpt.Save(); err != nil {
+			return fmt.Errorf("vaekit.Fit: saving a checkpoint at step %d in %s: %w", step, f.Dir, err)
+		}
+		lastSaved = step
+		return writeJSON(filepath.Join(f.Dir, historyFile), hist)
+	}
+
+	loop := train.NewLoop(f.Trainer)
+	if f.Progress {
+		commandline.AttachProgressBar(loop)
+	}
+	names := metricNames(f.Trainer)
+	stepStart := time.Now()
+	loop.OnStep("vaekit.Fit", 0, func(loop *train.Loop, metrics []*tensors.Tensor) error {
+		step := loop.LoopStep + 1 // global step once this one is done.
+		hist.TrainSeconds += time.Since(stepStart).Seconds()
+		defer func() { stepStart = time.Now() }()
+		loss := scalar(metrics[0])
+		if math.IsNaN(loss) || math.IsInf(loss, 0) {
+			return &DivergedError{Step: step, Loss: loss, Checkpoint: lastSaved, Dir: f.Dir}
+		}
+		for i, name := range names {
+			if name != "" {
+				sums.Sums[name] += scalar(metrics[i])
+			}
+		}
+		sums.Steps++
+		if f.OnStep != nil {
+			f.OnStep(step, loss)
+		}
+		if step%perEpoch == 0 {
+			epoch := Epoch{Epoch: step / perEpoch, Step: step, Metrics: map[string]float64{}}
+			for name, sum := range sums.Sums {
+				epoch.Metrics[name] = sum / float64(sums.Steps)
+			}
+			if f.OnEpoch != nil {
+				if err := f.OnEpoch(epoch.Epoch, epoch.Metrics); err != nil {
+					return fmt.Errorf("vaekit.Fit: epoch %d: %w", epoch.Epoch, err)
+				}
+			}
+			hist.Epochs = append(hist.Epochs, epoch)
+			sums = &EpochSums{Sums: map[string]float64{}}
+			if err := save(step); err != nil {
+				return err
+			}
+		}
+		if ctx.Err() != nil {
+			if step%perEpoch != 0 {
+				hist.Partial = sums
+				if err := save(step); err != nil {
+					return err
+				}
+			}
+			return ErrInterrupted
+		}
+		return nil
+	})
+	if _, err = loop.RunSteps(ds, target-globalStep); err != nil {
+		var diverged *DivergedError
+		switch {
+		case errors.As(err, &diverged):
+			return hist, diverged
+		case errors.Is(err, ErrInterrupted):
+			return hist, fmt.Errorf("%w at step %d; checkpoint saved in %s, run again to resume", ErrInterrupted, lastSaved, f.Dir)
+		}
+		return hist, fmt.Errorf("vaekit.Fit: %w", err)
+	}
+	return hist, nil
+}
+
+// currentStep reads the global step, loading it from a checkpoint if one is attached.
+func currentStep(store *model.Store) (step int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("vaekit.Fit: reading the global step: %v", r)
+		}
+	}()
+	return int(optimizer.GetGlobalStep(store)), nil
+}
+
+// metricNames returns the short names of the trainer's metrics, "" for the
+// moving averages (their mean over an epoch means nothing).
+func metricNames(trainer *train.Trainer) []string {
+	var names []string
+	for _, m := range trainer.TrainMetrics() {
+		name := m.ShortName()
+		if strings.HasPrefix(name, "~") {
+			name = ""
+		}
+		names = append(names, name)
+	}
+	return names
+}
+
+func scalar(t *tensors.Tensor) float64 { return shapes.ConvertTo[float64](t.Value()) }
+
+func loadHistory(dir string, perEpoch int) (*History, error) {
+	path := filepath.Join(dir, historyFile)
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &History{StepsPerEpoch: perEpoch}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var h History
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return nil, fmt.Errorf("vaekit.Fit: %s is damaged (%v); delete %s to train from scratch", path, err, dir)
+	}
+	if h.StepsPerEpoch != perEpoch {
+		return nil, fmt.Errorf("vaekit.Fit: %s was trained with %d steps per epoch, this run has %d (another batch size "+
+			"or data size): use another directory, or delete %s", dir, h.StepsPerEpoch, perEpoch, dir)
+	}
+	return &h, nil
+}
+
+func writeJSON(path string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, append(raw, '\n'))
+}

@@ -1,0 +1,218 @@
+package vaekit
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/vaekit/vaekit/datasets"
+)
+
+// testBackend is the backend of every test; it says which it is in the log.
+func testBackend(t testing.TB) {
+	t.Helper()
+	b, err := Backend()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("backend: %s (%s)", BackendName(b), BuildFlags())
+}
+
+// mnistTest loads the first n MNIST test images.
+func mnistTest(t testing.TB, n int) *datasets.ImageSet {
+	t.Helper()
+	if os.Getenv(datasets.DataEnv) == "" {
+		t.Setenv(datasets.DataEnv, filepath.Join("..", "..", "shared", "datasets"))
+	}
+	set, err := datasets.LoadMNIST(datasets.Test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set.Subset(n)
+}
+
+// tinyAE is a small dense autoencoder with a noisy code, so that the
+// store's random state matters for reproducibility.
+func tinyAE(scope *model.Scope, x *Node) *Node {
+	h := activation.Relu(layers.Dense(scope.In("enc"), x, true, 16))
+	h = Add(h, MulScalar(scope.RandomNormal(x.Graph(), h.Shape()), 0.1))
+	logits := layers.Dense(scope.In("dec"), h, true, 784)
+	train.AddMainLoss(loss.BinaryCrossentropyLogits([]*Node{x}, []*Node{logits}))
+	return logits
+}
+
+func newTinyFit(t *testing.T, data *Data, dir string, epochs int) *Fit {
+	store := model.NewStore()
+	SetSeed(store, 42)
+	trainer := train.NewTrainer(MustBackend(), store, tinyAE, nil, optimizer.Adam().LearningRate(1e-3).Done(), nil, nil)
+	return &Fit{Trainer: trainer, Data: data, BatchSize: 50, Epochs: epochs, Seed: 7, Dir: dir}
+}
+
+func variables(t *testing.T, store *model.Store) map[string][]float64 {
+	vars := map[string][]float64{}
+	for v := range store.IterVariables() {
+		val, err := v.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flat []float64
+		switch data := val.Value().(type) {
+		case [][]float32:
+			for _, row := range data {
+				for _, x := range row {
+					flat = append(flat, float64(x))
+				}
+			}
+		case []float32:
+			for _, x := range data {
+				flat = append(flat, float64(x))
+			}
+		default:
+			continue // counters and the RNG state are compared through their effects.
+		}
+		vars[v.Path()] = flat
+	}
+	return vars
+}
+
+func TestFitResumesExactly(t *testing.T) {
+	testBackend(t)
+	data := ImageData(mnistTest(t, 500)) // 10 steps per epoch.
+
+	// Uninterrupted: 3 epochs.
+	full := newTinyFit(t, data, t.TempDir(), 3)
+	fullHist, err := full.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fullHist.Epochs) != 3 || fullHist.Epochs[2].Step != 30 {
+		t.Fatalf("history: %+v", fullHist.Epochs)
+	}
+	first, last := fullHist.Epochs[0].Metrics["loss"], fullHist.Epochs[2].Metrics["loss"]
+	if !(last < first) {
+		t.Errorf("training did not lower the loss: epoch 1 %.4f, epoch 3 %.4f", first, last)
+	}
+
+	// Interrupted at step 14 (midway through epoch 2), then resumed in a fresh process-like state.
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	part := newTinyFit(t, data, dir, 3)
+	part.OnStep = func(step int, loss float64) {
+		if step == 14 {
+			cancel()
+		}
+	}
+	_, err = part.Run(ctx)
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupted run: got %v", err)
+	}
+	t.Logf("interrupted: %v", err)
+	resumed := newTinyFit(t, data, dir, 3)
+	var steps []int
+	resumed.OnStep = func(step int, loss float64) { steps = append(steps, step) }
+	hist, err := resumed.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if steps[0] != 15 || steps[len(steps)-1] != 30 {
+		t.Errorf("resumed run did steps %d..%d, want 15..30", steps[0], steps[len(steps)-1])
+	}
+	a, b := variables(t, full.Trainer.Store()), variables(t, resumed.Trainer.Store())
+	if len(a) == 0 || len(a) != len(b) {
+		t.Fatalf("variables: %v vs %v", slices.Sorted(maps.Keys(a)), slices.Sorted(maps.Keys(b)))
+	}
+	for name, va := range a {
+		if !slices.Equal(va, b[name]) {
+			t.Errorf("variable %s differs between the uninterrupted and the resumed run", name)
+		}
+	}
+	for i := range hist.Epochs {
+		got, want := hist.Epochs[i].Metrics["loss"], fullHist.Epochs[i].Metrics["loss"]
+		if math.Abs(got-want) > 1e-9*math.Abs(want) {
+			t.Errorf("epoch %d loss: resumed %.8f, uninterrupted %.8f", i+1, got, want)
+		}
+	}
+
+	// A finished run is reused, not repeated.
+	again := newTinyFit(t, data, dir, 3)
+	again.OnStep = func(step int, loss float64) { t.Errorf("a finished run trained again (step %d)", step) }
+	if h, err := again.Run(context.Background()); err != nil || len(h.Epochs) != 3 {
+		t.Errorf("reuse: %v, %d epochs", err, len(h.Epochs))
+	}
+}
+
+// explodingModel's loss is exp(10·step): finite for 9 steps, then +Inf.
+func explodingModel(scope *model.Scope, x *Node) *Node {
+	g := x.Graph()
+	step := ConvertDType(optimizer.GetGlobalStepVar(scope).NodeValue(g), x.DType())
+	y := layers.Dense(scope.In("dense"), x, true, 1)
+	train.AddMainLoss(Add(Exp(MulScalar(step, 10)), ReduceAllMean(Square(y))))
+	return y
+}
+
+func TestFitStopsOnDivergence(t *testing.T) {
+	testBackend(t)
+	data := ImageData(mnistTest(t, 250)) // 5 steps per epoch.
+	store := model.NewStore()
+	SetSeed(store, 1)
+	dir := t.TempDir()
+	fit := &Fit{
+		Trainer: train.NewTrainer(MustBackend(), store, explodingModel, nil, optimizer.StochasticGradientDescent().Done(), nil, nil),
+		Data:    data, BatchSize: 50, Epochs: 4, Dir: dir,
+	}
+	hist, err := fit.Run(context.Background())
+	var diverged *DivergedError
+	if !errors.As(err, &diverged) {
+		t.Fatalf("want a DivergedError, got %v", err)
+	}
+	t.Logf("diverged: %v", err)
+	if diverged.Step != 10 || diverged.Checkpoint != 5 || !math.IsInf(diverged.Loss, 1) {
+		t.Errorf("diverged at step %d (checkpoint %d, loss %v), want step 10, checkpoint 5, +Inf", diverged.Step, diverged.Checkpoint, diverged.Loss)
+	}
+	if !strings.Contains(err.Error(), "step 10") || !strings.Contains(err.Error(), dir) {
+		t.Errorf("message should name the step and the directory: %v", err)
+	}
+	if len(hist.Epochs) != 1 {
+		t.Errorf("history has %d epochs, want 1", len(hist.Epochs))
+	}
+	// The last good checkpoint is there and loads: a new run starts from step 5.
+	store2 := model.NewStore()
+	resume := &Fit{
+		Trainer: train.NewTrainer(MustBackend(), store2, explodingModel, nil, optimizer.StochasticGradientDescent().Done(), nil, nil),
+		Data:    data, BatchSize: 50, Epochs: 1, Dir: dir,
+	}
+	if h, err := resume.Run(context.Background()); err != nil || len(h.Epochs) != 1 || h.Epochs[0].Step != 5 {
+		t.Errorf("loading the last good checkpoint: %v", err)
+	}
+}
+
+func TestFitBadInput(t *testing.T) {
+	data := ImageData(mnistTest(t, 100))
+	for name, fit := range map[string]*Fit{
+		"batch too large": newTinyFit(t, data, "", 1),
+		"zero batch":      {Trainer: newTinyFit(t, data, "", 1).Trainer, Data: data, Epochs: 1},
+		"no data":         {Trainer: newTinyFit(t, data, "", 1).Trainer, BatchSize: 10},
+	} {
+		if name == "batch too large" {
+			fit.BatchSize = 1000
+		}
+		if _, err := fit.Run(context.Background()); err == nil {
+			t.Errorf("%s: no error", name)
+		} else {
+			t.Logf("%s: %v", name, err)
+		}
+	}
+}
