@@ -210,7 +210,9 @@ func (e *attemptsError) Unwrap() []error { return append([]error{e.kind}, e.atte
 
 type httpStatusError int
 
-func (e httpStatusError) Error() string { return fmt.Sprintf("HTTP status %d %s", int(e), http.StatusText(int(e))) }
+func (e httpStatusError) Error() string {
+	return fmt.Sprintf("HTTP status %d %s", int(e), http.StatusText(int(e)))
+}
 
 func isTransient(err error) bool {
 	var status httpStatusError

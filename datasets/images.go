@@ -38,12 +38,12 @@ type ImageDataset struct {
 
 var (
 	mnistMirrors = []string{
-		"https://ossci-datasets.s3.amazonaws.com/mnist/",  // torchvision
+		"https://ossci-datasets.s3.amazonaws.com/mnist/",      // torchvision
 		"https://storage.googleapis.com/cvdf-datasets/mnist/", // TensorFlow datasets
 	}
 	fashionMirrors = []string{
-		"http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/", // torchvision
-		"https://storage.googleapis.com/tensorflow/tf-keras-datasets/",  // Keras
+		"http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",  // torchvision
+		"https://storage.googleapis.com/tensorflow/tf-keras-datasets/", // Keras
 	}
 )
 

@@ -206,7 +206,7 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 			return fmt.Errorf("vaekit.Fit: saving a checkpoint at step %d in %s: %w", step, f.Dir, err)
 		}
 		lastSaved = step
-		return writeJSON(filepath.Join(f.Dir, historyFile), hist)
+		return WriteJSON(filepath.Join(f.Dir, historyFile), hist)
 	}
 
 	loop := train.NewLoop(f.Trainer)
@@ -318,7 +318,8 @@ func loadHistory(dir string, perEpoch int) (*History, error) {
 	return &h, nil
 }
 
-func writeJSON(path string, v any) error {
+// WriteJSON writes v as indented JSON to path, atomically.
+func WriteJSON(path string, v any) error {
 	raw, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err

@@ -6,7 +6,9 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strings"
 
+	"github.com/vaekit/vaekit/datasets"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -213,4 +215,64 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 	p.Legend.Top = true
 	p.Add(plotter.NewGrid())
 	return p, nil
+}
+
+// Bars is a bar chart of one value per category.
+type Bars struct {
+	Title          string
+	XLabel, YLabel string
+	Categories     []string
+	Values         []float64
+}
+
+// Plot draws the bars, one colour per category.
+func (b *Bars) Plot() (*plot.Plot, error) {
+	if len(b.Categories) != len(b.Values) || len(b.Values) == 0 {
+		return nil, fmt.Errorf("chart: bars %q: %d categories and %d values", b.Title, len(b.Categories), len(b.Values))
+	}
+	p := plot.New()
+	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = b.Title, b.XLabel, b.YLabel
+	width := vg.Points(18)
+	for i, v := range b.Values {
+		bar, err := plotter.NewBarChart(plotter.Values{v}, width)
+		if err != nil {
+			return nil, fmt.Errorf("chart: bars %q: %w", b.Title, err)
+		}
+		bar.Color = ClassColor(i)
+		bar.LineStyle.Width = 0
+		bar.XMin = float64(i)
+		p.Add(bar)
+	}
+	p.NominalX(b.Categories...)
+	p.Add(plotter.NewGrid())
+	return p, nil
+}
+
+// ImageSetGrid lays out the first rows×cols images of a data set, each
+// column labelled with its class name.
+func ImageSetGrid(title string, set *datasets.ImageSet, rows, cols int) *Grid {
+	g := &Grid{Title: title, Rows: rows, Cols: cols, Height: set.Rows, Width: set.Cols}
+	for i := range min(rows*cols, set.Count) {
+		g.Images = append(g.Images, set.Image(i))
+	}
+	for r := range rows {
+		var labels []string
+		for c := range cols {
+			if i := r*cols + c; i < set.Count {
+				labels = append(labels, set.ClassNames[set.Labels[i]])
+			}
+		}
+		g.RowLabels = append(g.RowLabels, strings.Join(labels, " "))
+	}
+	g.YLabel = "labels, left to right"
+	return g
+}
+
+// LabelHistogram counts the examples of each class of a data set.
+func LabelHistogram(title string, set *datasets.ImageSet) *Bars {
+	counts := make([]float64, len(set.ClassNames))
+	for _, l := range set.Labels {
+		counts[l]++
+	}
+	return &Bars{Title: title, XLabel: "class", YLabel: "examples", Categories: set.ClassNames, Values: counts}
 }

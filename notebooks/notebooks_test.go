@@ -1,0 +1,109 @@
+// Package notebooks holds vaekit's GoNB notebooks, one per article, and the
+// test that runs them all headless with Jupyter (jupyter nbconvert
+// --execute) in quick mode, failing on any error output.
+package notebooks
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+type notebook struct {
+	Cells []struct {
+		CellType string `json:"cell_type"`
+		Source   []string
+		Outputs  []struct {
+			OutputType string         `json:"output_type"`
+			Name       string         `json:"name"`
+			Text       []string       `json:"text"`
+			Data       map[string]any `json:"data"`
+			EName      string         `json:"ename"`
+			EValue     string         `json:"evalue"`
+		} `json:"outputs"`
+	} `json:"cells"`
+}
+
+// TestNotebooks executes every notebook with the GoNB kernel installed by
+// scripts/setup. VAEKIT_QUICK=1 unless set: the quick settings, same code.
+func TestNotebooks(t *testing.T) {
+	if _, err := exec.LookPath("jupyter"); err != nil {
+		t.Fatalf("jupyter is not installed: run scripts/setup first (%v)", err)
+	}
+	if out, err := exec.Command("jupyter", "kernelspec", "list").CombinedOutput(); err != nil || !strings.Contains(string(out), "gonb") {
+		t.Fatalf("the GoNB kernel is not installed: run scripts/setup first (%s)", out)
+	}
+	paths, err := filepath.Glob("*.ipynb")
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no notebooks found: %v", err)
+	}
+	if os.Getenv("VAEKIT_QUICK") == "" {
+		t.Setenv("VAEKIT_QUICK", "1")
+	}
+	if os.Getenv("VAEKIT_DATA") == "" {
+		if abs, err := filepath.Abs(filepath.Join("..", "..", "shared", "datasets")); err == nil {
+			t.Setenv("VAEKIT_DATA", abs)
+		}
+	}
+	outDir := t.TempDir()
+	for _, path := range paths {
+		t.Run(strings.TrimSuffix(path, ".ipynb"), func(t *testing.T) {
+			cmd := exec.Command("jupyter", "nbconvert", "--to", "notebook", "--execute",
+				"--ExecutePreprocessor.timeout=1800", "--output-dir", outDir, path)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("executing %s: %v\n%s", path, err, out)
+			}
+			raw, err := os.ReadFile(filepath.Join(outDir, path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var nb notebook
+			if err := json.Unmarshal(raw, &nb); err != nil {
+				t.Fatalf("executed %s is not a notebook: %v", path, err)
+			}
+			images, codeCells := 0, 0
+			for i, cell := range nb.Cells {
+				if cell.CellType != "code" {
+					continue
+				}
+				codeCells++
+				for _, o := range cell.Outputs {
+					text := strings.Join(o.Text, "")
+					switch {
+					case o.OutputType == "error":
+						t.Errorf("cell %d: error %s: %s", i, o.EName, o.EValue)
+					case o.Name == "stderr" && (strings.Contains(text, "panic") || strings.Contains(text, "rror")):
+						t.Errorf("cell %d wrote an error: %s", i, text)
+					case o.Data["text/html"] != nil && strings.Contains(anyString(o.Data["text/html"]), "error"):
+						t.Errorf("cell %d shows an error: %.500s", i, anyString(o.Data["text/html"]))
+					}
+					if o.Data["image/png"] != nil || o.Data["image/svg+xml"] != nil {
+						images++
+					}
+				}
+			}
+			if images == 0 {
+				t.Errorf("%s showed no figure", path)
+			}
+			t.Logf("%s: %d code cells ran, %d figures shown", path, codeCells, images)
+		})
+	}
+}
+
+func anyString(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case []any:
+		var b strings.Builder
+		for _, s := range v {
+			b.WriteString(anyString(s))
+		}
+		return b.String()
+	}
+	return ""
+}

@@ -1,0 +1,125 @@
+// Command vaekit reproduces the figures of vaekit's four articles headless.
+//
+//	vaekit figures --list
+//	vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] NAME... | all
+//
+// Each figure NAME is written as DIR/NAME.png, DIR/NAME.svg and DIR/NAME.json
+// (metrics, hyperparameters, data, backend, seed, wall time). Ctrl-C stops
+// training after the current step with a checkpoint saved: running the same
+// command again resumes it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/figures"
+)
+
+const usage = `vaekit reproduces the figures of autoencoder, VAE and GAN articles, on GoMLX.
+
+Usage:
+  vaekit figures --list
+  vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] NAME... | all
+
+Settings (environment):
+  VAEKIT_DATA     directory of offline data copies (laid out like shared/datasets)
+  VAEKIT_MODELS   where trained models are kept (default: the user cache)
+  GOMLX_BACKEND   backend: go, xla:cpu, xla:cuda (default: XLA if a plugin is installed, else go)
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run is main without the exit: 0 success, 1 a failed figure, 2 bad usage.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		fmt.Fprint(stderr, usage)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	switch args[0] {
+	case "figures":
+		return runFigures(args[1:], stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "vaekit: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+}
+
+func runFigures(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vaekit figures", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	list := fs.Bool("list", false, "list the figure names and exit")
+	quick := fs.Bool("quick", false, "small epochs and subsets (CI, smoke runs): each figure within 3 minutes on 2 cores")
+	out := fs.String("out", "figures-out", "directory for NAME.png, NAME.svg and NAME.json")
+	models := fs.String("models", "", "directory of trained models (default $VAEKIT_MODELS or the user cache)")
+	seed := fs.Int64("seed", 0, "random seed")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage, "\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if *list {
+		for _, s := range figures.All() {
+			fmt.Fprintf(stdout, "%-22s %s (article %s)\n", s.Name, s.Summary, s.Article)
+		}
+		return 0
+	}
+	names := fs.Args()
+	if len(names) == 0 {
+		fmt.Fprintf(stderr, "vaekit figures: name at least one figure (or all); see vaekit figures --list\n")
+		return 2
+	}
+	if slices.Contains(names, "all") {
+		names = figures.Names()
+	}
+	var unknown []string
+	for _, n := range names {
+		if _, ok := figures.Lookup(n); !ok {
+			unknown = append(unknown, n)
+		}
+	}
+	if len(unknown) > 0 {
+		fmt.Fprintf(stderr, "vaekit figures: unknown figure %s; known: %s\n",
+			strings.Join(unknown, ", "), strings.Join(figures.Names(), ", "))
+		return 2
+	}
+	if _, err := vaekit.Backend(); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	opts := figures.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed}
+	status := 0
+	for _, name := range names {
+		rec, _, err := figures.Run(ctx, name, opts)
+		if err != nil {
+			fmt.Fprintf(stderr, "vaekit: %v\n", err)
+			status = 1
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: wrote %s/{%s} in %.1fs (%s)\n", name, *out, strings.Join(rec.Files, ","), rec.WallSeconds, rec.Backend)
+	}
+	return status
+}

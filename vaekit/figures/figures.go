@@ -1,0 +1,145 @@
+// Package figures is the catalogue of vaekit's figures (shared/FIGURES.md):
+// each has a stable name, and Make trains what it needs, draws it and writes
+// NAME.png, NAME.svg and NAME.json. The vaekit command and the notebooks
+// use the same catalogue.
+package figures
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/chart"
+)
+
+// QuickEnv is the one switch that puts the notebooks in quick mode (small
+// epochs and subsets, the same code path), as `vaekit figures --quick` does.
+const QuickEnv = "VAEKIT_QUICK"
+
+// Options of a figure run.
+type Options struct {
+	// Quick runs small epochs/subsets: each figure within 3 minutes on 2 cores.
+	Quick bool
+	// Out is where NAME.png, NAME.svg and NAME.json are written.
+	Out string
+	// Models is where trained models are kept (checkpoints by hyperparameters),
+	// shared by the command and the notebooks; "" means vaekit.ModelsDir().
+	Models string
+	// Progress shows training progress.
+	Progress bool
+	// Seed of every random choice (initialisation, shuffling, noise).
+	Seed int64
+}
+
+// QuickFromEnv reports whether $VAEKIT_QUICK asks for quick runs.
+func QuickFromEnv() bool {
+	v := os.Getenv(QuickEnv)
+	return v != "" && v != "0" && v != "false"
+}
+
+// Result is what a figure produced: the chart and what goes in its JSON.
+type Result struct {
+	Figure          *chart.Figure
+	Metrics         map[string]any
+	Hyperparameters any
+	Dataset         map[string]any // name and sizes of the data used.
+	History         *vaekit.History
+}
+
+// Spec is one figure of the catalogue.
+type Spec struct {
+	Name    string
+	Article string // source article file, in shared/articles.
+	Summary string
+	Make    func(ctx context.Context, opts Options) (*Result, error)
+}
+
+var catalogue []Spec
+
+// register adds a figure to the catalogue (from the init of its file).
+func register(s Spec) {
+	if _, dup := Lookup(s.Name); dup {
+		panic("figures: duplicate name " + s.Name)
+	}
+	catalogue = append(catalogue, s)
+	slices.SortFunc(catalogue, func(a, b Spec) int { return strings.Compare(a.Name, b.Name) })
+}
+
+// All returns the catalogue, sorted by name.
+func All() []Spec { return slices.Clone(catalogue) }
+
+// Lookup finds a figure by name.
+func Lookup(name string) (Spec, bool) {
+	for _, s := range catalogue {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Spec{}, false
+}
+
+// Names lists the figure names.
+func Names() []string {
+	names := make([]string, len(catalogue))
+	for i, s := range catalogue {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// Record is the content of NAME.json.
+type Record struct {
+	Name            string          `json:"name"`
+	Article         string          `json:"article"`
+	Quick           bool            `json:"quick"`
+	Metrics         map[string]any  `json:"metrics"`
+	Hyperparameters any             `json:"hyperparameters"`
+	Dataset         map[string]any  `json:"dataset"`
+	Backend         string          `json:"backend"`
+	Build           string          `json:"build"`
+	Seed            int64           `json:"seed"`
+	WallSeconds     float64         `json:"wall_seconds"`
+	History         *vaekit.History `json:"history,omitempty"`
+	Files           []string        `json:"files"`
+}
+
+// Run makes the named figure and writes its files under opts.Out.
+func Run(ctx context.Context, name string, opts Options) (*Record, *Result, error) {
+	spec, ok := Lookup(name)
+	if !ok {
+		return nil, nil, fmt.Errorf("unknown figure %q; known figures: %s", name, strings.Join(Names(), ", "))
+	}
+	backend, err := vaekit.Backend()
+	if err != nil {
+		return nil, nil, err
+	}
+	start := time.Now()
+	res, err := spec.Make(ctx, opts)
+	if err != nil {
+		return nil, nil, fmt.Errorf("figure %s: %w", name, err)
+	}
+	rec := &Record{
+		Name: name, Article: spec.Article, Quick: opts.Quick,
+		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Dataset: res.Dataset,
+		Backend: vaekit.BackendName(backend), Build: vaekit.BuildFlags(), Seed: opts.Seed,
+		WallSeconds: time.Since(start).Seconds(), History: res.History,
+		Files: []string{name + ".png", name + ".svg", name + ".json"},
+	}
+	if err := Save(opts.Out, rec, res.Figure); err != nil {
+		return nil, nil, err
+	}
+	return rec, res, nil
+}
+
+// Save writes a figure's PNG, SVG and JSON under dir.
+func Save(dir string, rec *Record, fig *chart.Figure) error {
+	if err := fig.Save(dir, rec.Name); err != nil {
+		return fmt.Errorf("figure %s: %w", rec.Name, err)
+	}
+	return vaekit.WriteJSON(filepath.Join(dir, rec.Name+".json"), rec)
+}
