@@ -1,0 +1,259 @@
+package figures
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/chart"
+)
+
+const articleVAE = "000_53502645aca5e0ea.txt"
+
+func init() {
+	register(Spec{Name: "vae-latent-scatter", Article: articleVAE,
+		Summary: "2-D latent means of the MNIST test set, coloured by digit",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			t, err := TrainVAE(ctx, DefaultVAEExperiment(opts.Quick, opts.Seed), opts)
+			if err != nil {
+				return nil, err
+			}
+			return VAELatentScatter(t)
+		}})
+	register(Spec{Name: "vae-manifold", Article: articleVAE,
+		Summary: "digits decoded from a regular grid of the 2-D latent plane (Gaussian inverse CDF)",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			exp := DefaultVAEExperiment(opts.Quick, opts.Seed)
+			t, err := TrainVAE(ctx, exp, opts)
+			if err != nil {
+				return nil, err
+			}
+			return VAEManifold(t, exp.GridSize)
+		}})
+	register(Spec{Name: "vae-training-curves", Article: articleVAE,
+		Summary: "reconstruction and KL terms per epoch, train and test",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			t, err := TrainVAE(ctx, DefaultVAEExperiment(opts.Quick, opts.Seed), opts)
+			if err != nil {
+				return nil, err
+			}
+			return VAETrainingCurves(t)
+		}})
+}
+
+// VAEExperiment is everything that determines the VAE figures: the model's
+// hyperparameters, how much data it trains on, and the manifold's grid.
+type VAEExperiment struct {
+	vaekit.VAEConfig
+	TrainSize int `json:"train_size"` // first N training images; 0 for all 60,000.
+	GridSize  int `json:"grid_size"`  // the manifold is GridSize×GridSize digits.
+}
+
+// DefaultVAEExperiment is the article's setting (Keras blog: 784-256-2,
+// batch 100, RMSprop, 50 epochs, all of MNIST); quick trains 5 epochs.
+func DefaultVAEExperiment(quick bool, seed int64) VAEExperiment {
+	exp := VAEExperiment{VAEConfig: vaekit.DefaultVAEConfig(), GridSize: 15}
+	exp.Seed = seed
+	if quick {
+		exp.Epochs = 5
+	}
+	return exp
+}
+
+// TrainedVAE is a VAE trained on MNIST with what its figures need.
+type TrainedVAE struct {
+	Experiment VAEExperiment
+	VAE        *vaekit.VAE
+	History    *vaekit.History
+	Train      *datasets.ImageSet
+	Test       *datasets.ImageSet
+	TestELBO   vaekit.ELBO
+	Dir        string // checkpoint directory.
+}
+
+// TrainVAE trains (or loads, if this experiment was trained before) a VAE on
+// MNIST, evaluating the test ELBO after each epoch.
+func TrainVAE(ctx context.Context, exp VAEExperiment, opts Options) (*TrainedVAE, error) {
+	if exp.GridSize <= 0 {
+		return nil, fmt.Errorf("VAEExperiment.GridSize must be positive, got %d", exp.GridSize)
+	}
+	trainSet, err := datasets.LoadMNIST(datasets.Train)
+	if err != nil {
+		return nil, err
+	}
+	test, err := datasets.LoadMNIST(datasets.Test)
+	if err != nil {
+		return nil, err
+	}
+	trainSet = trainSet.Subset(exp.TrainSize)
+	vae, err := vaekit.NewVAE(exp.VAEConfig, trainSet.Rows*trainSet.Cols)
+	if err != nil {
+		return nil, err
+	}
+	models := opts.Models
+	if models == "" {
+		models = vaekit.ModelsDir()
+	}
+	dir, err := vaekit.RunDir(models, "vae", struct {
+		Config vaekit.VAEConfig
+		Data   string
+		Size   int
+	}{exp.VAEConfig, trainSet.Name, trainSet.Count})
+	if err != nil {
+		return nil, err
+	}
+	testData := vaekit.ImageData(test)
+	hist, err := vae.Train(ctx, vaekit.ImageData(trainSet), dir, opts.Progress, func(epoch int, m map[string]float64) error {
+		e, err := vae.Evaluate(testData)
+		m["test_recon"], m["test_kl"], m["test_elbo"] = e.Recon, e.KL, e.ELBO
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	t := &TrainedVAE{Experiment: exp, VAE: vae, History: hist, Train: trainSet, Test: test, Dir: dir}
+	if t.TestELBO, err = vae.Evaluate(testData); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// result fills what every VAE figure's JSON shares.
+func (t *TrainedVAE) result(fig *chart.Figure) *Result {
+	input := "grey levels in [0,1] as Bernoulli targets (Keras blog)"
+	if t.Experiment.Input == vaekit.InputBinarized {
+		input = "dynamically binarised (pixel ~ Bernoulli(grey level))"
+	}
+	return &Result{
+		Figure: fig,
+		Metrics: map[string]any{
+			"test_elbo_nats":  t.TestELBO.ELBO,
+			"test_recon_nats": t.TestELBO.Recon,
+			"test_kl_nats":    t.TestELBO.KL,
+			"input":           input,
+			"elbo_note":       "per test image, one sample of z; test_elbo_nats = -(test_recon_nats + test_kl_nats)",
+		},
+		Hyperparameters: t.Experiment,
+		Dataset: map[string]any{"name": "mnist", "train": t.Train.Name, "train_size": t.Train.Count,
+			"test": t.Test.Name, "test_size": t.Test.Count},
+		History: t.History,
+	}
+}
+
+// needs2D explains why a figure of the 2-D latent plane cannot be drawn.
+func (t *TrainedVAE) needs2D(figure string) error {
+	if t.Experiment.Latent != 2 {
+		return fmt.Errorf("%s draws the 2-D latent plane, but this VAE has a %d-D latent space: set Latent = 2 "+
+			"(vae-training-curves and the ELBO work for any size)", figure, t.Experiment.Latent)
+	}
+	return nil
+}
+
+// VAELatentScatter draws the means of q(z|x) of the whole test set.
+func VAELatentScatter(t *TrainedVAE) (*Result, error) {
+	if err := t.needs2D("vae-latent-scatter"); err != nil {
+		return nil, err
+	}
+	means, err := t.VAE.Encode(vaekit.ImageData(t.Test))
+	if err != nil {
+		return nil, err
+	}
+	s := &chart.Scatter{Title: fmt.Sprintf("z_mean of %d MNIST test digits", len(means)),
+		XLabel: "z[0]", YLabel: "z[1]", ClassNames: t.Test.ClassNames}
+	for i, m := range means {
+		s.X = append(s.X, float64(m[0]))
+		s.Y = append(s.Y, float64(m[1]))
+		s.Classes = append(s.Classes, int(t.Test.Labels[i]))
+	}
+	p, err := s.Plot()
+	if err != nil {
+		return nil, err
+	}
+	fig := chart.New(fmt.Sprintf("VAE latent space (test ELBO %.1f nats)", t.TestELBO.ELBO), p).Size(7, 6.4)
+	return t.result(fig), nil
+}
+
+// NormalQuantile is the inverse CDF of N(0, 1).
+func NormalQuantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
+
+// VAEManifold decodes an n×n grid of the latent plane: the quantiles 0.05 to
+// 0.95 of N(0, 1) on each axis, z[0] left to right, z[1] bottom to top.
+func VAEManifold(t *TrainedVAE, n int) (*Result, error) {
+	if err := t.needs2D("vae-manifold"); err != nil {
+		return nil, err
+	}
+	if n < 2 {
+		return nil, fmt.Errorf("vae-manifold: the grid needs at least 2×2 digits, got %d", n)
+	}
+	q := make([]float64, n)
+	for i := range q {
+		q[i] = NormalQuantile(0.05 + 0.9*float64(i)/float64(n-1))
+	}
+	var z [][]float32
+	for r := range n {
+		for c := range n {
+			z = append(z, []float32{float32(q[c]), float32(q[n-1-r])})
+		}
+	}
+	images, err := t.VAE.Decode(z)
+	if err != nil {
+		return nil, err
+	}
+	g := &chart.Grid{Rows: n, Cols: n, Height: t.Test.Rows, Width: t.Test.Cols, Images: images,
+		XLabel: "z[0]", YLabel: "z[1]"}
+	for i := range n {
+		g.ColLabels = append(g.ColLabels, fmt.Sprintf("%.1f", q[i]))
+		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%.1f", q[n-1-i]))
+	}
+	p, err := g.Plot()
+	if err != nil {
+		return nil, err
+	}
+	res := t.result(chart.New(fmt.Sprintf("Digits decoded from a %d×%d grid of the VAE's latent plane", n, n), p).Size(8, 8.4))
+	res.Metrics["grid_size"] = n
+	return res, nil
+}
+
+// VAETrainingCurves draws the reconstruction and KL terms per epoch.
+func VAETrainingCurves(t *TrainedVAE) (*Result, error) {
+	h := t.History
+	if len(h.Epochs) == 0 {
+		return nil, fmt.Errorf("vae-training-curves: the VAE trained for 0 epochs")
+	}
+	panel := func(title, train, test string) (*chart.Lines, error) {
+		l := &chart.Lines{Title: title, XLabel: "epoch", YLabel: "nats per image", Points: len(h.Epochs) < 15}
+		for _, s := range []struct{ name, key string }{{"train (batch mean)", train}, {"test", test}} {
+			x, y := h.Series(s.key)
+			if len(x) == 0 {
+				return nil, fmt.Errorf("vae-training-curves: the history has no %q", s.key)
+			}
+			l.Series = append(l.Series, chart.Series{Name: s.name, X: x, Y: y, Dashed: s.key == test})
+		}
+		return l, nil
+	}
+	recon, err := panel("Reconstruction −log p(x|z)", "recon", "test_recon")
+	if err != nil {
+		return nil, err
+	}
+	kl, err := panel("KL(q(z|x) ‖ p(z))", "kl", "test_kl")
+	if err != nil {
+		return nil, err
+	}
+	rp, err := recon.Plot()
+	if err != nil {
+		return nil, err
+	}
+	kp, err := kl.Plot()
+	if err != nil {
+		return nil, err
+	}
+	res := t.result(chart.New("VAE training: the two terms of the loss", rp, kp).Size(10, 4.4))
+	last := h.Epochs[len(h.Epochs)-1].Metrics
+	for _, k := range []string{"recon", "kl", "test_recon", "test_kl"} {
+		res.Metrics["final_"+k+"_nats"] = last[k]
+	}
+	res.Metrics["epochs"] = len(h.Epochs)
+	return res, nil
+}
