@@ -123,23 +123,42 @@ func Run(ctx context.Context, name string, opts Options) (*Record, *Result, erro
 	if err != nil {
 		return nil, nil, fmt.Errorf("figure %s: %w", name, err)
 	}
-	rec := &Record{
-		Name: name, Article: spec.Article, Quick: opts.Quick,
-		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Dataset: res.Dataset,
-		Backend: vaekit.BackendName(backend), Build: vaekit.BuildFlags(), Seed: opts.Seed,
-		WallSeconds: time.Since(start).Seconds(), History: res.History,
-		Files: []string{name + ".png", name + ".svg", name + ".json"},
-	}
-	if err := Save(opts.Out, rec, res.Figure); err != nil {
-		return nil, nil, err
-	}
-	return rec, res, nil
+	rec, err := save(spec, res, opts, vaekit.BackendName(backend), time.Since(start).Seconds())
+	return rec, res, err
 }
 
-// Save writes a figure's PNG, SVG and JSON under dir.
-func Save(dir string, rec *Record, fig *chart.Figure) error {
-	if err := fig.Save(dir, rec.Name); err != nil {
-		return fmt.Errorf("figure %s: %w", rec.Name, err)
+// Export writes a figure made in a notebook (res from one of this
+// package's figure functions) as opts.Out/NAME.{png,svg,json}, exactly as
+// the vaekit command would; its wall time is the model's training time.
+func Export(name string, res *Result, opts Options) (*Record, error) {
+	spec, ok := Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown figure %q; known figures: %s", name, strings.Join(Names(), ", "))
 	}
-	return vaekit.WriteJSON(filepath.Join(dir, rec.Name+".json"), rec)
+	backend, err := vaekit.Backend()
+	if err != nil {
+		return nil, err
+	}
+	seconds := 0.0
+	if res.History != nil {
+		seconds = res.History.TrainSeconds
+	}
+	return save(spec, res, opts, vaekit.BackendName(backend), seconds)
+}
+
+func save(spec Spec, res *Result, opts Options, backend string, seconds float64) (*Record, error) {
+	rec := &Record{
+		Name: spec.Name, Article: spec.Article, Quick: opts.Quick,
+		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Dataset: res.Dataset,
+		Backend: backend, Build: vaekit.BuildFlags(), Seed: opts.Seed,
+		WallSeconds: seconds, History: res.History,
+		Files: []string{spec.Name + ".png", spec.Name + ".svg", spec.Name + ".json"},
+	}
+	if err := res.Figure.Save(opts.Out, spec.Name); err != nil {
+		return nil, fmt.Errorf("figure %s: %w", spec.Name, err)
+	}
+	if err := vaekit.WriteJSON(filepath.Join(opts.Out, spec.Name+".json"), rec); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }

@@ -1,0 +1,130 @@
+package figures
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+)
+
+// expect is what each figure's files must show.
+var expect = map[string]struct {
+	metrics []string // keys of metrics in NAME.json
+	texts   []string // texts in NAME.svg (titles, legends, labels)
+	minW    int      // smallest PNG width in pixels
+}{
+	"vae-latent-scatter":  {[]string{"test_elbo_nats", "test_recon_nats", "test_kl_nats", "input"}, []string{"z[0]", "z[1]", "0", "9"}, 900},
+	"vae-manifold":        {[]string{"test_elbo_nats", "grid_size"}, []string{"z[0]", "z[1]", "-1.6", "1.6"}, 1000},
+	"vae-training-curves": {[]string{"final_recon_nats", "final_kl_nats", "final_test_recon_nats", "final_test_kl_nats"}, []string{"epoch", "test", "train (batch mean)"}, 1200},
+}
+
+func setData(t *testing.T) {
+	if os.Getenv(datasets.DataEnv) == "" {
+		t.Setenv(datasets.DataEnv, filepath.Join("..", "..", "..", "shared", "datasets"))
+	}
+}
+
+// TestQuickFigures makes every figure of the catalogue in quick mode, as CI
+// and `vaekit figures --quick all` do, and checks what its files contain.
+func TestQuickFigures(t *testing.T) {
+	setData(t)
+	out := t.TempDir()
+	opts := Options{Quick: true, Out: out, Models: os.Getenv(vaekit.ModelsEnv)}
+	if opts.Models == "" {
+		opts.Models = t.TempDir()
+	}
+	for _, spec := range All() {
+		t.Run(spec.Name, func(t *testing.T) {
+			want, ok := expect[spec.Name]
+			if !ok {
+				t.Fatalf("figure %s has no expectations in this test", spec.Name)
+			}
+			rec, _, err := Run(context.Background(), spec.Name, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %.1fs on %s, metrics %v", spec.Name, rec.WallSeconds, rec.Backend, rec.Metrics)
+			raw, err := os.ReadFile(filepath.Join(out, spec.Name+".png"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := png.Decode(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatalf("%s.png: %v", spec.Name, err)
+			}
+			if img.Bounds().Dx() < want.minW {
+				t.Errorf("%s.png is %d pixels wide, want at least %d", spec.Name, img.Bounds().Dx(), want.minW)
+			}
+			svg, err := os.ReadFile(filepath.Join(out, spec.Name+".svg"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, text := range want.texts {
+				if !strings.Contains(string(svg), ">"+text+"<") {
+					t.Errorf("%s.svg does not show %q", spec.Name, text)
+				}
+			}
+			var got map[string]any
+			raw, err = os.ReadFile(filepath.Join(out, spec.Name+".json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(raw, &got); err != nil {
+				t.Fatalf("%s.json: %v", spec.Name, err)
+			}
+			for _, key := range []string{"name", "hyperparameters", "dataset", "backend", "seed", "wall_seconds", "metrics"} {
+				if _, ok := got[key]; !ok {
+					t.Errorf("%s.json lacks %q", spec.Name, key)
+				}
+			}
+			metrics, _ := got["metrics"].(map[string]any)
+			for _, key := range want.metrics {
+				if _, ok := metrics[key]; !ok {
+					t.Errorf("%s.json lacks the metric %q", spec.Name, key)
+				}
+			}
+			if got["quick"] != true || got["name"] != spec.Name {
+				t.Errorf("%s.json: quick=%v name=%v", spec.Name, got["quick"], got["name"])
+			}
+		})
+	}
+}
+
+// TestVAEFigureNumbers checks that the quick VAE learned something a reader
+// would recognise: an ELBO far better than chance, a KL that is used.
+func TestVAEFigureNumbers(t *testing.T) {
+	setData(t)
+	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	if opts.Models == "" {
+		opts.Models = t.TempDir()
+	}
+	tv, err := TrainVAE(context.Background(), DefaultVAEExperiment(true, 0), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := tv.TestELBO
+	t.Logf("quick VAE: test ELBO %.2f nats (recon %.2f, KL %.2f)", e.ELBO, e.Recon, e.KL)
+	if e.ELBO < -200 || e.ELBO > -120 || e.KL < 2 || e.KL > 15 || e.N != 10000 {
+		t.Errorf("quick VAE test ELBO out of the expected range: %+v", e)
+	}
+	// A 2-D-only figure of a 3-D model says why instead of drawing.
+	exp := DefaultVAEExperiment(true, 0)
+	exp.Latent, exp.Epochs, exp.TrainSize = 3, 1, 1000
+	t3, err := TrainVAE(context.Background(), exp, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VAELatentScatter(t3); err == nil || !strings.Contains(err.Error(), "3-D latent space") {
+		t.Errorf("latent scatter of a 3-D VAE: %v", err)
+	}
+	if _, err := VAETrainingCurves(t3); err != nil {
+		t.Errorf("training curves of a 3-D VAE: %v", err)
+	}
+}
