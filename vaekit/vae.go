@@ -177,10 +177,10 @@ func Reparameterize(scope *model.Scope, mean, logVar *Node) *Node {
 }
 
 // KLDivergence is KL(N(mean, exp(logVar)) ‖ N(0, I)) per example, in nats:
-// −½ Σ (1 + logVar − mean² − exp(logVar)).
+// ½ Σ (exp(logVar) + mean² − 1 − logVar), the article's −½ Σ (1 + log σ² − μ² − σ²).
 func KLDivergence(mean, logVar *Node) *Node {
-	terms := Sub(Sub(OnePlus(logVar), Square(mean)), Exp(logVar))
-	return MulScalar(ReduceSum(terms, -1), -0.5)
+	terms := Sub(Add(Exp(logVar), Square(mean)), OnePlus(logVar))
+	return MulScalar(ReduceSum(terms, -1), 0.5)
 }
 
 // BernoulliNLL is −log p(target | logits) per example, in nats, summed over
