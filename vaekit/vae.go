@@ -262,16 +262,7 @@ func (v *VAE) Evaluate(data *Data) (ELBO, error) {
 
 // Encode returns the means of q(z|x) for every example of data, [n][latent].
 func (v *VAE) Encode(data *Data) ([][]float32, error) {
-	means := make([][]float32, 0, data.Len())
-	err := forBatches(data, func(x *tensors.Tensor, from, n int) error {
-		out, err := v.encode.Call(x)
-		if err != nil {
-			return err
-		}
-		means = append(means, out[0].Value().([][]float32)[:n]...)
-		return nil
-	})
-	return means, err
+	return mapBatches(data, v.encode)
 }
 
 // Decode returns the Bernoulli means (pixel intensities in [0, 1]) of p(x|z)

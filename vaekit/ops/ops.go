@@ -9,10 +9,13 @@
 // padding, strided slices, matrix products), so every op trains on the pure
 // Go backend as on XLA. That includes the convolution itself (Conv): in
 // GoMLX v0.28.8 the gradient of graph.Convolve with respect to its input is
-// wrong unless the padding is "same" for an odd kernel (it comes out
-// shifted, or the graph fails to build), so vaekit convolves by im2col — a
-// matrix product of the kernel with the stacked, shifted views of the
-// input. Images are channels-last: [batch, height, width, channels].
+// wrong for even kernel sizes (it comes out shifted by one pixel) and the
+// graph fails to build when the padding exceeds kernel−1; and the Go
+// backend's native convolution is slow (a conv-AE step ran 6× slower than
+// with im2col). So Conv convolves by im2col — a matrix product of the
+// kernel with the stacked, shifted views of the input — whose gradient is
+// exact and which uses the backend's fast matrix product. Images are
+// channels-last: [batch, height, width, channels].
 package ops
 
 import (

@@ -1,0 +1,42 @@
+package vaekit
+
+import (
+	"testing"
+
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// benchStep times training steps of a GoMLX trainer on one fixed batch of
+// real MNIST digits (after a warm-up step that compiles the graph).
+func benchStep(b *testing.B, trainer *train.Trainer, batch int) {
+	data := ImageData(mnistTest(b, batch))
+	x, _ := data.Batch(0, batch)
+	step := func() {
+		if _, err := trainer.TrainStep(train.Batch{Inputs: []*tensors.Tensor{x}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	step()
+	b.ResetTimer()
+	for range b.N {
+		step()
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+}
+
+func BenchmarkVAEStep(b *testing.B) {
+	vae, err := NewVAE(DefaultVAEConfig(), 784)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchStep(b, vae.Trainer, 100)
+}
+
+func BenchmarkConvAEStep(b *testing.B) {
+	ae, err := NewConvAE(DefaultConvAEConfig(), 28)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchStep(b, ae.Trainer, 100)
+}

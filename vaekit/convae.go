@@ -1,0 +1,225 @@
+package vaekit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/loss"
+	"github.com/vaekit/vaekit/vaekit/ops"
+)
+
+// The decoders of a convolutional autoencoder (ConvAEConfig.Unpool).
+const (
+	// UnpoolLocations: max-unpooling to the locations recorded by the
+	// encoder's max pooling (zeros elsewhere), then deconvolution.
+	UnpoolLocations = "locations"
+	// UnpoolCopy: copy-to-all unpooling (each value fills its 2×2 block),
+	// then deconvolution.
+	UnpoolCopy = "copy"
+	// UpsampleConv: nearest-neighbour upsampling then an ordinary
+	// convolution, the usual Keras decoder.
+	UpsampleConv = "upsample"
+)
+
+// ConvAEConfig holds a convolutional autoencoder's hyperparameters; the
+// defaults (DefaultConvAEConfig) are the benchmark's conv-ae.
+type ConvAEConfig struct {
+	Channels     []int   `json:"channels"` // per encoder stage (conv + ReLU + 2×2 max-pool).
+	Kernel       int     `json:"kernel"`   // odd kernel size of every (de)convolution.
+	Unpool       string  `json:"unpool"`   // UnpoolLocations, UnpoolCopy or UpsampleConv.
+	Optimizer    string  `json:"optimizer"`
+	LearningRate float64 `json:"learning_rate"`
+	Epochs       int     `json:"epochs"`
+	BatchSize    int     `json:"batch_size"`
+	Seed         int64   `json:"seed"`
+}
+
+// DefaultConvAEConfig: conv 1→32 3×3 + ReLU + max-pool, conv 32→64 + ReLU +
+// max-pool; decoder unpool, deconv 64→32 + ReLU, unpool, deconv 32→1; BCE
+// from logits, Adam 1e-3, batch 100.
+func DefaultConvAEConfig() ConvAEConfig {
+	return ConvAEConfig{Channels: []int{32, 64}, Kernel: 3, Unpool: UnpoolLocations, Optimizer: "adam",
+		LearningRate: 1e-3, Epochs: 5, BatchSize: 100}
+}
+
+// Validate names the first bad field.
+func (c ConvAEConfig) Validate() error {
+	switch {
+	case len(c.Channels) == 0:
+		return fmt.Errorf("ConvAEConfig.Channels: need at least one stage")
+	case c.Kernel <= 0 || c.Kernel%2 == 0:
+		return fmt.Errorf("ConvAEConfig.Kernel must be odd and positive (to keep sizes), got %d", c.Kernel)
+	case c.Unpool != UnpoolLocations && c.Unpool != UnpoolCopy && c.Unpool != UpsampleConv:
+		return fmt.Errorf("ConvAEConfig.Unpool must be %q, %q or %q, got %q", UnpoolLocations, UnpoolCopy, UpsampleConv, c.Unpool)
+	case c.BatchSize <= 0 || c.Epochs < 0 || c.LearningRate <= 0:
+		return fmt.Errorf("ConvAEConfig: BatchSize %d, Epochs %d, LearningRate %g: want positive values", c.BatchSize, c.Epochs, c.LearningRate)
+	}
+	for i, ch := range c.Channels {
+		if ch <= 0 {
+			return fmt.Errorf("ConvAEConfig.Channels[%d] must be positive, got %d", i, ch)
+		}
+	}
+	_, err := NewOptimizer(c.Optimizer, c.LearningRate)
+	return err
+}
+
+// ConvAE is the lecture's convolutional autoencoder: convolutions and max
+// pooling down, unpooling and deconvolution up, for square grey images.
+type ConvAE struct {
+	Config  ConvAEConfig
+	Side    int // image side (28 for MNIST).
+	Store   *model.Store
+	Trainer *train.Trainer
+
+	reconstruct *model.Exec // x → sigmoid outputs
+	features    *model.Exec // x → first stage's feature maps, before pooling
+}
+
+// NewConvAE builds an untrained convolutional autoencoder for side×side
+// images; side must be divisible by 2^len(Channels).
+func NewConvAE(cfg ConvAEConfig, side int) (*ConvAE, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if side%(1<<len(cfg.Channels)) != 0 {
+		return nil, fmt.Errorf("ConvAE: %d×%d images cannot be max-pooled %d times by 2", side, side, len(cfg.Channels))
+	}
+	backend, err := Backend()
+	if err != nil {
+		return nil, err
+	}
+	opt, _ := NewOptimizer(cfg.Optimizer, cfg.LearningRate)
+	a := &ConvAE{Config: cfg, Side: side, Store: model.NewStore()}
+	SetSeed(a.Store, cfg.Seed)
+	a.Trainer = train.NewTrainer(backend, a.Store, func(scope *model.Scope, x *Node) *Node {
+		logits := a.Logits(scope, x)
+		flat := Reshape(logits, x.Shape().Dimensions...)
+		train.AddMainLoss(loss.BinaryCrossentropyLogits([]*Node{x}, []*Node{flat}))
+		return flat
+	}, nil, opt, nil, nil)
+	if err := a.newExecs(backend); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *ConvAE) newExecs(backend compute.Backend) (err error) {
+	if a.reconstruct, err = model.NewExec(backend, a.Store, func(scope *model.Scope, x *Node) *Node {
+		return Reshape(Sigmoid(a.Logits(scope, x)), x.Shape().Dimensions...)
+	}); err != nil {
+		return err
+	}
+	a.features, err = model.NewExec(backend, a.Store, func(scope *model.Scope, x *Node) *Node {
+		return a.stage(scope.In("encoder"), a.image(x), 0)
+	})
+	return err
+}
+
+// image reshapes flat examples [B, side²] to [B, side, side, 1].
+func (a *ConvAE) image(x *Node) *Node {
+	return Reshape(x, x.Shape().Dimensions[0], a.Side, a.Side, 1)
+}
+
+// stage is encoder stage i before pooling: convolution + ReLU.
+func (a *ConvAE) stage(encoder *model.Scope, h *Node, i int) *Node {
+	k := a.Config.Kernel
+	return activation.Relu(ops.ConvLayer(encoder.In("stage_%d", i), h, a.Config.Channels[i], k, 1, k/2))
+}
+
+// Logits runs the whole autoencoder on flat examples x [B, side²] and
+// returns the output logits [B, side, side, 1].
+func (a *ConvAE) Logits(scope *model.Scope, x *Node) *Node {
+	cfg := a.Config
+	h := a.image(x)
+	indices := make([]*Node, len(cfg.Channels))
+	encoder, decoder := scope.In("encoder"), scope.In("decoder")
+	for i := range cfg.Channels {
+		h, indices[i] = ops.MaxPoolWithIndices(a.stage(encoder, h, i), 2)
+	}
+	k := cfg.Kernel
+	for i := len(cfg.Channels) - 1; i >= 0; i-- {
+		out := 1
+		if i > 0 {
+			out = cfg.Channels[i-1]
+		}
+		dec := decoder.In("stage_%d", i)
+		switch cfg.Unpool {
+		case UnpoolLocations:
+			h = ops.ConvTransposeLayer(dec, ops.Unpool(h, indices[i], 2), out, k, 1, k/2, 0)
+		case UnpoolCopy:
+			h = ops.ConvTransposeLayer(dec, ops.UnpoolCopy(h, 2), out, k, 1, k/2, 0)
+		case UpsampleConv:
+			h = ops.ConvLayer(dec, ops.UnpoolCopy(h, 2), out, k, 1, k/2)
+		}
+		if i > 0 {
+			h = activation.Relu(h)
+		}
+	}
+	return h
+}
+
+// Train fits the autoencoder on data (flat side² examples in [0, 1]).
+func (a *ConvAE) Train(ctx context.Context, data *Data, dir string, progress bool) (*History, error) {
+	if d := data.size(); d != a.Side*a.Side {
+		return nil, fmt.Errorf("ConvAE: data %q has examples of %d values, want %d×%d", data.Name, d, a.Side, a.Side)
+	}
+	fit := &Fit{Trainer: a.Trainer, Data: data, BatchSize: a.Config.BatchSize, Epochs: a.Config.Epochs,
+		Seed: a.Config.Seed, Dir: dir, Progress: progress}
+	return fit.Run(ctx)
+}
+
+// Reconstruct returns the autoencoder's outputs (in [0, 1]) for every
+// example of data.
+func (a *ConvAE) Reconstruct(data *Data) ([][]float32, error) {
+	return mapBatches(data, a.reconstruct)
+}
+
+// Features returns the feature maps of the first encoder stage (after the
+// ReLU, before pooling) of data's first n examples: [n][side][side][C].
+func (a *ConvAE) Features(data *Data, n int) ([][][][]float32, error) {
+	x, _ := data.Batch(0, n)
+	out, err := a.features.Call(x)
+	if err != nil {
+		return nil, err
+	}
+	return out[0].Value().([][][][]float32), nil
+}
+
+// mapBatches runs exec (one input, one [B, dim] output) over data in
+// evaluation batches and collects the rows.
+func mapBatches(data *Data, exec *model.Exec) ([][]float32, error) {
+	rows := make([][]float32, 0, data.Len())
+	err := forBatches(data, func(x *tensors.Tensor, from, n int) error {
+		out, err := exec.Call(x)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, out[0].Value().([][]float32)[:n]...)
+		return nil
+	})
+	return rows, err
+}
+
+// MSEPerImage is the mean over images of the sum of squared errors between
+// each image and its reconstruction, pixels in [0, 1] (Hinton &
+// Salakhutdinov's measure).
+func MSEPerImage(data *Data, recon [][]float32) (float64, error) {
+	if len(recon) != data.Len() {
+		return 0, fmt.Errorf("MSEPerImage: %d reconstructions for %d images", len(recon), data.Len())
+	}
+	d := data.size()
+	total := 0.0
+	for i, r := range recon {
+		for j, v := range r {
+			e := float64(v) - float64(data.X[i*d+j])
+			total += e * e
+		}
+	}
+	return total / float64(len(recon)), nil
+}
