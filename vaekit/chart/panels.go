@@ -175,6 +175,7 @@ type Lines struct {
 	Series         []Series
 	LogY           bool
 	Points         bool // mark each point too.
+	LegendBottom   bool // legend at the bottom left instead of the top right.
 }
 
 // Plot draws the series with a legend.
@@ -212,7 +213,7 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 			p.Legend.Add(s.Name, line)
 		}
 	}
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = !l.LegendBottom, l.LegendBottom
 	p.Add(plotter.NewGrid())
 	return p, nil
 }

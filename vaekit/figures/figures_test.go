@@ -22,6 +22,8 @@ var expect = map[string]struct {
 }{
 	"vae-latent-scatter":  {[]string{"test_elbo_nats", "test_recon_nats", "test_kl_nats", "input"}, []string{"z[0]", "z[1]", "0", "9"}, 900},
 	"vae-manifold":        {[]string{"test_elbo_nats", "grid_size"}, []string{"z[0]", "z[1]", "-1.6", "1.6"}, 1000},
+	"conv-ae":             {[]string{"mse_per_image_locations", "mse_per_image_copy", "mse_per_image_upsample"}, []string{"original"}, 1200},
+	"unpooling":           {[]string{"deconv_vs_conv_max_abs_diff", "unpooled_nonzero_pixels"}, []string{"after 2×2 max pooling", "unpooled: recorded locations", "unpooled: copy-to-all", "output position"}, 1500},
 	"vae-training-curves": {[]string{"final_recon_nats", "final_kl_nats", "final_test_recon_nats", "final_test_kl_nats"}, []string{"epoch", "test", "train (batch mean)"}, 1200},
 }
 
@@ -94,6 +96,42 @@ func TestQuickFigures(t *testing.T) {
 				t.Errorf("%s.json: quick=%v name=%v", spec.Name, got["quick"], got["name"])
 			}
 		})
+	}
+}
+
+// TestConvAEFigureNumbers checks the quick conv-AE figures' numbers: every
+// decoder reconstructs well, and the 1-D deconvolution equals the convolution.
+func TestConvAEFigureNumbers(t *testing.T) {
+	setData(t)
+	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	if opts.Models == "" {
+		opts.Models = t.TempDir()
+	}
+	res, err := ConvAEFigure(context.Background(), DefaultConvAEExperiment(true, 0), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range convAEVariants {
+		mse := res.Metrics["mse_per_image_"+v.unpool].(float64)
+		t.Logf("quick conv AE, %s: mse_per_image %.2f", v.unpool, mse)
+		// PCA with 30 components gives about 14; a blank output about 100.
+		if mse <= 0 || mse > 30 {
+			t.Errorf("%s: mse_per_image %.2f out of range", v.unpool, mse)
+		}
+	}
+	tc, err := TrainConvAE(context.Background(), DefaultConvAEExperiment(true, 0), vaekit.UnpoolLocations, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	un, err := UnpoolingFigure(tc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := un.Metrics["deconv_vs_conv_max_abs_diff"].(float64); d > 1e-12 {
+		t.Errorf("deconvolution and convolution differ by %g", d)
+	}
+	if nz := un.Metrics["unpooled_nonzero_pixels"].(int); nz == 0 || nz > un.Metrics["pooled_pixels"].(int) {
+		t.Errorf("unpooling to locations has %d non-zero pixels for %d pooled ones", nz, un.Metrics["pooled_pixels"])
 	}
 }
 

@@ -1,0 +1,341 @@
+package figures
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/ops"
+	"gonum.org/v1/plot"
+)
+
+const articleLecture = "001_8bdaea94d2f7ea37.txt"
+
+func init() {
+	register(Spec{Name: "conv-ae", Article: articleLecture,
+		Summary: "convolutional AE reconstructions: unpooling to recorded locations, copy-to-all, upsampling",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return ConvAEFigure(ctx, DefaultConvAEExperiment(opts.Quick, opts.Seed), opts)
+		}})
+	register(Spec{Name: "unpooling", Article: articleLecture,
+		Summary: "a feature map pooled and unpooled two ways; deconvolution is a convolution (1-D)",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			exp := DefaultConvAEExperiment(opts.Quick, opts.Seed)
+			t, err := TrainConvAE(ctx, exp, vaekit.UnpoolLocations, opts)
+			if err != nil {
+				return nil, err
+			}
+			return UnpoolingFigure(t)
+		}})
+}
+
+// ConvAEExperiment determines the convolutional-AE figures.
+type ConvAEExperiment struct {
+	vaekit.ConvAEConfig
+	TrainSize int `json:"train_size"` // first N training images; 0 for all.
+	TestSize  int `json:"test_size"`  // first N test images scored; 0 for all.
+	Show      int `json:"show"`       // test digits shown per row.
+}
+
+// DefaultConvAEExperiment: the benchmark's conv AE (32 and 64 channels,
+// 3×3, Adam 1e-3, batch 100) for 2 epochs on all of MNIST; quick trains one
+// epoch on 6,000 digits and scores 1,000.
+func DefaultConvAEExperiment(quick bool, seed int64) ConvAEExperiment {
+	exp := ConvAEExperiment{ConvAEConfig: vaekit.DefaultConvAEConfig(), Show: 10}
+	exp.Seed, exp.Epochs = seed, 2
+	if quick {
+		exp.Epochs, exp.TrainSize, exp.TestSize = 1, 6000, 1000
+	}
+	return exp
+}
+
+// TrainedConvAE is a convolutional AE trained on MNIST, with its test data.
+type TrainedConvAE struct {
+	Experiment ConvAEExperiment
+	AE         *vaekit.ConvAE
+	History    *vaekit.History
+	Train      *datasets.ImageSet
+	Test       *datasets.ImageSet
+}
+
+// loadMNIST loads the two splits of MNIST, each cut to its size (0: all).
+func loadMNIST(trainSize, testSize int) (train, test *datasets.ImageSet, err error) {
+	if train, err = datasets.LoadMNIST(datasets.Train); err != nil {
+		return nil, nil, err
+	}
+	if test, err = datasets.LoadMNIST(datasets.Test); err != nil {
+		return nil, nil, err
+	}
+	return train.Subset(trainSize), test.Subset(testSize), nil
+}
+
+// modelDir is the checkpoint directory of a model of kind trained with
+// these hyperparameters on this data.
+func modelDir(opts Options, kind string, hyper any, train *datasets.ImageSet) (string, error) {
+	root := opts.Models
+	if root == "" {
+		root = vaekit.ModelsDir()
+	}
+	return vaekit.RunDir(root, kind, struct {
+		Hyper any
+		Data  string
+		Size  int
+	}{hyper, train.Name, train.Count})
+}
+
+// TrainConvAE trains (or loads) the convolutional AE with the given decoder.
+func TrainConvAE(ctx context.Context, exp ConvAEExperiment, unpool string, opts Options) (*TrainedConvAE, error) {
+	exp.Unpool = unpool
+	train, test, err := loadMNIST(exp.TrainSize, exp.TestSize)
+	if err != nil {
+		return nil, err
+	}
+	ae, err := vaekit.NewConvAE(exp.ConvAEConfig, train.Rows)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := modelDir(opts, "conv-ae", exp.ConvAEConfig, train)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := ae.Train(ctx, vaekit.ImageData(train), dir, opts.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return &TrainedConvAE{Experiment: exp, AE: ae, History: hist, Train: train, Test: test}, nil
+}
+
+var convAEVariants = []struct{ unpool, label string }{
+	{vaekit.UnpoolLocations, "unpool to recorded locations + deconv"},
+	{vaekit.UnpoolCopy, "copy-to-all unpool + deconv"},
+	{vaekit.UpsampleConv, "nearest-neighbour upsampling + conv"},
+}
+
+// ConvAEFigure trains the three decoders and shows their reconstructions
+// of the same test digits, with mse_per_image for each.
+func ConvAEFigure(ctx context.Context, exp ConvAEExperiment, opts Options) (*Result, error) {
+	g := &chart.Grid{Rows: 1 + len(convAEVariants), Cols: exp.Show, Height: 28, Width: 28, RowLabels: []string{"original"}}
+	metrics := map[string]any{}
+	var last *TrainedConvAE
+	for _, v := range convAEVariants {
+		t, err := TrainConvAE(ctx, exp, v.unpool, opts)
+		if err != nil {
+			return nil, err
+		}
+		test := vaekit.ImageData(t.Test)
+		recon, err := t.AE.Reconstruct(test)
+		if err != nil {
+			return nil, err
+		}
+		mse, err := vaekit.MSEPerImage(test, recon)
+		if err != nil {
+			return nil, err
+		}
+		if len(g.Images) == 0 {
+			for i := range exp.Show {
+				g.Images = append(g.Images, t.Test.Image(i))
+			}
+		}
+		g.Images = append(g.Images, recon[:exp.Show]...)
+		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%s\n(%s, mse %.2f)", v.unpool, shortLabel(v.unpool), mse))
+		metrics["mse_per_image_"+v.unpool] = mse
+		last = t
+	}
+	metrics["mse_note"] = "sum of squared errors per 28×28 test image, pixels in [0,1]"
+	metrics["variants"] = map[string]string{}
+	for _, v := range convAEVariants {
+		metrics["variants"].(map[string]string)[v.unpool] = v.label
+	}
+	p, err := g.Plot()
+	if err != nil {
+		return nil, err
+	}
+	p.Y.Tick.Label.Font.Size = 9
+	fig := chart.New("Convolutional autoencoder: three decoders, the same test digits", p).Size(9, 5.2)
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp,
+		Dataset: map[string]any{"name": "mnist", "train_size": last.Train.Count, "test_size": last.Test.Count},
+		History: last.History}, nil
+}
+
+func shortLabel(unpool string) string {
+	switch unpool {
+	case vaekit.UnpoolLocations:
+		return "max-unpool"
+	case vaekit.UnpoolCopy:
+		return "copy-to-all"
+	}
+	return "resize-conv"
+}
+
+// UnpoolingFigure shows, for one test digit, a feature map of the trained
+// encoder's first stage, after max pooling, after unpooling to the recorded
+// locations and after copy-to-all unpooling; and the lecture's 1-D point
+// that deconvolution is a convolution.
+func UnpoolingFigure(t *TrainedConvAE) (*Result, error) {
+	test := vaekit.ImageData(t.Test)
+	maps, err := t.AE.Features(test, 1)
+	if err != nil {
+		return nil, err
+	}
+	fm := maps[0] // [28][28][C]
+	// The channel that responds most to this digit.
+	best, bestVar := 0, -1.0
+	for c := range fm[0][0] {
+		var s, s2 float64
+		for _, row := range fm {
+			for _, px := range row {
+				s += float64(px[c])
+				s2 += float64(px[c]) * float64(px[c])
+			}
+		}
+		n := float64(len(fm) * len(fm[0]))
+		if v := s2/n - (s/n)*(s/n); v > bestVar {
+			best, bestVar = c, v
+		}
+	}
+	side := len(fm)
+	feature := make([]float64, 0, side*side)
+	for _, row := range fm {
+		for _, px := range row {
+			feature = append(feature, float64(px[best]))
+		}
+	}
+	backend, err := vaekit.Backend()
+	if err != nil {
+		return nil, err
+	}
+	out := MustExecOnceN(backend, func(x *Node) []*Node {
+		pooled, idx := ops.MaxPoolWithIndices(x, 2)
+		return []*Node{pooled, ops.Unpool(pooled, idx, 2), ops.UnpoolCopy(pooled, 2)}
+	}, tensors.FromFlatDataAndDimensions(feature, 1, side, side, 1))
+	scale := 0.0
+	for _, v := range feature {
+		scale = math.Max(scale, v)
+	}
+	img := func(values []float64) []float32 {
+		out := make([]float32, len(values))
+		for i, v := range values {
+			out[i] = float32(v / max(scale, 1e-9))
+		}
+		return out
+	}
+	panel := func(title string, values []float64, n int) (*chart.Grid, error) {
+		if len(values) != n*n {
+			return nil, fmt.Errorf("unpooling: %s has %d values, want %d×%d", title, len(values), n, n)
+		}
+		return &chart.Grid{Title: title, Rows: 1, Cols: 1, Height: n, Width: n, Images: [][]float32{img(values)},
+			XLabel: fmt.Sprintf("%d×%d", n, n)}, nil
+	}
+	half := side / 2
+	grids := []struct {
+		title  string
+		values []float64
+		n      int
+	}{
+		{"input digit", scaled(t.Test.Image(0), scale), side},
+		{fmt.Sprintf("feature map (channel %d)", best), feature, side},
+		{"after 2×2 max pooling", tensors.MustCopyFlatData[float64](out[0]), half},
+		{"unpooled: recorded locations", tensors.MustCopyFlatData[float64](out[1]), side},
+		{"unpooled: copy-to-all", tensors.MustCopyFlatData[float64](out[2]), side},
+	}
+	var plots []*plot.Plot
+	for _, gr := range grids {
+		g, err := panel(gr.title, gr.values, gr.n)
+		if err != nil {
+			return nil, err
+		}
+		p, err := g.Plot()
+		if err != nil {
+			return nil, err
+		}
+		plots = append(plots, p)
+	}
+	demo, diff, err := deconvIsConv()
+	if err != nil {
+		return nil, err
+	}
+	dp, err := demo.Plot()
+	if err != nil {
+		return nil, err
+	}
+	fig := &chart.Figure{Title: "Unpooling a real feature map, and deconvolution as convolution"}
+	fig.Panels = [][]*plot.Plot{plots[:3], append(plots[3:], dp)}
+	fig.Size(12, 8.6)
+	nonzero := 0
+	for _, v := range tensors.MustCopyFlatData[float64](out[1]) {
+		if v != 0 {
+			nonzero++
+		}
+	}
+	return &Result{Figure: fig,
+		Metrics: map[string]any{
+			"deconv_vs_conv_max_abs_diff": diff,
+			"channel":                     best,
+			"unpooled_nonzero_pixels":     nonzero,
+			"pooled_pixels":               half * half,
+		},
+		Hyperparameters: t.Experiment,
+		Dataset:         map[string]any{"name": "mnist", "test_image": 0, "train_size": t.Train.Count},
+		History:         t.History}, nil
+}
+
+func scaled(img []float32, scale float64) []float64 {
+	out := make([]float64, len(img))
+	for i, v := range img {
+		out[i] = float64(v) * scale // shown with the feature map's scale, so it displays as is.
+	}
+	return out
+}
+
+// deconvIsConv is the lecture's 1-D example: a transposed convolution
+// (stride 2) of a short signal by its definition — each input value
+// spreads, weighted by the kernel, over three outputs — beside a plain
+// convolution of the signal with zeros interleaved and padded, by the
+// flipped kernel. It returns the chart and the largest difference.
+func deconvIsConv() (*chart.Lines, float64, error) {
+	x := []float64{1, 2, -1, 0.5, 1.5}
+	w := []float64{1, 0.5, -0.75}
+	const stride = 2
+	k := len(w)
+	n := (len(x)-1)*stride + k
+	scatter := make([]float64, n)
+	for i, xi := range x {
+		for d, wd := range w {
+			scatter[i*stride+d] += xi * wd
+		}
+	}
+	// Zero-interleaved and padded by k−1 on both sides.
+	padded := make([]float64, (len(x)-1)*stride+1+2*(k-1))
+	for i, xi := range x {
+		padded[k-1+i*stride] = xi
+	}
+	flipped := []float64{w[2], w[1], w[0]}
+	b, err := vaekit.Backend()
+	if err != nil {
+		return nil, 0, err
+	}
+	conv := MustExecOnce(b, func(s, kernel *Node) *Node {
+		return ops.Conv(s, kernel).Done()
+	}, tensors.FromFlatDataAndDimensions(padded, 1, 1, len(padded), 1),
+		tensors.FromFlatDataAndDimensions(flipped, 1, k, 1, 1))
+	convolved := tensors.MustCopyFlatData[float64](conv)
+	if len(convolved) != n {
+		return nil, 0, fmt.Errorf("deconvolution demo: convolution gave %d values, want %d", len(convolved), n)
+	}
+	diff := 0.0
+	pos := make([]float64, n)
+	for i := range n {
+		pos[i] = float64(i)
+		diff = math.Max(diff, math.Abs(scatter[i]-convolved[i]))
+	}
+	return &chart.Lines{Title: "1-D: deconvolution = convolution", XLabel: "output position", YLabel: "value", Points: true, LegendBottom: true,
+		Series: []chart.Series{
+			{Name: "transposed conv (scatter)", X: pos, Y: scatter},
+			{Name: "conv of zero-interleaved input", X: pos, Y: convolved, Dashed: true},
+		}}, diff, nil
+}
