@@ -188,21 +188,11 @@ func TestAETrainsAndDenoises(t *testing.T) {
 	}
 	noisy, _ := ae.Corrupt(data)
 	denoised, _ := ae.Reconstruct(noisy)
-	mseNoisy, _ := MSEPerImage(data, rowsOf(noisy))
+	mseNoisy, _ := MSEPerImage(data, noisy.Rows())
 	mseDenoised, _ := MSEPerImage(data, denoised)
 	t.Logf("denoising AE, 3 epochs on 2000 digits: mse %.1f untrained; noisy input %.1f → denoised %.1f; recon loss %v",
 		mseBefore, mseNoisy, mseDenoised, hist.Last()["recon"])
 	if !(mseDenoised < mseNoisy && mseDenoised < mseBefore/2) {
 		t.Errorf("the denoising AE did not denoise: noisy %.1f, denoised %.1f", mseNoisy, mseDenoised)
 	}
-}
-
-// rowsOf splits Data into one slice per example.
-func rowsOf(d *Data) [][]float32 {
-	n, size := d.Len(), d.size()
-	out := make([][]float32, n)
-	for i := range n {
-		out[i] = d.X[i*size : (i+1)*size]
-	}
-	return out
 }

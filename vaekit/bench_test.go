@@ -3,8 +3,8 @@ package vaekit
 import (
 	"testing"
 
-	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/train"
 )
 
 // benchStep times training steps of a GoMLX trainer on one fixed batch of

@@ -51,6 +51,16 @@ func (d *Data) check() error {
 	return nil
 }
 
+// Rows returns one slice per example (sharing X's memory).
+func (d *Data) Rows() [][]float32 {
+	size := d.size()
+	out := make([][]float32, d.Len())
+	for i := range out {
+		out[i] = d.X[i*size : (i+1)*size]
+	}
+	return out
+}
+
 // Batch returns examples [from, to) as tensors: X of shape [to-from,
 // Shape...] and, if there are labels, labels of shape [to-from].
 func (d *Data) Batch(from, to int) (x, labels *tensors.Tensor) {

@@ -68,6 +68,10 @@ type Fit struct {
 
 	// Dir keeps checkpoints and history.json; "" keeps nothing on disk.
 	Dir string
+	// SaveEvery is the least time between two checkpoints at epoch ends
+	// (default 30s): short epochs do not write a checkpoint each. The last
+	// epoch and an interruption always save.
+	SaveEvery time.Duration
 	// Progress shows GoMLX's progress bar (terminal or notebook) with the loss.
 	Progress bool
 	// OnEpoch may add metrics (e.g. on the test set) to an epoch's record.
@@ -198,10 +202,16 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 	}
 	hist.Partial = nil
 
+	saveEvery := f.SaveEvery
+	if saveEvery == 0 {
+		saveEvery = 30 * time.Second
+	}
+	lastSave := time.Now()
 	save := func(step int) error {
 		if ckpt == nil {
 			return nil
 		}
+		lastSave = time.Now()
 		if err := ckpt.Save(); err != nil {
 			return fmt.Errorf("vaekit.Fit: saving a checkpoint at step %d in %s: %w", step, f.Dir, err)
 		}
@@ -244,8 +254,10 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 			}
 			hist.Epochs = append(hist.Epochs, epoch)
 			sums = &EpochSums{Sums: map[string]float64{}}
-			if err := save(step); err != nil {
-				return err
+			if step == target || ctx.Err() != nil || time.Since(lastSave) >= saveEvery {
+				if err := save(step); err != nil {
+					return err
+				}
 			}
 		}
 		if ctx.Err() != nil {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
@@ -171,7 +172,7 @@ func TestFitStopsOnDivergence(t *testing.T) {
 	dir := t.TempDir()
 	fit := &Fit{
 		Trainer: train.NewTrainer(MustBackend(), store, explodingModel, nil, optimizer.StochasticGradientDescent().Done(), nil, nil),
-		Data:    data, BatchSize: 50, Epochs: 4, Dir: dir,
+		Data:    data, BatchSize: 50, Epochs: 4, Dir: dir, SaveEvery: time.Nanosecond, // a checkpoint each epoch.
 	}
 	hist, err := fit.Run(context.Background())
 	var diverged *DivergedError

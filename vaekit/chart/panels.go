@@ -173,7 +173,7 @@ type Lines struct {
 	Title          string
 	XLabel, YLabel string
 	Series         []Series
-	LogY           bool
+	LogX, LogY     bool
 	Points         bool // mark each point too.
 	LegendBottom   bool // legend at the bottom left instead of the top right.
 }
@@ -185,6 +185,10 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 	if l.LogY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	if l.LogX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
 	for i, s := range l.Series {
 		if len(s.X) != len(s.Y) {

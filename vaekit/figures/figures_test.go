@@ -22,6 +22,11 @@ var expect = map[string]struct {
 }{
 	"vae-latent-scatter":  {[]string{"test_elbo_nats", "test_recon_nats", "test_kl_nats", "input"}, []string{"z[0]", "z[1]", "0", "9"}, 900},
 	"vae-manifold":        {[]string{"test_elbo_nats", "grid_size"}, []string{"z[0]", "z[1]", "-1.6", "1.6"}, 1000},
+	"ae-vs-pca-recon":     {[]string{"mse_per_image_pca30", "mse_per_image_ae", "reference_hinton_salakhutdinov_2006", "comparison"}, []string{"original"}, 1200},
+	"ae-vs-pca-2d":        {[]string{"knn5_accuracy_pca", "knn5_accuracy_ae"}, []string{"code[0]", "code[1]", "0", "9"}, 1800},
+	"decoder-generation":  {[]string{"code_l2", "box_plain", "box_l2"}, []string{"code[0]", "code[1]"}, 1800},
+	"denoising":           {[]string{"mse_per_image_gaussian_noisy", "mse_per_image_gaussian_denoised", "mse_per_image_gaussian_plain_ae", "mse_per_image_masking_denoised"}, []string{"clean", "denoising AE"}, 1100},
+	"pretraining":         {[]string{"pretraining_gain_points", "test_accuracy_pretrained_100_labels", "test_accuracy_random_100_labels"}, []string{"pretrained, then fine-tuned", "random init", "test accuracy (%)"}, 1000},
 	"conv-ae":             {[]string{"mse_per_image_locations", "mse_per_image_copy", "mse_per_image_upsample"}, []string{"original"}, 1200},
 	"unpooling":           {[]string{"deconv_vs_conv_max_abs_diff", "unpooled_nonzero_pixels"}, []string{"after 2×2 max pooling", "unpooled: recorded locations", "unpooled: copy-to-all", "output position"}, 1500},
 	"vae-training-curves": {[]string{"final_recon_nats", "final_kl_nats", "final_test_recon_nats", "final_test_kl_nats"}, []string{"epoch", "test", "train (batch mean)"}, 1200},
@@ -132,6 +137,50 @@ func TestConvAEFigureNumbers(t *testing.T) {
 	}
 	if nz := un.Metrics["unpooled_nonzero_pixels"].(int); nz == 0 || nz > un.Metrics["pooled_pixels"].(int) {
 		t.Errorf("unpooling to locations has %d non-zero pixels for %d pooled ones", nz, un.Metrics["pooled_pixels"])
+	}
+}
+
+// TestAutoencoderFigureNumbers checks what the quick autoencoder figures
+// must show whatever the noise of a short run: the deep AE beats PCA with
+// the same code size, its 2-D codes separate digits better, and denoising
+// AEs denoise better than a plain AE.
+func TestAutoencoderFigureNumbers(t *testing.T) {
+	setData(t)
+	ctx := context.Background()
+	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	if opts.Models == "" {
+		opts.Models = t.TempDir()
+	}
+	recon, err := AEvsPCARecon(ctx, DefaultAEExperiment(true, 0, 30), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ae, pca := recon.Metrics["mse_per_image_ae"].(float64), recon.Metrics["mse_per_image_pca30"].(float64)
+	t.Logf("quick: AE-30 mse %.2f, PCA-30 mse %.2f", ae, pca)
+	if !(ae < pca) || pca < 10 || pca > 20 {
+		t.Errorf("AE-30 %.2f should beat PCA-30 %.2f (≈ 14)", ae, pca)
+	}
+	two, err := AEvsPCA2D(ctx, DefaultAEExperiment(true, 0, 2), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, p := two.Metrics["knn5_accuracy_ae"].(float64), two.Metrics["knn5_accuracy_pca"].(float64); !(a > p) || p < 0.2 {
+		t.Errorf("2-D codes: AE 5-NN accuracy %.3f should beat PCA's %.3f", a, p)
+	}
+	den, err := Denoising(ctx, DefaultDenoisingExperiment(true, 0), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, noise := range []string{"gaussian", "masking"} {
+		noisy := den.Metrics["mse_per_image_"+noise+"_noisy"].(float64)
+		denoised := den.Metrics["mse_per_image_"+noise+"_denoised"].(float64)
+		plain := den.Metrics["mse_per_image_"+noise+"_plain_ae"].(float64)
+		if !(denoised < plain && denoised < noisy) {
+			t.Errorf("%s: denoised %.1f should beat the plain AE %.1f and the noisy input %.1f", noise, denoised, plain, noisy)
+		}
+	}
+	if _, err := AEvsPCA2D(ctx, DefaultAEExperiment(true, 0, 30), opts); err == nil {
+		t.Error("ae-vs-pca-2d accepted a 30-D code")
 	}
 }
 

@@ -1,0 +1,388 @@
+package figures
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/chart"
+	"gonum.org/v1/plot"
+)
+
+func init() {
+	register(Spec{Name: "ae-vs-pca-recon", Article: articleLecture,
+		Summary: "test digits: original, PCA with 30 components, deep AE 784-1000-500-250-30",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return AEvsPCARecon(ctx, DefaultAEExperiment(opts.Quick, opts.Seed, 30), opts)
+		}})
+	register(Spec{Name: "ae-vs-pca-2d", Article: articleLecture,
+		Summary: "2-D codes of the test set: PCA beside a deep AE 784-1000-500-250-2",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return AEvsPCA2D(ctx, DefaultAEExperiment(opts.Quick, opts.Seed, 2), opts)
+		}})
+	register(Spec{Name: "decoder-generation", Article: articleLecture,
+		Summary: "digits decoded from a grid of the 2-D code: plain AE, and AE with an L2 penalty on its code",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return DecoderGeneration(ctx, DefaultAEExperiment(opts.Quick, opts.Seed, 2), DefaultCodeL2, opts)
+		}})
+	register(Spec{Name: "denoising", Article: articleLecture,
+		Summary: "clean / corrupted / denoised digits for Gaussian and masking noise, and a plain AE on noisy input",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return Denoising(ctx, DefaultDenoisingExperiment(opts.Quick, opts.Seed), opts)
+		}})
+}
+
+// AEExperiment determines a dense autoencoder figure.
+type AEExperiment struct {
+	vaekit.AEConfig
+	TrainSize int `json:"train_size"` // first N training digits; 0 for all.
+	TestSize  int `json:"test_size"`  // first N test digits scored; 0 for all.
+}
+
+// DefaultAEExperiment is the lecture's deep AE 784-1000-500-250-code (ReLU,
+// BCE, Adam 1e-3, batch 100) for 20 epochs on all of MNIST; quick trains 3
+// epochs on 10,000 digits and scores 2,000.
+func DefaultAEExperiment(quick bool, seed int64, code int) AEExperiment {
+	exp := AEExperiment{AEConfig: vaekit.DefaultAEConfig()}
+	exp.Layers = []int{1000, 500, 250, code}
+	exp.Seed = seed
+	if quick {
+		exp.Epochs, exp.TrainSize, exp.TestSize = 3, 10000, 2000
+	}
+	return exp
+}
+
+// TrainedAE is a dense autoencoder trained on MNIST with its data.
+type TrainedAE struct {
+	Experiment AEExperiment
+	AE         *vaekit.AE
+	History    *vaekit.History
+	Train      *datasets.ImageSet
+	Test       *datasets.ImageSet
+}
+
+// TrainAE trains (or loads) a dense autoencoder on MNIST.
+func TrainAE(ctx context.Context, exp AEExperiment, opts Options) (*TrainedAE, error) {
+	train, test, err := loadMNIST(exp.TrainSize, exp.TestSize)
+	if err != nil {
+		return nil, err
+	}
+	ae, err := vaekit.NewAE(exp.AEConfig, train.Rows*train.Cols)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := modelDir(opts, "ae", exp.AEConfig, train)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := ae.Train(ctx, vaekit.ImageData(train), dir, opts.Progress)
+	if err != nil {
+		return nil, err
+	}
+	return &TrainedAE{Experiment: exp, AE: ae, History: hist, Train: train, Test: test}, nil
+}
+
+func mnistDataset(train, test *datasets.ImageSet) map[string]any {
+	return map[string]any{"name": "mnist", "train": train.Name, "train_size": train.Count, "test": test.Name, "test_size": test.Count}
+}
+
+// AEvsPCARecon compares reconstructions by PCA and by a deep autoencoder
+// with the same code size, with Hinton & Salakhutdinov's measure.
+func AEvsPCARecon(ctx context.Context, exp AEExperiment, opts Options) (*Result, error) {
+	t, err := TrainAE(ctx, exp, opts)
+	if err != nil {
+		return nil, err
+	}
+	code := exp.Layers[len(exp.Layers)-1]
+	pca, err := vaekit.FitPCA(vaekit.ImageData(t.Train), code)
+	if err != nil {
+		return nil, err
+	}
+	test := vaekit.ImageData(t.Test)
+	pcaRecon := pca.Reconstruct(test)
+	aeRecon, err := t.AE.Reconstruct(test)
+	if err != nil {
+		return nil, err
+	}
+	msePCA, _ := vaekit.MSEPerImage(test, pcaRecon)
+	mseAE, _ := vaekit.MSEPerImage(test, aeRecon)
+	const show = 10
+	g := &chart.Grid{Rows: 3, Cols: show, Height: 28, Width: 28, RowLabels: []string{
+		"original", fmt.Sprintf("PCA-%d\n(mse %.2f)", code, msePCA), fmt.Sprintf("deep AE-%d\n(mse %.2f)", code, mseAE)}}
+	for _, rows := range [][][]float32{nil, pcaRecon, aeRecon} {
+		for i := range show {
+			if rows == nil {
+				g.Images = append(g.Images, t.Test.Image(i))
+			} else {
+				g.Images = append(g.Images, rows[i])
+			}
+		}
+	}
+	p, err := g.Plot()
+	if err != nil {
+		return nil, err
+	}
+	fig := chart.New(fmt.Sprintf("Reconstructions from a %d-number code: PCA vs deep autoencoder", code), p).Size(9, 4)
+	return &Result{Figure: fig, Metrics: map[string]any{
+		fmt.Sprintf("mse_per_image_pca%d", code): msePCA,
+		"mse_per_image_ae":                       mseAE,
+		"mse_note":                               "sum of squared errors per 28×28 test image, pixels in [0,1], as Hinton & Salakhutdinov (Science 2006)",
+		"reference_hinton_salakhutdinov_2006":    map[string]float64{"ae": 3.00, "logistic_pca": 8.01, "pca": 13.87},
+		"comparison": fmt.Sprintf("AE %.2f vs PCA %.2f here (ratio %.2f); H&S: AE 3.00 vs PCA 13.87 (ratio %.2f), with RBM pretraining",
+			mseAE, msePCA, mseAE/msePCA, 3.00/13.87),
+	}, Hyperparameters: exp, Dataset: mnistDataset(t.Train, t.Test), History: t.History}, nil
+}
+
+// codeScatter draws 2-D codes coloured by digit.
+func codeScatter(title string, codes [][]float32, set *datasets.ImageSet) (*plot.Plot, error) {
+	s := &chart.Scatter{Title: title, XLabel: "code[0]", YLabel: "code[1]", ClassNames: set.ClassNames}
+	for i, c := range codes {
+		s.X = append(s.X, float64(c[0]))
+		s.Y = append(s.Y, float64(c[1]))
+		s.Classes = append(s.Classes, int(set.Labels[i]))
+	}
+	return s.Plot()
+}
+
+// separation is the 5-NN accuracy of test codes against (up to 10,000)
+// training codes: how well digits are separated in the code plane.
+func separation(trainCodes [][]float32, train *datasets.ImageSet, testCodes [][]float32, test *datasets.ImageSet) (float64, error) {
+	n := min(len(trainCodes), 10000)
+	refLabels := make([]int32, n)
+	for i := range n {
+		refLabels[i] = int32(train.Labels[i])
+	}
+	qLabels := make([]int32, len(testCodes))
+	for i := range qLabels {
+		qLabels[i] = int32(test.Labels[i])
+	}
+	return vaekit.KNNAccuracy(trainCodes[:n], refLabels, testCodes, qLabels, 5)
+}
+
+// AEvsPCA2D shows the 2-D codes of PCA and of a deep autoencoder, with
+// their 5-NN accuracy as a separation score.
+func AEvsPCA2D(ctx context.Context, exp AEExperiment, opts Options) (*Result, error) {
+	if code := exp.Layers[len(exp.Layers)-1]; code != 2 {
+		return nil, fmt.Errorf("ae-vs-pca-2d draws 2-D codes, but the AE's code has %d numbers", code)
+	}
+	t, err := TrainAE(ctx, exp, opts)
+	if err != nil {
+		return nil, err
+	}
+	trainData, testData := vaekit.ImageData(t.Train), vaekit.ImageData(t.Test)
+	pca, err := vaekit.FitPCA(trainData, 2)
+	if err != nil {
+		return nil, err
+	}
+	ref := vaekit.ImageData(t.Train.Subset(10000))
+	pcaTrain, pcaTest := pca.Project(ref), pca.Project(testData)
+	aeTrain, err := t.AE.Encode(ref)
+	if err != nil {
+		return nil, err
+	}
+	aeTest, err := t.AE.Encode(testData)
+	if err != nil {
+		return nil, err
+	}
+	pcaScore, err := separation(pcaTrain, t.Train, pcaTest, t.Test)
+	if err != nil {
+		return nil, err
+	}
+	aeScore, err := separation(aeTrain, t.Train, aeTest, t.Test)
+	if err != nil {
+		return nil, err
+	}
+	pp, err := codeScatter(fmt.Sprintf("PCA (5-NN accuracy %.1f%%)", 100*pcaScore), pcaTest, t.Test)
+	if err != nil {
+		return nil, err
+	}
+	ap, err := codeScatter(fmt.Sprintf("deep AE 784-1000-500-250-2 (5-NN accuracy %.1f%%)", 100*aeScore), aeTest, t.Test)
+	if err != nil {
+		return nil, err
+	}
+	fig := chart.New(fmt.Sprintf("2-D codes of %d MNIST test digits", len(aeTest)), pp, ap).Size(13, 6)
+	return &Result{Figure: fig, Metrics: map[string]any{
+		"knn5_accuracy_pca": pcaScore, "knn5_accuracy_ae": aeScore,
+		"score_note": "5-nearest-neighbour accuracy of the test codes against 10,000 training codes, in the 2-D code plane",
+	}, Hyperparameters: exp, Dataset: mnistDataset(t.Train, t.Test), History: t.History}, nil
+}
+
+// DefaultCodeL2 is the weight of the code penalty in decoder-generation.
+const DefaultCodeL2 = 0.05
+
+// DecoderGeneration decodes a regular grid of the 2-D code plane of a
+// plain autoencoder (over the box of its test codes) and of one trained
+// with an L2 penalty on its code (over a box around 0 of ±2 standard
+// deviations of its codes).
+func DecoderGeneration(ctx context.Context, exp AEExperiment, codeL2 float64, opts Options) (*Result, error) {
+	plain, err := TrainAE(ctx, exp, opts)
+	if err != nil {
+		return nil, err
+	}
+	penalised := exp
+	penalised.CodeL2 = codeL2
+	reg, err := TrainAE(ctx, penalised, opts)
+	if err != nil {
+		return nil, err
+	}
+	const n = 12
+	var panels []*plot.Plot
+	metrics := map[string]any{"code_l2": codeL2, "grid": n}
+	for _, m := range []struct {
+		name  string
+		t     *TrainedAE
+		box   func(codes [][]float32) (lo, hi [2]float64)
+		label string
+	}{
+		{"plain", plain, percentileBox, "plain AE: grid over its codes' 1st–99th percentiles"},
+		{"l2", reg, stdBox, fmt.Sprintf("AE with L2 code penalty %.2g: grid over ±2σ around 0", codeL2)},
+	} {
+		codes, err := m.t.AE.Encode(vaekit.ImageData(m.t.Test))
+		if err != nil {
+			return nil, err
+		}
+		lo, hi := m.box(codes)
+		var z [][]float32
+		g := &chart.Grid{Title: m.label, Rows: n, Cols: n, Height: 28, Width: 28, XLabel: "code[0]", YLabel: "code[1]"}
+		for r := range n {
+			for c := range n {
+				z = append(z, []float32{float32(lerp(lo[0], hi[0], c, n)), float32(lerp(lo[1], hi[1], n-1-r, n))})
+			}
+		}
+		for i := 0; i < n; i += 3 {
+			g.ColLabels = append(g.ColLabels, fmt.Sprintf("%.1f", lerp(lo[0], hi[0], i, n)), "", "")
+			g.RowLabels = append(g.RowLabels, fmt.Sprintf("%.1f", lerp(lo[1], hi[1], n-1-i, n)), "", "")
+		}
+		if g.Images, err = m.t.AE.Decode(z); err != nil {
+			return nil, err
+		}
+		p, err := g.Plot()
+		if err != nil {
+			return nil, err
+		}
+		panels = append(panels, p)
+		metrics["box_"+m.name] = map[string]any{"lo": lo, "hi": hi}
+		metrics["code_rms_"+m.name] = rms(codes)
+	}
+	fig := chart.New("Generating with the decoder: a grid of 2-D codes", panels...).Size(13, 7)
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: map[string]any{"plain": exp, "l2": penalised},
+		Dataset: mnistDataset(plain.Train, plain.Test), History: reg.History}, nil
+}
+
+func lerp(lo, hi float64, i, n int) float64 { return lo + (hi-lo)*float64(i)/float64(n-1) }
+
+func rms(codes [][]float32) float64 {
+	s := 0.0
+	for _, c := range codes {
+		for _, v := range c {
+			s += float64(v) * float64(v)
+		}
+	}
+	return math.Sqrt(s / float64(len(codes)*len(codes[0])))
+}
+
+// percentileBox is the box between the 1st and 99th percentiles of each
+// code coordinate.
+func percentileBox(codes [][]float32) (lo, hi [2]float64) {
+	for d := range 2 {
+		v := make([]float64, len(codes))
+		for i, c := range codes {
+			v[i] = float64(c[d])
+		}
+		slices.Sort(v)
+		lo[d], hi[d] = v[len(v)/100], v[len(v)-1-len(v)/100]
+	}
+	return
+}
+
+// stdBox is ±2 standard deviations (around 0) of each code coordinate.
+func stdBox(codes [][]float32) (lo, hi [2]float64) {
+	for d := range 2 {
+		s := 0.0
+		for _, c := range codes {
+			s += float64(c[d]) * float64(c[d])
+		}
+		sd := math.Sqrt(s / float64(len(codes)))
+		lo[d], hi[d] = -2*sd, 2*sd
+	}
+	return
+}
+
+// DenoisingExperiment determines the denoising figure.
+type DenoisingExperiment struct {
+	AEExperiment
+	Gaussian float64 `json:"gaussian_sigma"` // σ of the Gaussian noise.
+	Masking  float64 `json:"masking_rate"`   // share of pixels zeroed by masking noise.
+	Show     int     `json:"show"`
+}
+
+// DefaultDenoisingExperiment: a 784-512-128 autoencoder, Gaussian σ 0.5 and
+// masking 50 %, 10 epochs on all of MNIST; quick: 3 epochs on 10,000.
+func DefaultDenoisingExperiment(quick bool, seed int64) DenoisingExperiment {
+	exp := DenoisingExperiment{AEExperiment: DefaultAEExperiment(quick, seed, 128), Gaussian: 0.5, Masking: 0.5, Show: 8}
+	exp.Layers = []int{512, 128}
+	if !quick {
+		exp.Epochs = 10
+	}
+	return exp
+}
+
+// Denoising trains a plain AE and one denoising AE per noise, and shows
+// clean, corrupted, denoised, and the plain AE's output from the corrupted.
+func Denoising(ctx context.Context, exp DenoisingExperiment, opts Options) (*Result, error) {
+	plain, err := TrainAE(ctx, exp.AEExperiment, opts)
+	if err != nil {
+		return nil, err
+	}
+	clean := vaekit.ImageData(plain.Test)
+	g := &chart.Grid{Rows: 8, Cols: exp.Show, Height: 28, Width: 28}
+	metrics := map[string]any{"mse_note": "sum of squared errors to the clean test image, per image, pixels in [0,1]"}
+	for _, noise := range []struct {
+		kind  string
+		level float64
+	}{{vaekit.NoiseGaussian, exp.Gaussian}, {vaekit.NoiseMasking, exp.Masking}} {
+		dexp := exp.AEExperiment
+		dexp.Noise, dexp.NoiseLevel = noise.kind, noise.level
+		dae, err := TrainAE(ctx, dexp, opts)
+		if err != nil {
+			return nil, err
+		}
+		noisy, err := dae.AE.Corrupt(clean)
+		if err != nil {
+			return nil, err
+		}
+		denoised, err := dae.AE.Reconstruct(noisy)
+		if err != nil {
+			return nil, err
+		}
+		plainOut, err := plain.AE.Reconstruct(noisy)
+		if err != nil {
+			return nil, err
+		}
+		noisyRows := noisy.Rows()
+		mseNoisy, _ := vaekit.MSEPerImage(clean, noisyRows)
+		mseDenoised, _ := vaekit.MSEPerImage(clean, denoised)
+		msePlain, _ := vaekit.MSEPerImage(clean, plainOut)
+		metrics["mse_per_image_"+noise.kind+"_noisy"] = mseNoisy
+		metrics["mse_per_image_"+noise.kind+"_denoised"] = mseDenoised
+		metrics["mse_per_image_"+noise.kind+"_plain_ae"] = msePlain
+		g.RowLabels = append(g.RowLabels, "clean", fmt.Sprintf("%s %.2g\n(mse %.1f)", noise.kind, noise.level, mseNoisy),
+			fmt.Sprintf("denoising AE\n(mse %.1f)", mseDenoised), fmt.Sprintf("plain AE\n(mse %.1f)", msePlain))
+		for _, rows := range [][][]float32{clean.Rows(), noisyRows, denoised, plainOut} {
+			for i := range exp.Show {
+				g.Images = append(g.Images, rows[i])
+			}
+		}
+	}
+	p, err := g.Plot()
+	if err != nil {
+		return nil, err
+	}
+	p.Y.Tick.Label.Font.Size = 9
+	fig := chart.New("Denoising autoencoders: Gaussian noise (top) and masking noise (bottom)", p).Size(8, 9.5)
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp,
+		Dataset: mnistDataset(plain.Train, plain.Test), History: plain.History}, nil
+}

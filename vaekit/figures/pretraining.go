@@ -1,0 +1,105 @@
+package figures
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/chart"
+)
+
+func init() {
+	register(Spec{Name: "pretraining", Article: articleLecture,
+		Summary: "greedy layer-wise AE pretraining then fine-tuning with 100/600/1000/all labels, vs random init",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return Pretraining(ctx, DefaultPretrainExperiment(opts.Quick, opts.Seed), opts)
+		}})
+}
+
+// PretrainExperiment determines the pretraining figure.
+type PretrainExperiment struct {
+	vaekit.MLPConfig
+	PretrainEpochs int   `json:"pretrain_epochs"` // per layer, on all training images (no labels).
+	FineTuneSteps  int   `json:"fine_tune_steps"` // the same budget for both inits and every label count.
+	LabelCounts    []int `json:"label_counts"`    // labelled examples (the first N); 0 means all.
+	TrainSize      int   `json:"train_size"`
+	TestSize       int   `json:"test_size"`
+}
+
+// DefaultPretrainExperiment: 784-500-500-2000-10, ReLU, Adam 1e-3, batch
+// 100; 5 pretraining epochs per layer, 2,000 fine-tuning steps; quick: 1
+// epoch and 150 steps on 10,000 digits, 2,000 test digits.
+func DefaultPretrainExperiment(quick bool, seed int64) PretrainExperiment {
+	exp := PretrainExperiment{
+		MLPConfig: vaekit.MLPConfig{Layers: []int{500, 500, 2000}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3,
+			BatchSize: 100, Seed: seed},
+		PretrainEpochs: 5, FineTuneSteps: 2000, LabelCounts: []int{100, 600, 1000, 0},
+	}
+	if quick {
+		exp.PretrainEpochs, exp.FineTuneSteps, exp.TrainSize, exp.TestSize = 1, 120, 10000, 2000
+	}
+	return exp
+}
+
+// Pretraining measures test accuracy after fine-tuning with few or many
+// labels, from pretrained and from random weights, with the same budget.
+func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Result, error) {
+	trainSet, testSet, err := loadMNIST(exp.TrainSize, exp.TestSize)
+	if err != nil {
+		return nil, err
+	}
+	train, test := vaekit.ImageData(trainSet), vaekit.ImageData(testSet)
+	dir, err := modelDir(opts, "pretrain", struct {
+		Config vaekit.MLPConfig
+		Epochs int
+	}{exp.MLPConfig, exp.PretrainEpochs}, trainSet)
+	if err != nil {
+		return nil, err
+	}
+	pretrained, err := vaekit.Pretrain(ctx, exp.MLPConfig, train, exp.PretrainEpochs, dir, opts.Progress)
+	if err != nil {
+		return nil, err
+	}
+	metrics := map[string]any{}
+	series := []chart.Series{{Name: "pretrained, then fine-tuned"}, {Name: "random init", Dashed: true}}
+	for _, n := range exp.LabelCounts {
+		labelled := trainSet.Subset(n)
+		for si, init := range []struct {
+			name  string
+			store *model.Store
+		}{{"pretrained", pretrained}, {"random", nil}} {
+			mlp, err := vaekit.NewMLP(exp.MLPConfig, init.store)
+			if err != nil {
+				return nil, err
+			}
+			runDir := filepath.Join(dir, fmt.Sprintf("finetune-%s-%d-steps%d", init.name, labelled.Count, exp.FineTuneSteps))
+			if _, err := mlp.TrainSteps(ctx, vaekit.ImageData(labelled), exp.FineTuneSteps, runDir, opts.Progress); err != nil {
+				return nil, err
+			}
+			acc, err := mlp.Accuracy(test)
+			if err != nil {
+				return nil, err
+			}
+			metrics[fmt.Sprintf("test_accuracy_%s_%d_labels", init.name, labelled.Count)] = acc
+			series[si].X = append(series[si].X, float64(labelled.Count))
+			series[si].Y = append(series[si].Y, 100*acc)
+		}
+	}
+	lines := &chart.Lines{Title: fmt.Sprintf("784-%v-10, %d fine-tuning steps", exp.Layers, exp.FineTuneSteps),
+		XLabel: "labelled training examples (log scale)", YLabel: "test accuracy (%)", Series: series, Points: true,
+		LogX: true, LegendBottom: true}
+	p, err := lines.Plot()
+	if err != nil {
+		return nil, err
+	}
+	effects := map[string]float64{}
+	for i, x := range series[0].X {
+		effects[fmt.Sprintf("%d_labels", int(x))] = series[0].Y[i] - series[1].Y[i]
+	}
+	metrics["pretraining_gain_points"] = effects
+	metrics["note"] = "gain = pretrained minus random-init test accuracy, in percentage points, same architecture, labels and steps"
+	fig := chart.New("Greedy layer-wise autoencoder pretraining", p).Size(7.5, 5.4)
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: mnistDataset(trainSet, testSet)}, nil
+}
