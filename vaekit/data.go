@@ -92,10 +92,11 @@ func (d *Data) gather(index func(int) int, n int) (x, labels *tensors.Tensor) {
 // Incomplete last batches are dropped, as Keras and PyTorch do with
 // drop_last, so every step has the same shape (one compiled graph).
 type batches struct {
-	data      *Data
-	batchSize int
-	seed      uint64
-	startStep int
+	data          *Data
+	batchSize     int
+	seed          uint64
+	startStep     int
+	labelsAsInput bool // labels go with the inputs, not the loss's labels.
 }
 
 func (b *batches) stepsPerEpoch() int { return b.data.Len() / b.batchSize }
@@ -119,7 +120,10 @@ func (b *batches) Iter() iter.Seq2[train.Batch, error] {
 			offset := (step % perEpoch) * b.batchSize
 			x, labels := b.data.gather(func(i int) int { return perm[offset+i] }, b.batchSize)
 			batch := train.Batch{Inputs: []*tensors.Tensor{x}}
-			if labels != nil {
+			switch {
+			case labels != nil && b.labelsAsInput:
+				batch.Inputs = append(batch.Inputs, labels)
+			case labels != nil:
 				batch.Labels = []*tensors.Tensor{labels}
 			}
 			if !yield(batch, nil) {

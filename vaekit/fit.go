@@ -76,8 +76,15 @@ type Fit struct {
 	Progress bool
 	// OnEpoch may add metrics (e.g. on the test set) to an epoch's record.
 	OnEpoch func(epoch int, metrics map[string]float64) error
-	// OnStep is called after each step with the global step and the loss.
-	OnStep func(step int, loss float64)
+	// OnStep is called after each step with the global step and the step's
+	// metrics (by GoMLX short name, e.g. "loss").
+	OnStep func(step int, metrics map[string]float64)
+	// RecordEvery keeps every n-th step's metrics in History.Steps (0: none),
+	// for per-step curves.
+	RecordEvery int
+	// LabelsAsInput passes the labels to the model function as a second
+	// input (conditional models) instead of to the loss.
+	LabelsAsInput bool
 }
 
 // History is the per-epoch record of a training run, kept in memory and in
@@ -89,6 +96,8 @@ type History struct {
 	TrainSeconds float64 `json:"train_seconds"`
 	// Partial holds the sums of an epoch interrupted midway.
 	Partial *EpochSums `json:"partial,omitempty"`
+	// Steps holds every Fit.RecordEvery-th step's metrics.
+	Steps []Epoch `json:"steps,omitempty"`
 }
 
 // Epoch is one epoch's metrics: the mean of the training batches' values
@@ -153,7 +162,7 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 		return nil, err
 	}
 	store := f.Trainer.Store()
-	ds := &batches{data: f.Data, batchSize: f.BatchSize, seed: uint64(f.Seed)}
+	ds := &batches{data: f.Data, batchSize: f.BatchSize, seed: uint64(f.Seed), labelsAsInput: f.LabelsAsInput}
 	perEpoch := ds.stepsPerEpoch()
 	hist = &History{StepsPerEpoch: perEpoch}
 
@@ -183,6 +192,9 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 	// Keep only what the checkpoint has reached (history is written after it).
 	for len(hist.Epochs) > 0 && hist.Epochs[len(hist.Epochs)-1].Step > globalStep {
 		hist.Epochs = hist.Epochs[:len(hist.Epochs)-1]
+	}
+	for len(hist.Steps) > 0 && hist.Steps[len(hist.Steps)-1].Step > globalStep {
+		hist.Steps = hist.Steps[:len(hist.Steps)-1]
 	}
 	target := f.Epochs * perEpoch
 	if globalStep >= target {
@@ -233,14 +245,19 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return &DivergedError{Step: step, Loss: loss, Checkpoint: lastSaved, Dir: f.Dir}
 		}
+		values := make(map[string]float64, len(names))
 		for i, name := range names {
 			if name != "" {
-				sums.Sums[name] += scalar(metrics[i])
+				values[name] = scalar(metrics[i])
+				sums.Sums[name] += values[name]
 			}
 		}
 		sums.Steps++
+		if f.RecordEvery > 0 && step%f.RecordEvery == 0 {
+			hist.Steps = append(hist.Steps, Epoch{Epoch: (step-1)/perEpoch + 1, Step: step, Metrics: values})
+		}
 		if f.OnStep != nil {
-			f.OnStep(step, loss)
+			f.OnStep(step, values)
 		}
 		if step%perEpoch == 0 {
 			epoch := Epoch{Epoch: step / perEpoch, Step: step, Metrics: map[string]float64{}}

@@ -111,7 +111,7 @@ func TestFitResumesExactly(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	part := newTinyFit(t, data, dir, 3)
-	part.OnStep = func(step int, loss float64) {
+	part.OnStep = func(step int, _ map[string]float64) {
 		if step == 14 {
 			cancel()
 		}
@@ -123,7 +123,7 @@ func TestFitResumesExactly(t *testing.T) {
 	t.Logf("interrupted: %v", err)
 	resumed := newTinyFit(t, data, dir, 3)
 	var steps []int
-	resumed.OnStep = func(step int, loss float64) { steps = append(steps, step) }
+	resumed.OnStep = func(step int, _ map[string]float64) { steps = append(steps, step) }
 	hist, err := resumed.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -149,7 +149,7 @@ func TestFitResumesExactly(t *testing.T) {
 
 	// A finished run is reused, not repeated.
 	again := newTinyFit(t, data, dir, 3)
-	again.OnStep = func(step int, loss float64) { t.Errorf("a finished run trained again (step %d)", step) }
+	again.OnStep = func(step int, _ map[string]float64) { t.Errorf("a finished run trained again (step %d)", step) }
 	if h, err := again.Run(context.Background()); err != nil || len(h.Epochs) != 3 {
 		t.Errorf("reuse: %v, %d epochs", err, len(h.Epochs))
 	}

@@ -1,6 +1,9 @@
 package vaekit
 
-import "math/rand/v2"
+import (
+	"math"
+	"math/rand/v2"
+)
 
 // NormalSamples returns n vectors of dim independent N(0, 1) values,
 // reproducible from seed: the latent codes of a model's samples.
@@ -15,3 +18,6 @@ func NormalSamples(n, dim int, seed uint64) [][]float32 {
 	}
 	return z
 }
+
+// normalCDF is Φ, the CDF of N(0, 1).
+func normalCDF(x float64) float64 { return 0.5 * math.Erfc(-x/math.Sqrt2) }

@@ -1,0 +1,372 @@
+package vaekit
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/vaekit/vaekit/vaekit/ops"
+)
+
+// GAN architectures (GANConfig.Arch).
+const (
+	ArchMLP   = "mlp"   // dense generator and discriminator (Goodfellow et al. 2014).
+	ArchDCGAN = "dcgan" // transposed convolutions and batch norm (Radford et al. 2016).
+)
+
+// Generator losses (GANConfig.GLoss).
+const (
+	// NonSaturating: the generator minimises −log D(G(z)), strong gradients
+	// while D rejects its samples.
+	NonSaturating = "non-saturating"
+	// Saturating: the generator minimises log(1 − D(G(z))), the minimax
+	// game's own loss, whose gradient vanishes while D rejects its samples.
+	Saturating = "saturating"
+)
+
+// GANConfig holds a GAN's hyperparameters. DefaultDCGANConfig is the
+// article's (and BENCHMARKS.md's) DCGAN.
+type GANConfig struct {
+	Arch         string  `json:"arch"`          // ArchMLP or ArchDCGAN.
+	Conditional  bool    `json:"conditional"`   // give the class label to G and D.
+	Classes      int     `json:"classes"`       // label values, for a conditional GAN.
+	Noise        int     `json:"noise"`         // size of z ~ U(−1, 1).
+	Hidden       []int   `json:"hidden"`        // MLP: generator sizes (the discriminator mirrors them).
+	GLoss        string  `json:"g_loss"`        // NonSaturating or Saturating.
+	DSteps       int     `json:"d_steps"`       // k discriminator steps per generator step.
+	LearningRate float64 `json:"learning_rate"` // Adam, both networks.
+	Beta1        float64 `json:"beta1"`
+	Epochs       int     `json:"epochs"`     // passes of the generator over the data (k·batch real images a step).
+	BatchSize    int     `json:"batch_size"` // real (and fake) images per discriminator step.
+	Seed         int64   `json:"seed"`
+}
+
+// DefaultDCGANConfig: 100-d uniform noise, G dense 7·7·128 + BN + ReLU,
+// deconv 128→64 (4×4, stride 2) + BN + ReLU, deconv 64→1 + tanh; D conv 1→64
+// (4×4, stride 2) + LeakyReLU 0.2, conv 64→128 + BN + LeakyReLU, dense → logit;
+// one D step and one non-saturating G step; Adam 2e-4, β1 0.5, batch 64.
+func DefaultDCGANConfig() GANConfig {
+	return GANConfig{Arch: ArchDCGAN, Noise: 100, Classes: 10, GLoss: NonSaturating, DSteps: 1, LearningRate: 2e-4,
+		Beta1: 0.5, Epochs: 5, BatchSize: 64}
+}
+
+// DefaultMLPGANConfig: the original MLP GAN (hidden 256 and 512, LeakyReLU
+// 0.2, tanh output), with DCGAN's optimizer settings.
+func DefaultMLPGANConfig() GANConfig {
+	cfg := DefaultDCGANConfig()
+	cfg.Arch, cfg.Hidden = ArchMLP, []int{256, 512}
+	return cfg
+}
+
+// Validate names the first bad field.
+func (c GANConfig) Validate() error {
+	switch {
+	case c.Arch != ArchMLP && c.Arch != ArchDCGAN:
+		return fmt.Errorf("GANConfig.Arch must be %q or %q, got %q", ArchMLP, ArchDCGAN, c.Arch)
+	case c.Arch == ArchMLP && len(c.Hidden) == 0:
+		return fmt.Errorf("GANConfig.Hidden: an MLP GAN needs hidden layers")
+	case c.GLoss != NonSaturating && c.GLoss != Saturating:
+		return fmt.Errorf("GANConfig.GLoss must be %q or %q, got %q", NonSaturating, Saturating, c.GLoss)
+	case c.DSteps < 1:
+		return fmt.Errorf("GANConfig.DSteps (k) must be >= 1, got %d", c.DSteps)
+	case c.Noise <= 0 || c.BatchSize <= 0 || c.Epochs < 0 || c.LearningRate <= 0:
+		return fmt.Errorf("GANConfig: Noise %d, BatchSize %d, Epochs %d, LearningRate %g: want positive values",
+			c.Noise, c.BatchSize, c.Epochs, c.LearningRate)
+	case c.Conditional && c.Classes < 2:
+		return fmt.Errorf("GANConfig.Classes must be >= 2 for a conditional GAN, got %d", c.Classes)
+	}
+	return nil
+}
+
+// GAN is a generative adversarial network on 28×28 grey images: a
+// generator and a discriminator with separate variables (scopes
+// "generator" and "discriminator") and separate Adam optimizers.
+type GAN struct {
+	Config  GANConfig
+	Store   *model.Store
+	Trainer *train.Trainer // one step: k discriminator updates, then one generator update.
+
+	optD, optG             optimizer.Interface
+	generate, dStep, gStep *model.Exec
+	probe                  *model.Exec
+	side                   int
+}
+
+// NewGAN builds an untrained GAN for 28×28 images.
+func NewGAN(cfg GANConfig) (*GAN, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	backend, err := Backend()
+	if err != nil {
+		return nil, err
+	}
+	g := &GAN{Config: cfg, Store: model.NewStore(), side: 28}
+	SetSeed(g.Store, cfg.Seed)
+	g.optD = optimizer.Adam().LearningRate(cfg.LearningRate).Betas(cfg.Beta1, 0.999).Done()
+	g.optG = optimizer.Adam().LearningRate(cfg.LearningRate).Betas(cfg.Beta1, 0.999).Done()
+	var metrics []metric.Interface
+	for i, name := range []string{"d_loss", "g_loss", "d_real", "d_fake"} {
+		metrics = append(metrics, metric.NewBaseMetric(name, name, metric.LossMetricType,
+			func(_ *model.Scope, _, p []*Node) *Node { return p[i] }, nil))
+	}
+	g.Trainer = train.NewTrainer(backend, g.Store, g.trainGraph, nil, stepCounter{}, metrics, nil)
+	if g.generate, err = model.NewExec(backend, g.Store, func(scope *model.Scope, z, labels *Node) *Node {
+		return MulScalar(OnePlus(g.Generator(scope, z, labels)), 0.5) // to [0, 1].
+	}); err != nil {
+		return nil, err
+	}
+	if g.dStep, err = model.NewExec(backend, g.Store, func(scope *model.Scope, x, labels *Node) []*Node {
+		dLoss, dReal, dFake := g.discriminatorStep(scope, x, labels)
+		return []*Node{dLoss, dReal, dFake}
+	}); err != nil {
+		return nil, err
+	}
+	if g.gStep, err = model.NewExec(backend, g.Store, func(scope *model.Scope, labels *Node) []*Node {
+		gLoss, _ := g.generatorStep(scope, labels)
+		return []*Node{gLoss}
+	}); err != nil {
+		return nil, err
+	}
+	g.probe, err = model.NewExec(backend, g.Store, g.probeGraph)
+	return g, err
+}
+
+// stepCounter is the Trainer's "optimizer": the GAN updates its two
+// networks itself (in trainGraph), and this only counts the step.
+type stepCounter struct{}
+
+func (stepCounter) UpdateGraph(scope *model.Scope, g *Graph, _ *Node) {
+	step := optimizer.GetGlobalStepVar(scope)
+	step.SetNodeValue(AddScalar(step.NodeValue(g), 1))
+}
+func (stepCounter) Clear(*model.Scope) error { return nil }
+
+// batchNorm normalises x with the statistics of its own batch over every
+// axis but the last (channels), then scales and shifts by learnt gamma and
+// beta. GANs train and sample in this mode (as the DCGAN reference code
+// does), so no running averages are kept: a discriminator step cannot
+// change the generator's state, nor the converse.
+func batchNorm(scope *model.Scope, x *Node) *Node {
+	c := x.Shape().Dimensions[x.Rank()-1]
+	axes := make([]int, x.Rank()-1)
+	for i := range axes {
+		axes[i] = i
+	}
+	mean := ReduceAndKeep(x, ReduceMean, axes...)
+	centered := Sub(x, mean)
+	variance := ReduceAndKeep(Square(centered), ReduceMean, axes...)
+	normed := Div(centered, Sqrt(AddScalar(variance, 1e-5)))
+	ones := make([]float32, c)
+	for i := range ones {
+		ones[i] = 1
+	}
+	gamma := scope.VariableWithValue("gamma", ones).NodeValue(x.Graph())
+	beta := scope.VariableWithShape("beta", shapes.Make(x.DType(), c)).NodeValue(x.Graph())
+	return Add(Mul(normed, ExpandLeftToRank(gamma, x.Rank())), ExpandLeftToRank(beta, x.Rank()))
+}
+
+// withLabel appends the one-hot label to the last axis of x (flat inputs).
+func (g *GAN) withLabel(x, labels *Node) *Node {
+	if !g.Config.Conditional {
+		return x
+	}
+	return Concatenate([]*Node{x, OneHot(labels, g.Config.Classes, x.DType())}, -1)
+}
+
+// Generator maps z [B, noise] (and labels [B], for a conditional GAN) to
+// images [B, 28, 28, 1] in [−1, 1].
+func (g *GAN) Generator(root *model.Scope, z, labels *Node) *Node {
+	scope := root.At("generator")
+	h := g.withLabel(z, labels)
+	b := z.Shape().Dimensions[0]
+	if g.Config.Arch == ArchMLP {
+		for i, size := range g.Config.Hidden {
+			h = activation.LeakyReluWith(dense(scope.In("layer_%d", i), h, size), 0.2)
+		}
+		return Reshape(Tanh(dense(scope.In("out"), h, g.side*g.side)), b, g.side, g.side, 1)
+	}
+	q := g.side / 4
+	h = activation.Relu(batchNorm(scope.In("bn_0"), dense(scope.In("dense"), h, q*q*128)))
+	h = Reshape(h, b, q, q, 128)
+	h = activation.Relu(batchNorm(scope.In("bn_1"), ops.ConvTransposeLayer(scope.In("deconv_1"), h, 64, 4, 2, 1, 0)))
+	return Tanh(ops.ConvTransposeLayer(scope.In("deconv_2"), h, 1, 4, 2, 1, 0))
+}
+
+// Discriminator maps images x [B, 28, 28, 1] in [−1, 1] (and labels) to the
+// logits [B] of "x is real".
+func (g *GAN) Discriminator(root *model.Scope, x, labels *Node) *Node {
+	scope := root.At("discriminator")
+	b := x.Shape().Dimensions[0]
+	var h *Node
+	if g.Config.Arch == ArchMLP {
+		h = g.withLabel(Reshape(x, b, g.side*g.side), labels)
+		for i := len(g.Config.Hidden) - 1; i >= 0; i-- {
+			h = activation.LeakyReluWith(dense(scope.In("layer_%d", i), h, g.Config.Hidden[i]), 0.2)
+		}
+	} else {
+		if g.Config.Conditional {
+			// The label as extra constant channels of the image.
+			onehot := OneHot(labels, g.Config.Classes, x.DType())
+			planes := BroadcastToDims(Reshape(onehot, b, 1, 1, g.Config.Classes), b, g.side, g.side, g.Config.Classes)
+			x = Concatenate([]*Node{x, planes}, -1)
+		}
+		h = activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x, 64, 4, 2, 1), 0.2)
+		h = activation.LeakyReluWith(batchNorm(scope.In("bn_2"), ops.ConvLayer(scope.In("conv_2"), h, 128, 4, 2, 1)), 0.2)
+		h = Reshape(h, b, -1)
+	}
+	return Reshape(dense(scope.In("logit"), h, 1), b)
+}
+
+// noise draws z ~ U(−1, 1), [b, noise].
+func (g *GAN) noise(scope *model.Scope, gr *Graph, b int) *Node {
+	u := scope.RandomUniform(gr, shapes.Make(dtypes.Float32, b, g.Config.Noise))
+	return AddScalar(MulScalar(u, 2), -1)
+}
+
+// DLoss is the discriminator's loss from its logits on real and fake
+// images: −log D(x) − log(1 − D(G(z))), batch means.
+func DLoss(realLogits, fakeLogits *Node) *Node {
+	return Add(ReduceAllMean(Softplus(Neg(realLogits))), ReduceAllMean(Softplus(fakeLogits)))
+}
+
+// GLoss is the generator's loss per sample from D's logits on its images:
+// −log D(G(z)) (non-saturating) or log(1 − D(G(z))) (saturating).
+func GLoss(kind string, fakeLogits *Node) *Node {
+	if kind == Saturating {
+		return Neg(Softplus(fakeLogits)) // log(1 − σ(l)) = −softplus(l).
+	}
+	return Softplus(Neg(fakeLogits)) // −log σ(l) = softplus(−l).
+}
+
+// discriminatorStep updates D once on real images x [B, 784] in [0, 1] and
+// as many fresh fakes; it returns D's loss and mean D(x), D(G(z)).
+func (g *GAN) discriminatorStep(scope *model.Scope, x, labels *Node) (dLoss, dReal, dFake *Node) {
+	gr := x.Graph()
+	b := x.Shape().Dimensions[0]
+	real := AddScalar(MulScalar(Reshape(x, b, g.side, g.side, 1), 2), -1)
+	fake := StopGradient(g.Generator(scope, g.noise(scope, gr, b), labels))
+	realLogits, fakeLogits := g.Discriminator(scope, real, labels), g.Discriminator(scope, fake, labels)
+	dLoss = DLoss(realLogits, fakeLogits)
+	g.optD.UpdateGraph(scope.At("discriminator"), gr, dLoss)
+	return dLoss, ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits))
+}
+
+// generatorStep updates G once through the current D; it returns G's loss
+// and its images.
+func (g *GAN) generatorStep(scope *model.Scope, labels *Node) (gLoss, fake *Node) {
+	gr := labels.Graph()
+	b := labels.Shape().Dimensions[0]
+	fake = g.Generator(scope, g.noise(scope, gr, b), labels)
+	gLoss = ReduceAllMean(GLoss(g.Config.GLoss, g.Discriminator(scope, fake, labels)))
+	g.optG.UpdateGraph(scope.At("generator"), gr, gLoss)
+	return gLoss, fake
+}
+
+// trainGraph is one training step on k·B real images (and their labels):
+// k discriminator updates, each on B real images and B fresh fakes, then one
+// generator update through the updated discriminator.
+func (g *GAN) trainGraph(scope *model.Scope, inputs []*Node) []*Node {
+	x := inputs[0]
+	gr := x.Graph()
+	k, b := g.Config.DSteps, x.Shape().Dimensions[0]/g.Config.DSteps
+	step := optimizer.GetGlobalStepVar(scope)
+	step0 := step.NodeValue(gr)
+	labelsOf := func(i int) *Node {
+		if len(inputs) > 1 {
+			return Slice(inputs[1], AxisRange(i*b, (i+1)*b))
+		}
+		return Zeros(gr, shapes.Make(dtypes.Int32, b)) // unused by an unconditional GAN.
+	}
+	var dLoss, dReal, dFake *Node
+	for i := range k {
+		dLoss, dReal, dFake = g.discriminatorStep(scope, Slice(x, AxisRange(i*b, (i+1)*b)), labelsOf(i))
+	}
+	gLoss, _ := g.generatorStep(scope, labelsOf(k-1))
+	// Each Adam update counted a global step; the GAN step is one.
+	step.SetNodeValue(step0)
+	train.AddMainLoss(Add(dLoss, gLoss))
+	return []*Node{dLoss, gLoss, dReal, dFake}
+}
+
+// probeGraph measures, for noise z and labels, D(G(z)) per sample and the
+// magnitude of the gradient of each generator loss with respect to D's
+// logit: the quantity whose saturation the article discusses.
+func (g *GAN) probeGraph(scope *model.Scope, z, labels *Node) []*Node {
+	logits := g.Discriminator(scope, g.Generator(scope, z, labels), labels)
+	sat := Gradient(ReduceAllSum(GLoss(Saturating, logits)), logits)[0]
+	nonSat := Gradient(ReduceAllSum(GLoss(NonSaturating, logits)), logits)[0]
+	return []*Node{Sigmoid(logits), Abs(sat), Abs(nonSat)}
+}
+
+// Train fits the GAN: each step takes k·BatchSize real images.
+func (g *GAN) Train(ctx context.Context, data *Data, dir string, progress bool, recordEvery int,
+	onStep func(step int, metrics map[string]float64)) (*History, error) {
+	if d := data.size(); d != g.side*g.side {
+		return nil, fmt.Errorf("GAN: data %q has examples of %d values, want 28×28", data.Name, d)
+	}
+	if g.Config.Conditional && data.Labels == nil {
+		return nil, fmt.Errorf("GAN: a conditional GAN needs labelled data, %q has none", data.Name)
+	}
+	if !g.Config.Conditional {
+		data = &Data{Name: data.Name, X: data.X, Shape: data.Shape}
+	}
+	fit := &Fit{Trainer: g.Trainer, Data: data, BatchSize: g.Config.DSteps * g.Config.BatchSize, Epochs: g.Config.Epochs,
+		Seed: g.Config.Seed, Dir: dir, Progress: progress, RecordEvery: recordEvery, OnStep: onStep,
+		LabelsAsInput: g.Config.Conditional}
+	return fit.Run(ctx)
+}
+
+// Generate returns images (in [0, 1], flat 784) for latent codes z and, for
+// a conditional GAN, the requested labels (nil otherwise).
+func (g *GAN) Generate(z [][]float32, labels []int32) ([][]float32, error) {
+	if labels == nil {
+		labels = make([]int32, len(z))
+	}
+	if len(labels) != len(z) {
+		return nil, fmt.Errorf("GAN.Generate: %d codes and %d labels", len(z), len(labels))
+	}
+	out, err := g.generate.Call(tensors.FromValue(z), tensors.FromValue(labels))
+	if err != nil {
+		return nil, err
+	}
+	flat := tensors.MustCopyFlatData[float32](out[0])
+	size := g.side * g.side
+	images := make([][]float32, len(z))
+	for i := range images {
+		images[i] = flat[i*size : (i+1)*size]
+	}
+	return images, nil
+}
+
+// UniformNoise returns n latent codes z ~ U(−1, 1), reproducible from seed.
+func (g *GAN) UniformNoise(n int, seed uint64) [][]float32 {
+	z := NormalSamples(n, g.Config.Noise, seed) // reuse the generator's stream, mapped to U(−1, 1):
+	for _, zi := range z {
+		for j, v := range zi {
+			zi[j] = float32(2*normalCDF(float64(v)) - 1)
+		}
+	}
+	return z
+}
+
+// Probe returns, per sample, D(G(z)) and the gradient magnitudes
+// |∂loss/∂logit| of the saturating and the non-saturating generator loss.
+func (g *GAN) Probe(z [][]float32, labels []int32) (dOfG, satGrad, nonSatGrad []float32, err error) {
+	if labels == nil {
+		labels = make([]int32, len(z))
+	}
+	out, err := g.probe.Call(tensors.FromValue(z), tensors.FromValue(labels))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return out[0].Value().([]float32), out[1].Value().([]float32), out[2].Value().([]float32), nil
+}

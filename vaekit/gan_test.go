@@ -1,0 +1,168 @@
+package vaekit
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+func TestGeneratorLossGradientsClosedForm(t *testing.T) {
+	testBackend(t)
+	logits := []float32{-8, -3, -1, 0, 0.5, 2, 6}
+	for _, kind := range []string{Saturating, NonSaturating} {
+		exec := MustNewExec(MustBackend(), func(l *Node) *Node {
+			return Gradient(ReduceAllSum(GLoss(kind, l)), l)[0]
+		})
+		grad := exec.MustCall(tensors.FromValue(logits))[0].Value().([]float32)
+		for i, l := range logits {
+			d := 1 / (1 + math.Exp(-float64(l))) // D(G(z))
+			want := d                             // saturating: |∂ log(1−D)/∂l| = D
+			if kind == NonSaturating {
+				want = 1 - d // |∂ −log D/∂l| = 1 − D
+			}
+			if math.Abs(math.Abs(float64(grad[i]))-want) > 1e-5 {
+				t.Errorf("%s at D=%.4f: |gradient| %g, closed form %g", kind, d, grad[i], want)
+			}
+		}
+	}
+}
+
+func snapshot(t *testing.T, g *GAN) map[string][]float64 {
+	vars := map[string][]float64{}
+	for v := range g.Store.IterVariables() {
+		val, err := v.Value()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flat []float64
+		switch val.DType().String() {
+		case "Float32":
+			for _, x := range tensors.MustCopyFlatData[float32](val) {
+				flat = append(flat, float64(x))
+			}
+		case "Int64":
+			for _, x := range tensors.MustCopyFlatData[int64](val) {
+				flat = append(flat, float64(x))
+			}
+		default:
+			continue
+		}
+		vars[v.Path()] = flat
+	}
+	return vars
+}
+
+// owner says whose state a variable is: "generator", "discriminator" or "".
+func owner(path string) string {
+	for _, who := range []string{"generator", "discriminator"} {
+		if strings.HasPrefix(path, "/"+who+"/") || strings.HasPrefix(path, "/AdamOptimizer/"+who+"/") {
+			return who
+		}
+	}
+	return ""
+}
+
+func TestGANStepsTouchOnlyTheirOwnNetwork(t *testing.T) {
+	testBackend(t)
+	data := ImageData(mnistTest(t, 64))
+	for _, arch := range []string{ArchMLP, ArchDCGAN} {
+		cfg := DefaultMLPGANConfig()
+		if arch == ArchDCGAN {
+			cfg = DefaultDCGANConfig()
+		}
+		cfg.Conditional, cfg.BatchSize = true, 32
+		g, err := NewGAN(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, labels := data.Batch(0, 32)
+		// A first round of both steps creates every variable and optimizer state.
+		if _, err := g.dStep.Call(x, labels); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := g.gStep.Call(labels); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []struct {
+			name  string
+			run   func() error
+			moves string
+		}{
+			{"D step", func() error { _, err := g.dStep.Call(x, labels); return err }, "discriminator"},
+			{"G step", func() error { _, err := g.gStep.Call(labels); return err }, "generator"},
+		} {
+			before := snapshot(t, g)
+			if err := step.run(); err != nil {
+				t.Fatal(err)
+			}
+			after := snapshot(t, g)
+			moved := map[string]int{}
+			for path, b := range before {
+				if !slices.Equal(b, after[path]) {
+					moved[owner(path)]++
+				}
+			}
+			other := "generator"
+			if step.moves == "generator" {
+				other = "discriminator"
+			}
+			if moved[other] != 0 || moved[step.moves] == 0 {
+				t.Errorf("%s %s changed %d variables of the %s and %d of the %s", arch, step.name,
+					moved[step.moves], step.moves, moved[other], other)
+			}
+		}
+	}
+}
+
+func TestGANTrains(t *testing.T) {
+	testBackend(t)
+	data := ImageData(mnistTest(t, 1280))
+	cfg := DefaultMLPGANConfig()
+	cfg.DSteps, cfg.Epochs, cfg.Seed = 2, 2, 1
+	g, err := NewGAN(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hist, err := g.Train(context.Background(), data, "", false, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 1280 images, k = 2 batches of 64 per step: 10 steps an epoch.
+	if len(hist.Steps) != 20 || hist.StepsPerEpoch != 10 {
+		t.Fatalf("recorded %d steps, %d per epoch; want 20 and 10", len(hist.Steps), hist.StepsPerEpoch)
+	}
+	first := hist.Steps[0].Metrics
+	for _, k := range []string{"d_loss", "g_loss", "d_real", "d_fake"} {
+		if _, ok := first[k]; !ok {
+			t.Errorf("step metrics lack %q: %v", k, first)
+		}
+	}
+	last := hist.Steps[len(hist.Steps)-1].Metrics
+	t.Logf("MLP GAN: first step %v, last %v", first, last)
+	if !(last["d_real"] > last["d_fake"]) {
+		t.Errorf("after 20 steps D should tell real (%.3f) from fake (%.3f)", last["d_real"], last["d_fake"])
+	}
+	images, err := g.Generate(g.UniformNoise(5, 1), nil)
+	if err != nil || len(images) != 5 || len(images[0]) != 784 {
+		t.Fatalf("Generate: %v", err)
+	}
+	for _, v := range images[0] {
+		if v < 0 || v > 1 {
+			t.Fatalf("a generated pixel is %g, outside [0, 1]", v)
+		}
+	}
+	dOfG, sat, nonSat, err := g.Probe(g.UniformNoise(8, 2), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range dOfG {
+		if math.Abs(float64(sat[i]-dOfG[i])) > 1e-5 || math.Abs(float64(nonSat[i]-(1-dOfG[i]))) > 1e-5 {
+			t.Errorf("probe %d: D=%.4f, saturating %.4f, non-saturating %.4f", i, dOfG[i], sat[i], nonSat[i])
+		}
+	}
+}
