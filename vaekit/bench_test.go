@@ -40,3 +40,19 @@ func BenchmarkConvAEStep(b *testing.B) {
 	}
 	benchStep(b, ae.Trainer, 100)
 }
+
+func BenchmarkDCGANStep(b *testing.B) {
+	g, err := NewGAN(DefaultDCGANConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchStep(b, g.Trainer, 64)
+}
+
+func BenchmarkDeepAEStep(b *testing.B) {
+	ae, err := NewAE(DefaultAEConfig(), 784)
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchStep(b, ae.Trainer, 100)
+}

@@ -51,7 +51,8 @@ type MLP struct {
 	Config  MLPConfig
 	Store   *model.Store
 	Trainer *train.Trainer
-	logits  *model.Exec
+
+	logits, features *model.Exec
 }
 
 // NewMLP builds an MLP classifier. Its hidden layers start from init's
@@ -89,6 +90,11 @@ func NewMLP(cfg MLPConfig, init *model.Store) (*MLP, error) {
 	}
 	m.Trainer = train.NewTrainer(backend, m.Store, m.Logits, lossFn, opt, nil, nil)
 	if m.logits, err = model.NewExec(backend, m.Store, m.Logits); err != nil {
+		return nil, err
+	}
+	if m.features, err = model.NewExec(backend, m.Store, func(scope *model.Scope, x *Node) *Node {
+		return hidden(scope.In("net"), x, m.Config.Layers)
+	}); err != nil {
 		return nil, err
 	}
 	return m, nil

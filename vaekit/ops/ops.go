@@ -95,10 +95,11 @@ type ConvTransposeBuilder struct {
 //
 //	(H−1)·stride − 2·padding + kh + outputPadding
 //
-// rows (and likewise columns). It is computed as the lecture says:
-// deconvolution is a convolution — insert stride−1 zeros between the input's
-// pixels, pad the border by kh−1−padding, and convolve with the kernel
-// flipped in space and transposed in channels.
+// rows (and likewise columns). As the lecture says, deconvolution is a
+// convolution — of the input with stride−1 zeros inserted between its
+// pixels and kh−1−padding around them, by the kernel flipped in space and
+// transposed in channels — and the tests check that identity; Done computes
+// it without the zeros.
 func ConvTranspose(x, kernel *Node) *ConvTransposeBuilder {
 	return &ConvTransposeBuilder{x: x, kernel: kernel, stride: 1}
 }
@@ -119,40 +120,70 @@ func (b *ConvTransposeBuilder) OutputPadding(p int) *ConvTransposeBuilder {
 	return b
 }
 
-// Done builds the transposed convolution.
+// Done builds the transposed convolution by its definition, "each input
+// pixel scatters a kernel-weighted copy into the output": one matrix
+// product x·Wᵀ gives every pixel's kh·kw·Cout contributions, and each of
+// the kh·kw kernel positions is placed with a pad whose interior padding
+// (stride−1 zeros) spaces the pixels out (col2im). This is the transpose of
+// Conv's im2col, and it never multiplies the zeros that the equivalent
+// "convolution of the zero-interleaved input" would (4× fewer operations at
+// stride 2). Padding then crops the border; OutputPadding extends it.
 func (b *ConvTransposeBuilder) Done() *Node {
 	x, kernel := b.x, b.kernel
 	if x.Rank() != 4 || kernel.Rank() != 4 {
 		exceptions.Panicf("ops.ConvTranspose: want x [batch, h, w, channels] and kernel [kh, kw, out, in], got %s and %s",
 			x.Shape(), kernel.Shape())
 	}
-	kd := kernel.Shape().Dimensions
-	if kd[3] != x.Shape().Dimensions[3] {
+	kd, xd := kernel.Shape().Dimensions, x.Shape().Dimensions
+	if kd[3] != xd[3] {
 		exceptions.Panicf("ops.ConvTranspose: kernel %s takes %d input channels, x %s has %d",
-			kernel.Shape(), kd[3], x.Shape(), x.Shape().Dimensions[3])
+			kernel.Shape(), kd[3], x.Shape(), xd[3])
 	}
-	if b.stride < 1 || b.padding < 0 || b.outputPadding < 0 || b.outputPadding >= b.stride && b.outputPadding > 0 {
+	s, p, op := b.stride, b.padding, b.outputPadding
+	if s < 1 || p < 0 || op < 0 || (op > 0 && op >= s) {
 		exceptions.Panicf("ops.ConvTranspose: stride %d, padding %d, output padding %d: want stride >= 1, padding >= 0, "+
-			"0 <= output padding < stride", b.stride, b.padding, b.outputPadding)
+			"0 <= output padding < stride", s, p, op)
 	}
-	// Zeros between pixels and the border, per spatial axis. A padding larger
-	// than kh-1 crops instead: pad by 0, then slice.
-	var pads [4]PadAxis
-	var crop [2][2]int
-	for axis := 1; axis <= 2; axis++ {
-		k := kd[axis-1]
-		lo, hi := k-1-b.padding, k-1-b.padding+b.outputPadding
-		pads[axis] = PadAxis{Start: max(lo, 0), End: max(hi, 0), Interior: b.stride - 1}
-		crop[axis-1] = [2]int{max(-lo, 0), max(-hi, 0)}
+	bsz, h, w, cin := xd[0], xd[1], xd[2], xd[3]
+	kh, kw, cout := kd[0], kd[1], kd[2]
+	outH, outW := OutputSize(h, kh, s, p, op), OutputSize(w, kw, s, p, op)
+	if outH <= 0 || outW <= 0 {
+		exceptions.Panicf("ops.ConvTranspose: padding %d leaves no output for %d×%d inputs and a %d×%d kernel", p, h, w, kh, kw)
 	}
-	dilated := Pad(x, ScalarZero(x.Graph(), x.DType()), pads[:]...)
-	if crop != [2][2]int{} {
-		d := dilated.Shape().Dimensions
-		dilated = Slice(dilated, AxisRange(),
-			AxisRange(crop[0][0], d[1]-crop[0][1]), AxisRange(crop[1][0], d[2]-crop[1][1]), AxisRange())
+	// contributions[b, i, j, di, dj, o] = Σ_c x[b, i, j, c] · kernel[di, dj, o, c].
+	wt := Transpose(Reshape(kernel, kh*kw*cout, cin), 0, 1) // [cin, kh·kw·cout]
+	contrib := Reshape(MatMul(Reshape(x, bsz*h*w, cin), wt), bsz, h, w, kh, kw, cout)
+	// Scatter-add: kernel position (di, dj) lands at (i·s + di, j·s + dj) of
+	// the full output, (h−1)·s + kh rows by (w−1)·s + kw columns.
+	fullH, fullW := (h-1)*s+kh, (w-1)*s+kw
+	zero := ScalarZero(x.Graph(), x.DType())
+	var full *Node
+	for di := range kh {
+		for dj := range kw {
+			term := Reshape(Slice(contrib, AxisRange(), AxisRange(), AxisRange(), AxisElem(di), AxisElem(dj), AxisRange()),
+				bsz, h, w, cout)
+			term = Pad(term, zero, PadAxis{},
+				PadAxis{Start: di, End: fullH - di - (h-1)*s - 1, Interior: s - 1},
+				PadAxis{Start: dj, End: fullW - dj - (w-1)*s - 1, Interior: s - 1}, PadAxis{})
+			if full == nil {
+				full = term
+			} else {
+				full = Add(full, term)
+			}
+		}
 	}
-	flipped := Transpose(Reverse(kernel, 0, 1), 2, 3) // [kh, kw, in, out]
-	return Conv(dilated, flipped).Done()
+	// Keep rows [p, p + outH): crop the padding, or extend with zeros for
+	// an output padding that reaches past the full output.
+	if extra := p + outH - fullH; extra > 0 {
+		full = Pad(full, zero, PadAxis{}, PadAxis{End: extra}, PadAxis{}, PadAxis{})
+	}
+	if extra := p + outW - fullW; extra > 0 {
+		full = Pad(full, zero, PadAxis{}, PadAxis{}, PadAxis{End: extra}, PadAxis{})
+	}
+	if p > 0 || outH != fullH || outW != fullW {
+		full = Slice(full, AxisRange(), AxisRange(p, p+outH), AxisRange(p, p+outW), AxisRange())
+	}
+	return full
 }
 
 // ConvBuilder configures a convolution; see Conv.
