@@ -62,6 +62,9 @@ func BackendConfig() (config, reason string) {
 	// GoMLX would download a plugin as soon as plugins are listed: only when asked.
 	xla.EnableAutoInstall(os.Getenv(XLAInstallEnv) == "1")
 	if cfg, ok := os.LookupEnv(compute.ConfigEnvVar); ok && cfg != "" {
+		if cfg == "go" {
+			return goConfig, "from $" + compute.ConfigEnvVar + " (with vaekit's worker setting)"
+		}
 		return cfg, "from $" + compute.ConfigEnvVar
 	}
 	plugins := xla.GetAvailablePlugins()
@@ -70,8 +73,14 @@ func BackendConfig() (config, reason string) {
 			return "xla:" + want, "PJRT plugin " + want + " is installed"
 		}
 	}
-	return "go", "no PJRT plugin installed (set $" + compute.ConfigEnvVar + " to choose)"
+	return goConfig, "no PJRT plugin installed (set $" + compute.ConfigEnvVar + " to choose)"
 }
+
+// goConfig is the Go backend with an unbounded worker pool: with GoMLX's
+// default bounded pool (compute v0.1.6) a GAN training step can deadlock,
+// every worker running an op that waits for a free worker to fan out; the
+// unbounded pool runs as fast (measured on the four benchmark models).
+const goConfig = "go:parallelism=-1"
 
 func newBackend() (b compute.Backend, err error) {
 	config, reason := BackendConfig()

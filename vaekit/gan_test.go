@@ -21,7 +21,7 @@ func TestGeneratorLossGradientsClosedForm(t *testing.T) {
 		grad := exec.MustCall(tensors.FromValue(logits))[0].Value().([]float32)
 		for i, l := range logits {
 			d := 1 / (1 + math.Exp(-float64(l))) // D(G(z))
-			want := d                             // saturating: |∂ log(1−D)/∂l| = D
+			want := d                            // saturating: |∂ log(1−D)/∂l| = D
 			if kind == NonSaturating {
 				want = 1 - d // |∂ −log D/∂l| = 1 − D
 			}

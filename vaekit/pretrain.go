@@ -119,25 +119,36 @@ func (m *MLP) TrainSteps(ctx context.Context, data *Data, steps int, dir string,
 	return fit.Run(ctx)
 }
 
+// Predict returns the class with the largest logit for every example.
+func (m *MLP) Predict(data *Data) ([]int32, error) {
+	logits, err := mapBatches(data, m.logits)
+	if err != nil {
+		return nil, err
+	}
+	classes := make([]int32, len(logits))
+	for i, row := range logits {
+		for c, v := range row {
+			if v > row[classes[i]] {
+				classes[i] = int32(c)
+			}
+		}
+	}
+	return classes, nil
+}
+
 // Accuracy is the share of data's examples whose largest logit is their label.
 func (m *MLP) Accuracy(data *Data) (float64, error) {
-	logits, err := mapBatches(data, m.logits)
+	classes, err := m.Predict(data)
 	if err != nil {
 		return 0, err
 	}
 	correct := 0
-	for i, row := range logits {
-		best := 0
-		for c, v := range row {
-			if v > row[best] {
-				best = c
-			}
-		}
-		if int32(best) == data.Labels[i] {
+	for i, c := range classes {
+		if c == data.Labels[i] {
 			correct++
 		}
 	}
-	return float64(correct) / float64(len(logits)), nil
+	return float64(correct) / float64(len(classes)), nil
 }
 
 // Pretrain is greedy layer-wise autoencoder pretraining of an MLP's hidden

@@ -163,9 +163,10 @@ func (s *Scatter) Plot() (*plot.Plot, error) {
 
 // Series is one line of a line chart.
 type Series struct {
-	Name   string
-	X, Y   []float64
-	Dashed bool
+	Name       string
+	X, Y       []float64
+	Dashed     bool
+	PointsOnly bool // measured points, not joined by a line.
 }
 
 // Lines is a chart of several series against a common x axis.
@@ -201,6 +202,15 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 		line, points, err := plotter.NewLinePoints(xys)
 		if err != nil {
 			return nil, fmt.Errorf("chart: lines %q: series %q: %w", l.Title, s.Name, err)
+		}
+		if s.PointsOnly {
+			points.Color = ClassColor(i)
+			points.Radius = vg.Points(1.5)
+			p.Add(points)
+			legend := *points
+			legend.Radius = vg.Points(3)
+			p.Legend.Add(s.Name, &legend)
+			continue
 		}
 		line.Color = ClassColor(i)
 		line.Width = vg.Points(1.5)

@@ -1,0 +1,650 @@
+package figures
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/internal/atomicfile"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/chart"
+	"gonum.org/v1/plot"
+)
+
+const articleGAN = "003_1f33b21602acb63f.txt"
+
+// FIDSamples is how many generated images mnist_fid compares with the
+// 10,000 MNIST test digits: fixed, since the Fréchet distance of a sample
+// depends on its size.
+const FIDSamples = 5000
+
+// FIDScorer computes mnist_fid: the Fréchet distance between the MNIST
+// test set and generated images, on the 128 penultimate features of an
+// MLP classifier (784-1024-128-10, ReLU, Adam 1e-3, batch 100, 15 epochs on
+// the 60,000 training digits, seed 0). The classifier is the same in quick
+// and full runs, so numbers compare between them, but not with Inception
+// FIDs.
+type FIDScorer struct {
+	Classifier *vaekit.MLP
+	Accuracy   float64 // on the 10,000 test digits.
+	Real       *vaekit.Gaussian
+}
+
+// FIDClassifierConfig is the classifier behind mnist_fid.
+var FIDClassifierConfig = vaekit.MLPConfig{Layers: []int{1024, 128}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3, BatchSize: 100}
+
+const fidClassifierSteps = 9000 // 15 epochs of 60,000.
+
+// NewFIDScorer trains (or loads) the classifier and measures the real digits.
+func NewFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
+	train, test, err := loadMNIST(0, 0)
+	if err != nil {
+		return nil, err
+	}
+	clf, err := vaekit.NewMLP(FIDClassifierConfig, nil)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := modelDir(opts, "mnist-classifier", struct {
+		Config vaekit.MLPConfig
+		Steps  int
+	}{FIDClassifierConfig, fidClassifierSteps}, train)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := clf.TrainSteps(ctx, vaekit.ImageData(train), fidClassifierSteps, dir, opts.Progress); err != nil {
+		return nil, err
+	}
+	testData := vaekit.ImageData(test)
+	acc, err := clf.Accuracy(testData)
+	if err != nil {
+		return nil, err
+	}
+	features, err := clf.Features(testData)
+	if err != nil {
+		return nil, err
+	}
+	real, err := vaekit.FitGaussian(features)
+	if err != nil {
+		return nil, err
+	}
+	return &FIDScorer{Classifier: clf, Accuracy: acc, Real: real}, nil
+}
+
+// Score is the mnist_fid of images (flat 784, in [0, 1]).
+func (s *FIDScorer) Score(images [][]float32) (float64, error) {
+	features, err := s.Classifier.Features(flatData("generated", images))
+	if err != nil {
+		return 0, err
+	}
+	g, err := vaekit.FitGaussian(features)
+	if err != nil {
+		return 0, err
+	}
+	return vaekit.FrechetDistance(s.Real, g)
+}
+
+// flatData wraps images as vaekit.Data.
+func flatData(name string, images [][]float32) *vaekit.Data {
+	d := &vaekit.Data{Name: name, Shape: []int{len(images[0])}}
+	for _, img := range images {
+		d.X = append(d.X, img...)
+	}
+	return d
+}
+
+// GANExperiment determines a GAN figure.
+type GANExperiment struct {
+	vaekit.GANConfig
+	TrainSize int `json:"train_size"` // first N training digits; 0 for all.
+}
+
+// DefaultDCGANExperiment: the DCGAN for 5 epochs on all of MNIST; quick: one
+// pass over 16,000 digits (250 steps).
+func DefaultDCGANExperiment(quick bool, seed int64) GANExperiment {
+	exp := GANExperiment{GANConfig: vaekit.DefaultDCGANConfig()}
+	exp.Seed = seed
+	if quick {
+		exp.Epochs, exp.TrainSize = 1, 16000
+	}
+	return exp
+}
+
+// DefaultMLPGANExperiment: the MLP GAN for 20 epochs on all of MNIST;
+// quick: one pass over 32,000 digits (500 steps).
+func DefaultMLPGANExperiment(quick bool, seed int64) GANExperiment {
+	exp := GANExperiment{GANConfig: vaekit.DefaultMLPGANConfig()}
+	exp.Seed, exp.Epochs = seed, 20
+	if quick {
+		exp.Epochs, exp.TrainSize = 1, 32000
+	}
+	return exp
+}
+
+// TrainedGAN is a GAN trained on MNIST, with its snapshots: samples from
+// fixed noise taken during training.
+type TrainedGAN struct {
+	Experiment GANExperiment
+	GAN        *vaekit.GAN
+	History    *vaekit.History
+	Train      *datasets.ImageSet
+	Snapshots  []Snapshot
+	Probes     []Probe
+}
+
+// Snapshot is what the generator made of fixed noise at a step.
+type Snapshot struct {
+	Step   int         `json:"step"`
+	Images [][]float32 `json:"images"`
+}
+
+// Probe is, at a step, D(G(z)) and the generator-loss gradient magnitudes
+// for fixed noise (see vaekit.GAN.Probe).
+type Probe struct {
+	Step       int       `json:"step"`
+	DOfG       []float32 `json:"d_of_g"`
+	Saturating []float32 `json:"saturating_grad"`
+	NonSat     []float32 `json:"non_saturating_grad"`
+}
+
+// record is what TrainGAN keeps beside the checkpoints.
+type record struct {
+	Snapshots []Snapshot `json:"snapshots"`
+	Probes    []Probe    `json:"probes"`
+}
+
+const snapshotRows = 6 // snapshots over a training run.
+
+// TrainGAN trains (or loads) a GAN on MNIST. During training it keeps
+// snapshots of samples from fixed noise and probes of the generator's
+// gradients, saved in the model's directory (a resumed or reused run keeps
+// them).
+func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN, error) {
+	train, _, err := loadMNIST(exp.TrainSize, 1)
+	if err != nil {
+		return nil, err
+	}
+	gan, err := vaekit.NewGAN(exp.GANConfig)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := modelDir(opts, "gan", exp.GANConfig, train)
+	if err != nil {
+		return nil, err
+	}
+	recPath := filepath.Join(dir, "snapshots.json")
+	var rec record
+	if raw, err := os.ReadFile(recPath); err == nil {
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return nil, fmt.Errorf("%s is damaged (%v): delete %s to train again", recPath, err, dir)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	perEpoch := train.Count / (exp.DSteps * exp.BatchSize)
+	total := perEpoch * exp.Epochs
+	snapAt := map[int]bool{}
+	for i := 1; i <= snapshotRows; i++ {
+		snapAt[max(1, total*i/snapshotRows)] = true
+	}
+	fixedZ := gan.UniformNoise(10, 99)
+	probeZ := gan.UniformNoise(64, 7)
+	var labels []int32
+	if exp.Conditional {
+		labels = []int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
+	}
+	probeEvery := max(1, total/40)
+	var hookErr error
+	onStep := func(step int, _ map[string]float64) {
+		if hookErr != nil {
+			return
+		}
+		if snapAt[step] {
+			images, err := gan.Generate(fixedZ, labels)
+			if hookErr = err; err == nil {
+				rec.Snapshots = append(rec.Snapshots, Snapshot{Step: step, Images: images})
+			}
+		}
+		if step%probeEvery == 0 || step == 1 {
+			var p Probe
+			p.Step = step
+			p.DOfG, p.Saturating, p.NonSat, hookErr = gan.Probe(probeZ, probeLabels(exp.Conditional, len(probeZ)))
+			rec.Probes = append(rec.Probes, p)
+		}
+		if snapAt[step] && hookErr == nil {
+			raw, _ := json.Marshal(rec)
+			hookErr = atomicfile.WriteFile(recPath, raw)
+		}
+	}
+	hist, err := gan.Train(ctx, vaekit.ImageData(train), dir, opts.Progress, max(1, total/200), onStep)
+	if err == nil {
+		err = hookErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &TrainedGAN{Experiment: exp, GAN: gan, History: hist, Train: train, Snapshots: rec.Snapshots, Probes: rec.Probes}, nil
+}
+
+func probeLabels(conditional bool, n int) []int32 {
+	if !conditional {
+		return nil
+	}
+	labels := make([]int32, n)
+	for i := range labels {
+		labels[i] = int32(i % 10)
+	}
+	return labels
+}
+
+// Samples draws n images from the GAN (labels cycling 0–9 if conditional).
+func (t *TrainedGAN) Samples(n int, seed uint64) ([][]float32, []int32, error) {
+	labels := probeLabels(t.Experiment.Conditional, n)
+	images, err := t.GAN.Generate(t.GAN.UniformNoise(n, seed), labels)
+	return images, labels, err
+}
+
+func ganDataset(t *TrainedGAN) map[string]any {
+	return map[string]any{"name": "mnist", "train": t.Train.Name, "train_size": t.Train.Count}
+}
+
+func fidMetrics(s *FIDScorer, fid float64) map[string]any {
+	return map[string]any{"mnist_fid": fid, "fid_samples": FIDSamples, "fid_classifier_test_accuracy": s.Accuracy,
+		"fid_note": "Fréchet distance to the 10,000 MNIST test digits on the 128 penultimate features of vaekit's MNIST MLP classifier (figures.FIDClassifierConfig); lower is better"}
+}
+
+func init() {
+	register(Spec{Name: "dcgan-samples", Article: articleGAN,
+		Summary: "DCGAN on MNIST: samples of fixed noise over training, and the D/G losses, D(x) and D(G(z))",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return DCGANSamples(ctx, DefaultDCGANExperiment(opts.Quick, opts.Seed), opts)
+		}})
+	register(Spec{Name: "cgan-samples", Article: articleGAN,
+		Summary: "conditional GAN: a 10×10 grid, row = requested digit",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			exp := DefaultMLPGANExperiment(opts.Quick, opts.Seed)
+			exp.Conditional = true
+			return CGANSamples(ctx, exp, opts)
+		}})
+}
+
+// DCGANSamples shows snapshots of the DCGAN's samples over training and its
+// training curves, with mnist_fid of the final generator.
+func DCGANSamples(ctx context.Context, exp GANExperiment, opts Options) (*Result, error) {
+	scorer, err := NewFIDScorer(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	t, err := TrainGAN(ctx, exp, opts)
+	if err != nil {
+		return nil, err
+	}
+	samples, _, err := t.Samples(FIDSamples, 1)
+	if err != nil {
+		return nil, err
+	}
+	fid, err := scorer.Score(samples)
+	if err != nil {
+		return nil, err
+	}
+	grid := &chart.Grid{Title: "samples of the same noise during training", Rows: len(t.Snapshots), Cols: 10,
+		Height: 28, Width: 28}
+	for _, s := range t.Snapshots {
+		grid.Images = append(grid.Images, s.Images...)
+		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("step %d", s.Step))
+	}
+	gp, err := grid.Plot()
+	if err != nil {
+		return nil, err
+	}
+	cp, err := ganCurves(t.History)
+	if err != nil {
+		return nil, err
+	}
+	fig := chart.New(fmt.Sprintf("DCGAN on MNIST (mnist_fid %.1f)", fid), gp, cp).Size(14, 6.5)
+	metrics := fidMetrics(scorer, fid)
+	metrics["steps"] = len(t.History.Epochs) * t.History.StepsPerEpoch
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: ganDataset(t), History: t.History}, nil
+}
+
+// ganCurves plots D and G losses, D(x) and D(G(z)) per recorded step.
+func ganCurves(h *vaekit.History) (*plot.Plot, error) {
+	if len(h.Steps) == 0 {
+		return nil, fmt.Errorf("the GAN's history has no recorded steps")
+	}
+	names := map[string]string{"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
+	var series []chart.Series
+	for _, key := range []string{"d_loss", "g_loss", "d_real", "d_fake"} {
+		s := chart.Series{Name: names[key], Dashed: key == "d_real" || key == "d_fake"}
+		for _, r := range h.Steps {
+			s.X = append(s.X, float64(r.Step))
+			s.Y = append(s.Y, r.Metrics[key])
+		}
+		series = append(series, s)
+	}
+	return (&chart.Lines{Title: "training curves", XLabel: "generator step", YLabel: "loss (nats) / probability",
+		Series: series}).Plot()
+}
+
+// CGANSamples shows a conditional GAN's 10×10 grid (row = requested digit),
+// with mnist_fid and how often the classifier reads the requested digit.
+func CGANSamples(ctx context.Context, exp GANExperiment, opts Options) (*Result, error) {
+	if !exp.Conditional {
+		return nil, fmt.Errorf("cgan-samples needs a conditional GAN (GANConfig.Conditional)")
+	}
+	scorer, err := NewFIDScorer(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	t, err := TrainGAN(ctx, exp, opts)
+	if err != nil {
+		return nil, err
+	}
+	samples, labels, err := t.Samples(FIDSamples, 1)
+	if err != nil {
+		return nil, err
+	}
+	fid, err := scorer.Score(samples)
+	if err != nil {
+		return nil, err
+	}
+	requested := flatData("cgan", samples)
+	requested.Labels = labels
+	acc, err := scorer.Classifier.Accuracy(requested)
+	if err != nil {
+		return nil, err
+	}
+	grid := &chart.Grid{Rows: 10, Cols: 10, Height: 28, Width: 28, YLabel: "requested digit"}
+	z := t.GAN.UniformNoise(10, 5)
+	for digit := range 10 {
+		row := make([]int32, 10)
+		for i := range row {
+			row[i] = int32(digit)
+		}
+		images, err := t.GAN.Generate(z, row) // the same 10 noises in every row: style stays, digit changes.
+		if err != nil {
+			return nil, err
+		}
+		grid.Images = append(grid.Images, images...)
+		grid.RowLabels = append(grid.RowLabels, fmt.Sprint(digit))
+	}
+	grid.XLabel = "the same noise z in each column"
+	gp, err := grid.Plot()
+	if err != nil {
+		return nil, err
+	}
+	fig := chart.New(fmt.Sprintf("Conditional GAN (mnist_fid %.1f, requested digit recognised %.1f%%)", fid, 100*acc), gp).Size(7.5, 8)
+	metrics := fidMetrics(scorer, fid)
+	metrics["requested_label_accuracy"] = acc
+	metrics["requested_label_note"] = "share of 5,000 samples (labels 0–9 in turn) that the classifier reads as the requested digit"
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: ganDataset(t), History: t.History}, nil
+}
+
+func init() {
+	register(Spec{Name: "gan-k-steps", Article: articleGAN,
+		Summary: "sample quality (mnist_fid) against k discriminator steps per generator step",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return GANKSteps(ctx, DefaultMLPGANExperiment(opts.Quick, opts.Seed), []int{1, 2, 5}, opts)
+		}})
+	register(Spec{Name: "gan-loss-saturation", Article: articleGAN,
+		Summary: "generator gradient against D(G(z)) for log(1−D(G(z))) and −log D(G(z)): closed forms and a real run",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return GANLossSaturation(ctx, DefaultMLPGANExperiment(opts.Quick, opts.Seed), opts)
+		}})
+	register(Spec{Name: "vae-vs-gan-samples", Article: articleGAN,
+		Summary: "VAE samples (z ~ N(0, I)) beside DCGAN samples, with mnist_fid for each",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return VAEvsGAN(ctx, DefaultVAEExperiment(opts.Quick, opts.Seed), DefaultDCGANExperiment(opts.Quick, opts.Seed), opts)
+		}})
+	register(Spec{Name: "dcgan-latent-walk", Article: articleGAN,
+		Summary: "interpolation and vector arithmetic in the DCGAN latent space",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return DCGANLatentWalk(ctx, DefaultDCGANExperiment(opts.Quick, opts.Seed), opts)
+		}})
+}
+
+// GANKSteps trains the same GAN with k discriminator steps per generator
+// step, for each k, with the same number of generator steps (so k times
+// the discriminator updates and data), and scores each with mnist_fid.
+func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, opts Options) (*Result, error) {
+	scorer, err := NewFIDScorer(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	grid := &chart.Grid{Rows: len(ks), Cols: 10, Height: 28, Width: 28, Title: "samples of the same noise"}
+	line := chart.Series{Name: "mnist_fid"}
+	metrics := map[string]any{}
+	var last *TrainedGAN
+	for _, k := range ks {
+		e := exp
+		e.DSteps, e.Epochs = k, exp.Epochs*k // an epoch has k× fewer generator steps.
+		t, err := TrainGAN(ctx, e, opts)
+		if err != nil {
+			return nil, err
+		}
+		samples, _, err := t.Samples(FIDSamples, 1)
+		if err != nil {
+			return nil, err
+		}
+		fid, err := scorer.Score(samples)
+		if err != nil {
+			return nil, err
+		}
+		metrics[fmt.Sprintf("mnist_fid_k%d", k)] = fid
+		line.X, line.Y = append(line.X, float64(k)), append(line.Y, fid)
+		grid.Images = append(grid.Images, samples[:10]...)
+		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("k = %d\n(FID %.1f)", k, fid))
+		last = t
+	}
+	lp, err := (&chart.Lines{Title: "sample quality against k", XLabel: "k (discriminator steps per generator step)",
+		YLabel: "mnist_fid (lower is better)", Series: []chart.Series{line}, Points: true}).Plot()
+	if err != nil {
+		return nil, err
+	}
+	gp, err := grid.Plot()
+	if err != nil {
+		return nil, err
+	}
+	fig := chart.New(fmt.Sprintf("k discriminator steps per generator step (%d generator steps each)",
+		len(last.History.Epochs)*last.History.StepsPerEpoch), lp, gp).Size(13, 5.5)
+	for k, v := range fidMetrics(scorer, 0) {
+		if k != "mnist_fid" {
+			metrics[k] = v
+		}
+	}
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: map[string]any{"base": exp, "k": ks},
+		Dataset: ganDataset(last), History: last.History}, nil
+}
+
+// GANLossSaturation draws the closed forms |∂loss/∂logit| = D(G(z)) for
+// log(1 − D(G(z))) and 1 − D(G(z)) for −log D(G(z)), with the values
+// measured on fixed noise during two real runs, one trained with each loss.
+func GANLossSaturation(ctx context.Context, exp GANExperiment, opts Options) (*Result, error) {
+	analytic := []chart.Series{{Name: "log(1−D(G(z))): |grad| = D (closed form)"}, {Name: "−log D(G(z)): |grad| = 1−D (closed form)", Dashed: true}}
+	for i := 0; i <= 100; i++ {
+		d := float64(i) / 100
+		analytic[0].X, analytic[0].Y = append(analytic[0].X, d), append(analytic[0].Y, d)
+		analytic[1].X, analytic[1].Y = append(analytic[1].X, d), append(analytic[1].Y, 1-d)
+	}
+	series := analytic
+	metrics := map[string]any{}
+	var last *TrainedGAN
+	for _, loss := range []string{vaekit.Saturating, vaekit.NonSaturating} {
+		e := exp
+		e.GLoss = loss
+		t, err := TrainGAN(ctx, e, opts)
+		if err != nil {
+			return nil, err
+		}
+		s := chart.Series{Name: fmt.Sprintf("measured, run trained with the %s loss", loss), PointsOnly: true}
+		meanD, meanGrad, n := 0.0, 0.0, 0
+		for _, p := range t.Probes {
+			grads := p.NonSat
+			if loss == vaekit.Saturating {
+				grads = p.Saturating
+			}
+			for i, d := range p.DOfG {
+				s.X, s.Y = append(s.X, float64(d)), append(s.Y, float64(grads[i]))
+				meanD, meanGrad, n = meanD+float64(d), meanGrad+float64(grads[i]), n+1
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("gan-loss-saturation: the %s run recorded no probe", loss)
+		}
+		series = append(series, s)
+		metrics["mean_d_of_g_"+loss] = meanD / float64(n)
+		metrics["mean_grad_"+loss] = meanGrad / float64(n)
+		last = t
+	}
+	p, err := (&chart.Lines{Title: "generator gradient at D's logit", XLabel: "D(G(z))", YLabel: "|∂ loss / ∂ logit|",
+		Series: series, LegendBottom: false}).Plot()
+	if err != nil {
+		return nil, err
+	}
+	metrics["note"] = "early in training D(G(z)) is near 0: the saturating loss's gradient vanishes there, the non-saturating one's is near 1"
+	fig := chart.New("Saturating vs non-saturating generator loss", p).Size(9, 6.5)
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: ganDataset(last), History: last.History}, nil
+}
+
+// VAEvsGAN compares samples of the VAE (the article-000 model, z ~ N(0, I))
+// with samples of the DCGAN, each with its mnist_fid.
+func VAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, opts Options) (*Result, error) {
+	scorer, err := NewFIDScorer(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	v, err := TrainVAE(ctx, vexp, opts)
+	if err != nil {
+		return nil, err
+	}
+	g, err := TrainGAN(ctx, gexp, opts)
+	if err != nil {
+		return nil, err
+	}
+	vaeSamples, err := v.VAE.Sample(FIDSamples, 1)
+	if err != nil {
+		return nil, err
+	}
+	ganSamples, _, err := g.Samples(FIDSamples, 1)
+	if err != nil {
+		return nil, err
+	}
+	vaeFID, err := scorer.Score(vaeSamples)
+	if err != nil {
+		return nil, err
+	}
+	ganFID, err := scorer.Score(ganSamples)
+	if err != nil {
+		return nil, err
+	}
+	grid := &chart.Grid{Rows: 4, Cols: 10, Height: 28, Width: 28, RowLabels: []string{
+		fmt.Sprintf("VAE\n(FID %.1f)", vaeFID), "VAE", fmt.Sprintf("DCGAN\n(FID %.1f)", ganFID), "DCGAN"}}
+	grid.Images = append(append(grid.Images, vaeSamples[:20]...), ganSamples[:20]...)
+	p, err := grid.Plot()
+	if err != nil {
+		return nil, err
+	}
+	fig := chart.New("Samples: VAE (Bernoulli means) vs DCGAN", p).Size(8, 4.4)
+	metrics := fidMetrics(scorer, 0)
+	delete(metrics, "mnist_fid")
+	metrics["mnist_fid_vae"], metrics["mnist_fid_dcgan"] = vaeFID, ganFID
+	metrics["vae_test_elbo_nats"] = v.TestELBO.ELBO
+	metrics["vae_note"] = "VAE samples are the decoder's Bernoulli means for z ~ N(0, I), as the article shows them"
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: map[string]any{"vae": vexp, "dcgan": gexp},
+		Dataset: ganDataset(g), History: g.History}, nil
+}
+
+// DCGANLatentWalk shows straight lines between latent codes, and vector
+// arithmetic: the mean code of generated samples that the classifier reads
+// as each digit, decoded, and differences of those means added to them.
+func DCGANLatentWalk(ctx context.Context, exp GANExperiment, opts Options) (*Result, error) {
+	scorer, err := NewFIDScorer(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	t, err := TrainGAN(ctx, exp, opts)
+	if err != nil {
+		return nil, err
+	}
+	const steps = 10
+	ends := t.GAN.UniformNoise(8, 11)
+	var z [][]float32
+	for r := range 4 {
+		a, b := ends[2*r], ends[2*r+1]
+		for i := range steps {
+			f := float32(i) / (steps - 1)
+			zi := make([]float32, len(a))
+			for j := range zi {
+				zi[j] = (1-f)*a[j] + f*b[j]
+			}
+			z = append(z, zi)
+		}
+	}
+	// Class means of the latent codes of 2,000 samples, by the classifier's reading.
+	pool := t.GAN.UniformNoise(2000, 12)
+	images, err := t.GAN.Generate(pool, nil)
+	if err != nil {
+		return nil, err
+	}
+	classes, err := scorer.Classifier.Predict(flatData("pool", images))
+	if err != nil {
+		return nil, err
+	}
+	means := make([][]float32, 10)
+	counts := make([]int, 10)
+	for i, c := range classes {
+		if means[c] == nil {
+			means[c] = make([]float32, len(pool[i]))
+		}
+		for j, v := range pool[i] {
+			means[c][j] += v
+		}
+		counts[c]++
+	}
+	meanRow := make([][]float32, 10)
+	for c := range 10 {
+		meanRow[c] = make([]float32, t.GAN.Config.Noise)
+		for j := range meanRow[c] {
+			if counts[c] > 0 {
+				meanRow[c][j] = means[c][j] / float32(counts[c])
+			}
+		}
+	}
+	z = append(z, meanRow...)
+	// Arithmetic: z̄(a) − z̄(b) + z̄(c), shown as a, b, c, result.
+	triples := [][3]int{{9, 4, 7}, {8, 0, 1}}
+	var arith [][]float32
+	for _, tr := range triples {
+		sum := make([]float32, t.GAN.Config.Noise)
+		for j := range sum {
+			sum[j] = meanRow[tr[0]][j] - meanRow[tr[1]][j] + meanRow[tr[2]][j]
+		}
+		arith = append(arith, meanRow[tr[0]], meanRow[tr[1]], meanRow[tr[2]], sum)
+	}
+	out, err := t.GAN.Generate(append(z, arith...), nil)
+	if err != nil {
+		return nil, err
+	}
+	cells := append([][]float32{}, out[:len(z)]...)
+	a := out[len(z):]
+	cells = append(cells, a[0], a[1], a[2], a[3], nil, a[4], a[5], a[6], a[7], nil)
+	results, err := scorer.Classifier.Predict(flatData("arithmetic", [][]float32{a[3], a[7]}))
+	if err != nil {
+		return nil, err
+	}
+	grid := &chart.Grid{Rows: 6, Cols: steps, Height: 28, Width: 28, Images: cells,
+		RowLabels: []string{"interpolation", "interpolation", "interpolation", "interpolation", "class means 0–9",
+			"9, 4, 7, 9−4+7 | 8, 0, 1, 8−0+1"}}
+	p, err := grid.Plot()
+	if err != nil {
+		return nil, err
+	}
+	fig := chart.New("DCGAN latent space: straight lines, class means and their arithmetic", p).Size(9, 6.2)
+	return &Result{Figure: fig, Metrics: map[string]any{"class_counts_in_pool": counts, "triples": triples,
+		"arithmetic_read_as": results, "note": "class means: mean latent code of the samples (of 2,000) that the mnist_fid classifier reads as each digit"},
+		Hyperparameters: exp, Dataset: ganDataset(t), History: t.History}, nil
+}
