@@ -9,7 +9,7 @@ import (
 
 // Features returns the last hidden layer's activations (the penultimate
 // layer, before the class logits) for every example of data.
-func (m *MLP) Features(data *Data) ([][]float32, error) { return mapBatches(data, m.features) }
+func (m *Classifier) Features(data *Data) ([][]float32, error) { return mapBatches(data, m.features) }
 
 // Gaussian is the mean and covariance of feature vectors.
 type Gaussian struct {

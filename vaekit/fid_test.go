@@ -50,7 +50,7 @@ func TestClassifierOnRealDigits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mlp, err := NewMLP(MLPConfig{Layers: []int{512, 128}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3, BatchSize: 100}, nil)
+	mlp, err := NewClassifier(ClassifierConfig{Layers: []int{512, 128}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3, BatchSize: 100}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

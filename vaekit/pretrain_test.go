@@ -21,7 +21,7 @@ func weights(t *testing.T, store *model.Store, path string) []float32 {
 func TestPretrainFreezesEarlierLayers(t *testing.T) {
 	testBackend(t)
 	data := ImageData(mnistTest(t, 500))
-	cfg := MLPConfig{Layers: []int{32, 16}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3, BatchSize: 50, Seed: 5}
+	cfg := ClassifierConfig{Layers: []int{32, 16}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3, BatchSize: 50, Seed: 5}
 	ctx := context.Background()
 	one := cfg
 	one.Layers = cfg.Layers[:1]
@@ -42,12 +42,12 @@ func TestPretrainFreezesEarlierLayers(t *testing.T) {
 		t.Error("in the last stage, layer 0 should be frozen and layer 1 trainable")
 	}
 	// The classifier starts from the pretrained layers, now all trainable.
-	mlp, err := NewMLP(cfg, both)
+	mlp, err := NewClassifier(cfg, both)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(w0, weights(t, mlp.Store, "/net/layer_0/weights")) || !mlp.Store.GetVariable("/net/layer_0/weights").Trainable {
-		t.Error("NewMLP did not start from the pretrained, trainable layer 0")
+		t.Error("NewClassifier did not start from the pretrained, trainable layer 0")
 	}
 	before, _ := mlp.Accuracy(data)
 	if _, err := mlp.TrainSteps(ctx, data, 200, "", false); err != nil {

@@ -20,7 +20,7 @@ func init() {
 
 // PretrainExperiment determines the pretraining figure.
 type PretrainExperiment struct {
-	vaekit.MLPConfig
+	vaekit.ClassifierConfig
 	PretrainEpochs int   `json:"pretrain_epochs"` // per layer, on all training images (no labels).
 	FineTuneSteps  int   `json:"fine_tune_steps"` // the same budget for both inits and every label count.
 	LabelCounts    []int `json:"label_counts"`    // labelled examples (the first N); 0 means all.
@@ -33,7 +33,7 @@ type PretrainExperiment struct {
 // epoch and 150 steps on 10,000 digits, 2,000 test digits.
 func DefaultPretrainExperiment(quick bool, seed int64) PretrainExperiment {
 	exp := PretrainExperiment{
-		MLPConfig: vaekit.MLPConfig{Layers: []int{500, 500, 2000}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3,
+		ClassifierConfig: vaekit.ClassifierConfig{Layers: []int{500, 500, 2000}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3,
 			BatchSize: 100, Seed: seed},
 		PretrainEpochs: 5, FineTuneSteps: 2000, LabelCounts: []int{100, 600, 1000, 0},
 	}
@@ -52,13 +52,13 @@ func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Re
 	}
 	train, test := vaekit.ImageData(trainSet), vaekit.ImageData(testSet)
 	dir, err := modelDir(opts, "pretrain", struct {
-		Config vaekit.MLPConfig
+		Config vaekit.ClassifierConfig
 		Epochs int
-	}{exp.MLPConfig, exp.PretrainEpochs}, trainSet)
+	}{exp.ClassifierConfig, exp.PretrainEpochs}, trainSet)
 	if err != nil {
 		return nil, err
 	}
-	pretrained, err := vaekit.Pretrain(ctx, exp.MLPConfig, train, exp.PretrainEpochs, dir, opts.Progress)
+	pretrained, err := vaekit.Pretrain(ctx, exp.ClassifierConfig, train, exp.PretrainEpochs, dir, opts.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Re
 			name  string
 			store *model.Store
 		}{{"pretrained", pretrained}, {"random", nil}} {
-			mlp, err := vaekit.NewMLP(exp.MLPConfig, init.store)
+			mlp, err := vaekit.NewClassifier(exp.ClassifierConfig, init.store)
 			if err != nil {
 				return nil, err
 			}
