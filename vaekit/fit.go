@@ -70,7 +70,8 @@ type Fit struct {
 	Dir string
 	// SaveEvery is the least time between two checkpoints at epoch ends
 	// (default 30s): short epochs do not write a checkpoint each. The last
-	// epoch and an interruption always save.
+	// epoch and an interruption always save, and a long epoch saves midway
+	// every 20 SaveEvery (10 minutes by default).
 	SaveEvery time.Duration
 	// Progress shows GoMLX's progress bar (terminal or notebook) with the loss.
 	Progress bool
@@ -277,13 +278,16 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 				}
 			}
 		}
-		if ctx.Err() != nil {
-			if step%perEpoch != 0 {
-				hist.Partial = sums
-				if err := save(step); err != nil {
-					return err
-				}
+		midEpoch := step%perEpoch != 0
+		if midEpoch && (ctx.Err() != nil || time.Since(lastSave) >= 20*saveEvery) {
+			hist.Partial = sums
+			err := save(step)
+			hist.Partial = nil
+			if err != nil {
+				return err
 			}
+		}
+		if ctx.Err() != nil {
 			return ErrInterrupted
 		}
 		return nil

@@ -172,7 +172,7 @@ func TestFitStopsOnDivergence(t *testing.T) {
 	dir := t.TempDir()
 	fit := &Fit{
 		Trainer: train.NewTrainer(MustBackend(), store, explodingModel, nil, optimizer.StochasticGradientDescent().Done(), nil, nil),
-		Data:    data, BatchSize: 50, Epochs: 4, Dir: dir, SaveEvery: time.Nanosecond, // a checkpoint each epoch.
+		Data:    data, BatchSize: 50, Epochs: 4, Dir: dir, SaveEvery: time.Nanosecond, // a checkpoint every step.
 	}
 	hist, err := fit.Run(context.Background())
 	var diverged *DivergedError
@@ -180,8 +180,9 @@ func TestFitStopsOnDivergence(t *testing.T) {
 		t.Fatalf("want a DivergedError, got %v", err)
 	}
 	t.Logf("diverged: %v", err)
-	if diverged.Step != 10 || diverged.Checkpoint != 5 || !math.IsInf(diverged.Loss, 1) {
-		t.Errorf("diverged at step %d (checkpoint %d, loss %v), want step 10, checkpoint 5, +Inf", diverged.Step, diverged.Checkpoint, diverged.Loss)
+	if diverged.Step != 10 || diverged.Checkpoint != 9 || !math.IsInf(diverged.Loss, 1) {
+		t.Errorf("diverged at step %d (checkpoint %d, loss %v), want step 10, checkpoint 9 (the last finite step), +Inf",
+			diverged.Step, diverged.Checkpoint, diverged.Loss)
 	}
 	if !strings.Contains(err.Error(), "step 10") || !strings.Contains(err.Error(), dir) {
 		t.Errorf("message should name the step and the directory: %v", err)
@@ -189,7 +190,7 @@ func TestFitStopsOnDivergence(t *testing.T) {
 	if len(hist.Epochs) != 1 {
 		t.Errorf("history has %d epochs, want 1", len(hist.Epochs))
 	}
-	// The last good checkpoint is there and loads: a new run starts from step 5.
+	// The last good checkpoint is there and loads: the finite state of step 9.
 	store2 := model.NewStore()
 	resume := &Fit{
 		Trainer: train.NewTrainer(MustBackend(), store2, explodingModel, nil, optimizer.StochasticGradientDescent().Done(), nil, nil),
@@ -197,6 +198,9 @@ func TestFitStopsOnDivergence(t *testing.T) {
 	}
 	if h, err := resume.Run(context.Background()); err != nil || len(h.Epochs) != 1 || h.Epochs[0].Step != 5 {
 		t.Errorf("loading the last good checkpoint: %v", err)
+	}
+	if step, _ := currentStep(store2); step != 9 {
+		t.Errorf("the kept checkpoint is at step %d, want 9", step)
 	}
 }
 

@@ -4,9 +4,9 @@
 //	vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] NAME... | all
 //
 // Each figure NAME is written as DIR/NAME.png, DIR/NAME.svg and DIR/NAME.json
-// (metrics, hyperparameters, data, backend, seed, wall time). Ctrl-C stops
-// training after the current step with a checkpoint saved: running the same
-// command again resumes it.
+// (metrics, hyperparameters, data, backend, seed, wall time). Ctrl-C (or
+// SIGTERM) stops training after the current step with a checkpoint saved:
+// running the same command again resumes it.
 package main
 
 import (
@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
@@ -105,7 +106,7 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := figures.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed}
 	status := 0
