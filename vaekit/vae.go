@@ -7,7 +7,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
@@ -101,10 +100,9 @@ type VAE struct {
 	Store   *model.Store
 	Trainer *train.Trainer
 
-	backend compute.Backend
-	encode  *model.Exec // x → z_mean, z_log_var
-	decode  *model.Exec // z → Bernoulli means
-	terms   *model.Exec // x → per-image reconstruction and KL nats
+	encode *model.Exec // x → z_mean, z_log_var
+	decode *model.Exec // z → Bernoulli means
+	terms  *model.Exec // x → per-image reconstruction and KL nats
 }
 
 // NewVAE builds an untrained VAE for inputs of size dim.
@@ -117,7 +115,7 @@ func NewVAE(cfg VAEConfig, dim int) (*VAE, error) {
 		return nil, err
 	}
 	opt, _ := NewOptimizer(cfg.Optimizer, cfg.LearningRate)
-	v := &VAE{Config: cfg, Dim: dim, Store: model.NewStore(), backend: backend}
+	v := &VAE{Config: cfg, Dim: dim, Store: model.NewStore()}
 	SetSeed(v.Store, cfg.Seed)
 	metricOf := func(name string, i int) metric.Interface {
 		return metric.NewBaseMetric(name, name, metric.LossMetricType,

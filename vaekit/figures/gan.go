@@ -273,9 +273,18 @@ func init() {
 		}})
 }
 
-// DCGANSamples shows snapshots of the DCGAN's samples over training and its
-// training curves, with mnist_fid of the final generator.
-func DCGANSamples(ctx context.Context, exp GANExperiment, opts Options) (*Result, error) {
+// scoredGAN is a trained GAN with FIDSamples of its samples and their mnist_fid.
+type scoredGAN struct {
+	scorer  *FIDScorer
+	t       *TrainedGAN
+	samples [][]float32
+	labels  []int32
+	fid     float64
+}
+
+// trainAndScore trains (or loads) a GAN and the mnist_fid classifier, and
+// scores the GAN's samples.
+func trainAndScore(ctx context.Context, exp GANExperiment, opts Options) (*scoredGAN, error) {
 	scorer, err := NewFIDScorer(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -284,7 +293,7 @@ func DCGANSamples(ctx context.Context, exp GANExperiment, opts Options) (*Result
 	if err != nil {
 		return nil, err
 	}
-	samples, _, err := t.Samples(FIDSamples, 1)
+	samples, labels, err := t.Samples(FIDSamples, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -292,6 +301,17 @@ func DCGANSamples(ctx context.Context, exp GANExperiment, opts Options) (*Result
 	if err != nil {
 		return nil, err
 	}
+	return &scoredGAN{scorer: scorer, t: t, samples: samples, labels: labels, fid: fid}, nil
+}
+
+// DCGANSamples shows snapshots of the DCGAN's samples over training and its
+// training curves, with mnist_fid of the final generator.
+func DCGANSamples(ctx context.Context, exp GANExperiment, opts Options) (*Result, error) {
+	sg, err := trainAndScore(ctx, exp, opts)
+	if err != nil {
+		return nil, err
+	}
+	scorer, t, fid := sg.scorer, sg.t, sg.fid
 	grid := &chart.Grid{Title: "samples of the same noise during training", Rows: len(t.Snapshots), Cols: 10,
 		Height: 28, Width: 28}
 	for _, s := range t.Snapshots {
@@ -337,22 +357,11 @@ func CGANSamples(ctx context.Context, exp GANExperiment, opts Options) (*Result,
 	if !exp.Conditional {
 		return nil, fmt.Errorf("cgan-samples needs a conditional GAN (GANConfig.Conditional)")
 	}
-	scorer, err := NewFIDScorer(ctx, opts)
+	sg, err := trainAndScore(ctx, exp, opts)
 	if err != nil {
 		return nil, err
 	}
-	t, err := TrainGAN(ctx, exp, opts)
-	if err != nil {
-		return nil, err
-	}
-	samples, labels, err := t.Samples(FIDSamples, 1)
-	if err != nil {
-		return nil, err
-	}
-	fid, err := scorer.Score(samples)
-	if err != nil {
-		return nil, err
-	}
+	scorer, t, fid, samples, labels := sg.scorer, sg.t, sg.fid, sg.samples, sg.labels
 	requested := flatData("cgan", samples)
 	requested.Labels = labels
 	acc, err := scorer.Classifier.Accuracy(requested)
