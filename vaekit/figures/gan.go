@@ -116,12 +116,12 @@ func DefaultDCGANExperiment(quick bool, seed int64) GANExperiment {
 }
 
 // DefaultMLPGANExperiment: the MLP GAN for 20 epochs on all of MNIST;
-// quick: one pass over 32,000 digits (500 steps).
+// quick: one epoch (937 steps).
 func DefaultMLPGANExperiment(quick bool, seed int64) GANExperiment {
 	exp := GANExperiment{GANConfig: vaekit.DefaultMLPGANConfig()}
 	exp.Seed, exp.Epochs = seed, 20
 	if quick {
-		exp.Epochs, exp.TrainSize = 1, 32000
+		exp.Epochs = 1
 	}
 	return exp
 }
