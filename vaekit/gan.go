@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
@@ -88,7 +89,8 @@ func (c GANConfig) Validate() error {
 
 // GAN is a generative adversarial network on 28×28 grey images: a
 // generator and a discriminator with separate variables (scopes
-// "generator" and "discriminator") and separate Adam optimizers.
+// "generator" and "discriminator") and separate Adam optimizers. Weights
+// start from N(0, 0.02), as in the DCGAN paper.
 type GAN struct {
 	Config  GANConfig
 	Store   *model.Store
@@ -185,7 +187,7 @@ func (g *GAN) withLabel(x, labels *Node) *Node {
 // Generator maps z [B, noise] (and labels [B], for a conditional GAN) to
 // images [B, 28, 28, 1] in [−1, 1].
 func (g *GAN) Generator(root *model.Scope, z, labels *Node) *Node {
-	scope := root.At("generator")
+	scope := root.At("generator").WithInitializer(initializer.RandomNormalFn(root, 0.02))
 	h := g.withLabel(z, labels)
 	b := z.Shape().Dimensions[0]
 	if g.Config.Arch == ArchMLP {
@@ -204,7 +206,7 @@ func (g *GAN) Generator(root *model.Scope, z, labels *Node) *Node {
 // Discriminator maps images x [B, 28, 28, 1] in [−1, 1] (and labels) to the
 // logits [B] of "x is real".
 func (g *GAN) Discriminator(root *model.Scope, x, labels *Node) *Node {
-	scope := root.At("discriminator")
+	scope := root.At("discriminator").WithInitializer(initializer.RandomNormalFn(root, 0.02))
 	b := x.Shape().Dimensions[0]
 	var h *Node
 	if g.Config.Arch == ArchMLP {

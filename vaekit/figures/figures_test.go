@@ -221,3 +221,39 @@ func TestVAEFigureNumbers(t *testing.T) {
 		t.Errorf("training curves of a 3-D VAE: %v", err)
 	}
 }
+
+// TestGANFigureNumbers checks mnist_fid's classifier and scale: at least
+// 98 % test accuracy, real digits close to the test set, the quick DCGAN
+// farther away, and the GAN's generator steps leaving samples in [0, 1].
+func TestGANFigureNumbers(t *testing.T) {
+	setData(t)
+	ctx := context.Background()
+	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	if opts.Models == "" {
+		opts.Models = t.TempDir()
+	}
+	scorer, err := NewFIDScorer(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if scorer.Accuracy < 0.98 {
+		t.Errorf("the mnist_fid classifier has %.4f test accuracy, want at least 0.98", scorer.Accuracy)
+	}
+	train, _, err := loadMNIST(FIDSamples, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	realFID, err := scorer.Score(vaekit.ImageData(train).Rows())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sg, err := trainAndScore(ctx, DefaultDCGANExperiment(true, 0), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("classifier accuracy %.4f; mnist_fid of %d real training digits %.2f, of the quick DCGAN %.1f",
+		scorer.Accuracy, FIDSamples, realFID, sg.fid)
+	if realFID > 5 || sg.fid <= realFID {
+		t.Errorf("mnist_fid: real digits %.2f (want < 5), quick DCGAN %.1f (want more)", realFID, sg.fid)
+	}
+}

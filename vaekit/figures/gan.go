@@ -204,6 +204,13 @@ func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN
 		if hookErr != nil {
 			return
 		}
+		// Records from a run abandoned before its next checkpoint are redone.
+		for len(rec.Snapshots) > 0 && rec.Snapshots[len(rec.Snapshots)-1].Step >= step {
+			rec.Snapshots = rec.Snapshots[:len(rec.Snapshots)-1]
+		}
+		for len(rec.Probes) > 0 && rec.Probes[len(rec.Probes)-1].Step >= step {
+			rec.Probes = rec.Probes[:len(rec.Probes)-1]
+		}
 		if snapAt[step] {
 			images, err := gan.Generate(fixedZ, labels)
 			if hookErr = err; err == nil {

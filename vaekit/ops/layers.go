@@ -19,14 +19,17 @@ func ConvLayer(scope *model.Scope, x *Node, channels, kernel, stride, padding in
 }
 
 // ConvTransposeLayer is a trainable transposed convolution (deconvolution)
-// with bias: weights [kernel, kernel, channels, Cin] — the layout of the
-// convolution it is the transpose of — and biases [channels], in
-// scope.In("conv_transpose").
+// with bias, in scope.In("conv_transpose"): weights [kernel, kernel, Cin,
+// channels], stored in GoMLX's usual kernel layout so that initializers
+// read the right fan-in (stored the other way round, He initialisation saw
+// a fan-in of channels·k² and a 32→1 deconvolution started 6× too large),
+// and biases [channels].
 func ConvTransposeLayer(scope *model.Scope, x *Node, channels, kernel, stride, padding, outputPadding int) *Node {
 	scope = scope.In("conv_transpose")
 	g := x.Graph()
 	cin := x.Shape().Dimensions[x.Rank()-1]
-	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), kernel, kernel, channels, cin)).NodeValue(g)
+	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), kernel, kernel, cin, channels)).NodeValue(g)
+	w = Transpose(w, 2, 3) // ConvTranspose takes [kernel, kernel, channels, Cin].
 	b := scope.VariableWithShape("biases", shapes.Make(x.DType(), channels)).NodeValue(g)
 	return Add(ConvTranspose(x, w).Stride(stride).Padding(padding).OutputPadding(outputPadding).Done(), Reshape(b, 1, 1, 1, channels))
 }
