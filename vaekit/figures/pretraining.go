@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
@@ -87,7 +88,9 @@ func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Re
 			series[si].Y = append(series[si].Y, 100*acc)
 		}
 	}
-	lines := &chart.Lines{Title: fmt.Sprintf("784-%v-10, %d fine-tuning steps", exp.Layers, exp.FineTuneSteps),
+	sizes := fmt.Sprint(exp.Layers)
+	sizes = strings.ReplaceAll(strings.Trim(sizes, "[]"), " ", "-")
+	lines := &chart.Lines{Title: fmt.Sprintf("784-%s-10, %d fine-tuning steps", sizes, exp.FineTuneSteps),
 		XLabel: "labelled training examples (log scale)", YLabel: "test accuracy (%)", Series: series, Points: true,
 		LogX: true, LegendBottom: true}
 	p, err := lines.Plot()
