@@ -1,15 +1,22 @@
 package vaekit
 
 import (
+	"math"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train"
 )
 
-// benchStep times training steps of a GoMLX trainer on one fixed batch of
-// real MNIST digits (after a warm-up step that compiles the graph).
-func benchStep(b *testing.B, trainer *train.Trainer, batch int) {
+// benchModel times training steps of a BENCHMARKS.md model (as `vaekit
+// bench` builds it) on one fixed batch of real MNIST digits, after a
+// warm-up step that compiles the graph. CI runs these briefly; compare runs
+// with benchstat.
+func benchModel(b *testing.B, name string) {
+	trainer, batch, err := benchTrainer(name)
+	if err != nil {
+		b.Fatal(err)
+	}
 	data := ImageData(mnistTest(b, batch))
 	x, _ := data.Batch(0, batch)
 	step := func() {
@@ -25,34 +32,21 @@ func benchStep(b *testing.B, trainer *train.Trainer, batch int) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 }
 
-func BenchmarkVAEStep(b *testing.B) {
-	vae, err := NewVAE(DefaultVAEConfig(), 784)
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchStep(b, vae.Trainer, 100)
-}
+func BenchmarkVAEStep(b *testing.B)    { benchModel(b, "vae-mlp") }
+func BenchmarkDeepAEStep(b *testing.B) { benchModel(b, "deep-ae") }
+func BenchmarkConvAEStep(b *testing.B) { benchModel(b, "conv-ae") }
+func BenchmarkDCGANStep(b *testing.B)  { benchModel(b, "dcgan") }
 
-func BenchmarkConvAEStep(b *testing.B) {
-	ae, err := NewConvAE(DefaultConvAEConfig(), 28)
+func TestBenchLine(t *testing.T) {
+	res, err := Bench("vae-mlp", 3, 0)
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	benchStep(b, ae.Trainer, 100)
-}
-
-func BenchmarkDCGANStep(b *testing.B) {
-	g, err := NewGAN(DefaultDCGANConfig())
-	if err != nil {
-		b.Fatal(err)
+	if res.Steps < 3 || res.Batch != 100 || res.StepsPerS <= 0 || math.Abs(res.ExamplesPerS-100*res.StepsPerS) > 1e-6*res.ExamplesPerS ||
+		res.Backend == "" || res.Build == "" || res.PeakMemoryMiB <= 0 {
+		t.Errorf("bench line: %+v", res)
 	}
-	benchStep(b, g.Trainer, 64)
-}
-
-func BenchmarkDeepAEStep(b *testing.B) {
-	ae, err := NewAE(DefaultAEConfig(), 784)
-	if err != nil {
-		b.Fatal(err)
+	if _, err := Bench("resnet", 1, 0); err == nil {
+		t.Error("an unknown model was benchmarked")
 	}
-	benchStep(b, ae.Trainer, 100)
 }

@@ -11,6 +11,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/figures"
@@ -30,6 +32,7 @@ const usage = `vaekit reproduces the figures of autoencoder, VAE and GAN article
 Usage:
   vaekit figures --list
   vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] NAME... | all
+  vaekit bench [--steps N] [MODEL...]     (vae-mlp, deep-ae, conv-ae, dcgan; one JSON line each)
 
 Settings (environment):
   VAEKIT_DATA     directory of offline data copies (laid out like shared/datasets)
@@ -53,6 +56,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "figures":
 		return runFigures(args[1:], stdout, stderr)
+	case "bench":
+		return runBench(args[1:], stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "vaekit: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -123,4 +128,36 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: wrote %s/{%s} in %.1fs (%s)\n", name, *out, strings.Join(rec.Files, ","), rec.WallSeconds, rec.Backend)
 	}
 	return status
+}
+
+func runBench(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vaekit bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	steps := fs.Int("steps", 100, "timed steps per model (after 5 warm-up steps; at least 5 seconds)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	models := fs.Args()
+	if len(models) == 0 {
+		models = vaekit.BenchModels
+	}
+	for _, m := range models {
+		if !slices.Contains(vaekit.BenchModels, m) {
+			fmt.Fprintf(stderr, "vaekit bench: unknown model %q; known: %s\n", m, strings.Join(vaekit.BenchModels, ", "))
+			return 2
+		}
+	}
+	for _, m := range models {
+		res, err := vaekit.Bench(m, *steps, 5*time.Second)
+		if err != nil {
+			fmt.Fprintf(stderr, "vaekit: %v\n", err)
+			return 1
+		}
+		line, _ := json.Marshal(res)
+		fmt.Fprintln(stdout, string(line))
+	}
+	return 0
 }

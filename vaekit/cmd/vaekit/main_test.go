@@ -19,6 +19,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"figures"}, 2, "name at least one figure"},
 		{[]string{"figures", "--quick", "vae-manifold", "no-such-figure"}, 2, "unknown figure no-such-figure; known: "},
 		{[]string{"figures", "--list"}, 0, ""},
+		{[]string{"bench", "resnet"}, 2, `unknown model "resnet"`},
+		{[]string{"bench", "--steps"}, 2, "flag needs an argument"},
 		{[]string{"--help"}, 0, "Usage"},
 	} {
 		var stdout, stderr bytes.Buffer
