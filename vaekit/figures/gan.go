@@ -296,6 +296,11 @@ func trainAndScore(ctx context.Context, exp GANExperiment, opts Options) (*score
 	if err != nil {
 		return nil, err
 	}
+	return scoreGAN(ctx, scorer, exp, opts)
+}
+
+// scoreGAN trains (or loads) a GAN and scores its samples with scorer.
+func scoreGAN(ctx context.Context, scorer *FIDScorer, exp GANExperiment, opts Options) (*scoredGAN, error) {
 	t, err := TrainGAN(ctx, exp, opts)
 	if err != nil {
 		return nil, err
@@ -439,18 +444,11 @@ func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, opts Options) (
 	for _, k := range ks {
 		e := exp
 		e.DSteps, e.Epochs = k, exp.Epochs*k // an epoch has k× fewer generator steps.
-		t, err := TrainGAN(ctx, e, opts)
+		sg, err := scoreGAN(ctx, scorer, e, opts)
 		if err != nil {
 			return nil, err
 		}
-		samples, _, err := t.Samples(FIDSamples, 1)
-		if err != nil {
-			return nil, err
-		}
-		fid, err := scorer.Score(samples)
-		if err != nil {
-			return nil, err
-		}
+		t, samples, fid := sg.t, sg.samples, sg.fid
 		metrics[fmt.Sprintf("mnist_fid_k%d", k)] = fid
 		line.X, line.Y = append(line.X, float64(k)), append(line.Y, fid)
 		grid.Images = append(grid.Images, samples[:10]...)
