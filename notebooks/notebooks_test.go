@@ -14,9 +14,10 @@ import (
 
 type notebook struct {
 	Cells []struct {
-		CellType string `json:"cell_type"`
-		Source   []string
-		Outputs  []struct {
+		CellType       string `json:"cell_type"`
+		Source         []string
+		ExecutionCount *int `json:"execution_count"`
+		Outputs        []struct {
 			OutputType string         `json:"output_type"`
 			Name       string         `json:"name"`
 			Text       []string       `json:"text"`
@@ -30,24 +31,12 @@ type notebook struct {
 // TestNotebooks executes every notebook with the GoNB kernel installed by
 // scripts/setup. VAEKIT_QUICK=1 unless set: the quick settings, same code.
 func TestNotebooks(t *testing.T) {
-	if _, err := exec.LookPath("jupyter"); err != nil {
-		t.Fatalf("jupyter is not installed: run scripts/setup first (%v)", err)
-	}
-	if out, err := exec.Command("jupyter", "kernelspec", "list").CombinedOutput(); err != nil || !strings.Contains(string(out), "gonb") {
-		t.Fatalf("the GoNB kernel is not installed: run scripts/setup first (%s)", out)
-	}
+	requireKernel(t)
 	paths, err := filepath.Glob("*.ipynb")
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no notebooks found: %v", err)
 	}
-	if os.Getenv("VAEKIT_QUICK") == "" {
-		t.Setenv("VAEKIT_QUICK", "1")
-	}
-	if os.Getenv("VAEKIT_DATA") == "" {
-		if abs, err := filepath.Abs(filepath.Join("..", "..", "shared", "datasets")); err == nil {
-			t.Setenv("VAEKIT_DATA", abs)
-		}
-	}
+	quickEnv(t)
 	outDir := t.TempDir()
 	for _, path := range paths {
 		t.Run(strings.TrimSuffix(path, ".ipynb"), func(t *testing.T) {
@@ -57,41 +46,76 @@ func TestNotebooks(t *testing.T) {
 			if err != nil {
 				t.Fatalf("executing %s: %v\n%s", path, err, out)
 			}
-			raw, err := os.ReadFile(filepath.Join(outDir, path))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var nb notebook
-			if err := json.Unmarshal(raw, &nb); err != nil {
-				t.Fatalf("executed %s is not a notebook: %v", path, err)
-			}
-			images, codeCells := 0, 0
-			for i, cell := range nb.Cells {
-				if cell.CellType != "code" {
-					continue
-				}
-				codeCells++
-				for _, o := range cell.Outputs {
-					text := strings.Join(o.Text, "")
-					switch {
-					case o.OutputType == "error":
-						t.Errorf("cell %d: error %s: %s", i, o.EName, o.EValue)
-					case o.Name == "stderr" && (strings.Contains(text, "panic") || strings.Contains(text, "rror")):
-						t.Errorf("cell %d wrote an error: %s", i, text)
-					case o.Data["text/html"] != nil && strings.Contains(anyString(o.Data["text/html"]), "error"):
-						t.Errorf("cell %d shows an error: %.500s", i, anyString(o.Data["text/html"]))
-					}
-					if o.Data["image/png"] != nil || o.Data["image/svg+xml"] != nil {
-						images++
-					}
-				}
-			}
-			if images == 0 {
-				t.Errorf("%s showed no figure", path)
-			}
+			codeCells, images := checkNotebook(t, filepath.Join(outDir, path))
 			t.Logf("%s: %d code cells ran, %d figures shown", path, codeCells, images)
 		})
 	}
+}
+
+// requireKernel fails the test unless Jupyter and the GoNB kernel are installed.
+func requireKernel(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("jupyter"); err != nil {
+		t.Fatalf("jupyter is not installed: run scripts/setup first (%v)", err)
+	}
+	if out, err := exec.Command("jupyter", "kernelspec", "list").CombinedOutput(); err != nil || !strings.Contains(string(out), "gonb") {
+		t.Fatalf("the GoNB kernel is not installed: run scripts/setup first (%s)", out)
+	}
+}
+
+// quickEnv sets what the notebook tests run with: the quick settings
+// (VAEKIT_QUICK=1) unless set, and the offline data beside the checkout
+// unless VAEKIT_DATA is set.
+func quickEnv(t *testing.T) {
+	if os.Getenv("VAEKIT_QUICK") == "" {
+		t.Setenv("VAEKIT_QUICK", "1")
+	}
+	if os.Getenv("VAEKIT_DATA") == "" {
+		if abs, err := filepath.Abs(filepath.Join("..", "..", "shared", "datasets")); err == nil {
+			t.Setenv("VAEKIT_DATA", abs)
+		}
+	}
+}
+
+// checkNotebook reads an executed notebook and reports, as test errors, any
+// error output, a code cell that did not run, or a notebook without a figure.
+func checkNotebook(t *testing.T, path string) (codeCells, images int) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nb notebook
+	if err := json.Unmarshal(raw, &nb); err != nil {
+		t.Fatalf("executed %s is not a notebook: %v", path, err)
+	}
+	for i, cell := range nb.Cells {
+		if cell.CellType != "code" {
+			continue
+		}
+		codeCells++
+		if cell.ExecutionCount == nil {
+			t.Errorf("%s: cell %d did not run", path, i)
+		}
+		for _, o := range cell.Outputs {
+			text := strings.Join(o.Text, "")
+			switch {
+			case o.OutputType == "error":
+				t.Errorf("%s: cell %d: error %s: %s", path, i, o.EName, o.EValue)
+			case o.Name == "stderr" && (strings.Contains(text, "panic") || strings.Contains(text, "rror")):
+				t.Errorf("%s: cell %d wrote an error: %s", path, i, text)
+			case o.Data["text/html"] != nil && strings.Contains(anyString(o.Data["text/html"]), "error"):
+				t.Errorf("%s: cell %d shows an error: %.500s", path, i, anyString(o.Data["text/html"]))
+			}
+			if o.Data["image/png"] != nil || o.Data["image/svg+xml"] != nil {
+				images++
+			}
+		}
+	}
+	if images == 0 {
+		t.Errorf("%s showed no figure", path)
+	}
+	return codeCells, images
 }
 
 func anyString(v any) string {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gomlx/gomlx/ui/notebooks"
+
 	"github.com/gomlx/compute"
 	_ "github.com/gomlx/compute/gobackend" // the pure Go backend, always available.
 	"github.com/gomlx/go-xla/compute/xla"
@@ -36,12 +38,17 @@ var (
 //   - else the pure Go backend.
 //
 // No plugin is downloaded unless $VAEKIT_XLA_INSTALL=1. The choice is
-// reported by BackendName and printed once on stderr.
+// reported by BackendName and printed once: on stderr, or on stdout in a
+// notebook, where stderr is drawn as an error.
 func Backend() (compute.Backend, error) {
 	backendOnce.Do(func() {
 		backendShared, backendErr = newBackend()
 		if backendErr == nil {
-			fmt.Fprintf(os.Stderr, "vaekit: backend %s (%s)\n", BackendName(backendShared), BuildFlags())
+			w := os.Stderr
+			if notebooks.IsNotebook() {
+				w = os.Stdout
+			}
+			fmt.Fprintf(w, "vaekit: backend %s (%s)\n", BackendName(backendShared), BuildFlags())
 		}
 	})
 	return backendShared, backendErr

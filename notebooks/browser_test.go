@@ -1,0 +1,351 @@
+package notebooks
+
+import (
+	"bytes"
+	"fmt"
+	"image/png"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-rod/rod"
+	"github.com/go-rod/rod/lib/launcher"
+	"github.com/go-rod/rod/lib/proto"
+)
+
+// TestBrowser runs notebooks the way a reader does: JupyterLab in headless
+// Chromium, "Run All Cells", then saves the notebook from the page. It fails
+// on any error cell or a cell that did not run, checks that every figure is
+// rendered in the page (a loaded image, not a broken one), checks that a
+// training cell shows its progress line with the loss while it runs, and
+// saves screenshots to $VAEKIT_SCREENSHOTS (default notebooks/screenshots-out):
+// NAME-running.png during training, NAME-figure-N.png for each figure cell.
+//
+// $VAEKIT_BROWSER_NOTEBOOKS lists the notebooks (comma-separated names, or
+// "all"); the default is the quickstart and the VAE notebook. Models are
+// trained afresh (a new VAEKIT_MODELS) so that the progress display is seen.
+// Chromium is found as $VAEKIT_CHROME, chromium, chromium-browser or
+// google-chrome (scripts/setup installs Debian's chromium).
+func TestBrowser(t *testing.T) {
+	requireKernel(t)
+	quickEnv(t)
+	chrome := findChrome(t)
+	names := []string{"00-quickstart", "01-vae"}
+	if list := os.Getenv("VAEKIT_BROWSER_NOTEBOOKS"); list == "all" {
+		paths, _ := filepath.Glob("*.ipynb")
+		names = nil
+		for _, p := range paths {
+			names = append(names, strings.TrimSuffix(p, ".ipynb"))
+		}
+	} else if list != "" {
+		names = strings.Split(list, ",")
+	}
+	shots := os.Getenv("VAEKIT_SCREENSHOTS")
+	if shots == "" {
+		shots = "screenshots-out"
+	}
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("VAEKIT_MODELS", t.TempDir())
+
+	// The notebooks run in a copy: the page saves them, and they write figures-out/ beside themselves.
+	dir := t.TempDir()
+	for _, name := range names {
+		raw, err := os.ReadFile(name + ".ipynb")
+		if err != nil {
+			t.Fatalf("notebook %q (from VAEKIT_BROWSER_NOTEBOOKS): %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name+".ipynb"), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lab := startJupyterLab(t, dir)
+
+	l := launcher.New().Bin(chrome).Headless(true).Leakless(false).
+		NoSandbox(os.Geteuid() == 0). // Chromium refuses to run as root with its sandbox.
+		Set("disable-gpu").Set("window-size", "1280,1000")
+	controlURL, err := l.Launch()
+	if err != nil {
+		t.Fatalf("starting %s: %v", chrome, err)
+	}
+	t.Cleanup(l.Kill)
+	browser := rod.New().ControlURL(controlURL)
+	if err := browser.Connect(); err != nil {
+		t.Fatalf("connecting to %s: %v", chrome, err)
+	}
+	t.Cleanup(func() { _ = browser.Close() })
+
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			runInBrowser(t, browser, lab, dir, name, shots)
+		})
+	}
+}
+
+// runInBrowser opens one notebook in JupyterLab, runs all its cells, saves it,
+// and checks the page and the saved file.
+func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name, shots string) {
+	page, err := browser.Page(proto.TargetCreateTarget{URL: lab.url("lab/tree/" + name + ".ipynb")})
+	if err != nil {
+		t.Fatalf("opening %s: %v", name, err)
+	}
+	defer page.Close()
+	if err := page.SetViewport(&proto.EmulationSetDeviceMetricsOverride{Width: 1280, Height: 1000, DeviceScaleFactor: 1}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Wait for the notebook's kernel, then clear and run everything, as the Run menu does.
+	waitFor(t, page, 40*time.Second, "the GoNB kernel to start", `() => {
+		const app = globalThis.jupyterapp, w = app && app.shell && app.shell.currentWidget;
+		const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+		return !!k && k.connectionStatus === "connected" && w.content.widgets.length > 0;
+	}`)
+	// Not awaited: the promise of run-all-cells settles only when the last cell has run.
+	eval(t, page, `async () => {
+		await globalThis.jupyterapp.commands.execute("notebook:clear-all-cell-outputs");
+		globalThis.jupyterapp.commands.execute("notebook:run-all-cells");
+	}`)
+
+	const state = `() => {
+		const w = globalThis.jupyterapp.shell.currentWidget;
+		const cells = w.content.widgets.filter(c => c.model.type === "code");
+		const running = cells.filter(c => c.promptNode && c.promptNode.textContent.includes("*"));
+		const text = w.content.node.innerText;
+		const progress = /steps\/s/.test(text) && /\[step=\d+\]/.test(text) && /loss=/i.test(text);
+		if (running.length > 0 && progress) running[0].node.scrollIntoView({block: "end"});
+		const out = running.length > 0 ? running[0].node.querySelector(".jp-OutputArea") : null;
+		return {status: w.sessionContext.session.kernel.status, running: running.length,
+			output: out ? out.innerText.slice(-300) : "",
+			done: cells.filter(c => c.model.executionCount > 0).length, total: cells.length, progress};
+	}`
+	type cellState struct {
+		Status   string
+		Running  int
+		Done     int
+		Total    int
+		Progress bool
+		Output   string
+	}
+	var s cellState
+	sawProgress, idle := false, 0
+	deadline := time.Now().Add(30 * time.Minute)
+	for idle < 3 { // idle, with nothing queued, three polls running: the run is over.
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still running after 30 minutes (%+v)", name, s)
+		}
+		time.Sleep(time.Second) // polling the page, not waiting for a result
+		if err := eval(t, page, state)(&s); err != nil {
+			t.Fatal(err)
+		}
+		if os.Getenv("VAEKIT_BROWSER_DEBUG") != "" {
+			t.Logf("%+v", s)
+		}
+		if s.Progress && s.Running > 0 && !sawProgress {
+			sawProgress = true
+			screenshot(t, page, filepath.Join(shots, name+"-running.png"))
+		}
+		if s.Status == "idle" && s.Running == 0 {
+			idle++
+		} else {
+			idle = 0
+		}
+	}
+	t.Logf("%s: %d of %d code cells ran; progress line with the loss seen while training: %v", name, s.Done, s.Total, sawProgress)
+	if name == "01-vae" && !sawProgress {
+		t.Errorf("%s trains a VAE, but no progress line with the loss was seen while it ran", name)
+	}
+
+	// Every figure must be in the page as a loaded image.
+	var imgs []struct{ OK bool }
+	if err := eval(t, page, `() => [...document.querySelectorAll(".jp-OutputArea-output img")].map(
+		i => ({ok: i.complete && i.naturalWidth > 100 && i.naturalHeight > 50}))`)(&imgs); err != nil {
+		t.Fatal(err)
+	}
+	cells, err := page.Elements(".jp-CodeCell:has(.jp-OutputArea-output img)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, cell := range cells {
+		shot, err := cell.Screenshot(proto.PageCaptureScreenshotFormatPng, 0)
+		if err != nil {
+			t.Fatalf("screenshot of figure cell %d: %v", i+1, err)
+		}
+		checkScreenshot(t, shot, filepath.Join(shots, fmt.Sprintf("%s-figure-%d.png", name, i+1)))
+	}
+	broken := 0
+	for _, img := range imgs {
+		if !img.OK {
+			broken++
+		}
+	}
+	if broken > 0 || len(imgs) == 0 {
+		t.Errorf("%s: %d figures in the page, %d of them not rendered", name, len(imgs), broken)
+	}
+
+	// Save from the page, as a reader would, and check what was saved.
+	eval(t, page, `async () => { await globalThis.jupyterapp.commands.execute("docmanager:save"); }`)
+	codeCells, images := checkNotebook(t, filepath.Join(dir, name+".ipynb"))
+	if images != len(imgs) {
+		t.Errorf("%s: the saved notebook has %d figures, the page showed %d", name, images, len(imgs))
+	}
+	t.Logf("%s: saved with %d code cells run and %d figures, all rendered in the page; screenshots in %s", name, codeCells, images, shots)
+}
+
+// jupyterLab is a running JupyterLab server.
+type jupyterLab struct{ base, token string }
+
+func (j jupyterLab) url(path string) string { return j.base + path + "?token=" + j.token }
+
+// startJupyterLab starts JupyterLab on dir with a settings directory of its
+// own: the app object exposed to the page, every cell rendered (no windowing,
+// so that all figures are in the page), no news pop-up.
+func startJupyterLab(t *testing.T, dir string) jupyterLab {
+	settings := t.TempDir()
+	for file, content := range map[string]string{
+		"@jupyterlab/notebook-extension/tracker.jupyterlab-settings":      `{"windowingMode": "none"}`,
+		"@jupyterlab/apputils-extension/notification.jupyterlab-settings": `{"fetchNews": "false", "checkForUpdates": false}`,
+		"@jupyterlab/apputils-extension/themes.jupyterlab-settings":       `{"theme": "JupyterLab Light"}`,
+	} {
+		path := filepath.Join(settings, file)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	j := jupyterLab{base: fmt.Sprintf("http://127.0.0.1:%d/", port), token: fmt.Sprintf("vaekit-test-%d", time.Now().UnixNano())}
+	args := []string{"lab", "--no-browser", "--ip=127.0.0.1", fmt.Sprintf("--port=%d", port),
+		"--ServerApp.token=" + j.token, "--ServerApp.root_dir=" + dir, "--LabApp.expose_app_in_browser=True"}
+	if os.Geteuid() == 0 {
+		args = append(args, "--allow-root")
+	}
+	cmd := exec.Command("jupyter", args...)
+	cmd.Env = append(os.Environ(), "JUPYTERLAB_SETTINGS_DIR="+settings, "JUPYTERLAB_WORKSPACES_DIR="+t.TempDir())
+	var log bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &log, &log
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting JupyterLab: %v", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+	})
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		select {
+		case err := <-exited:
+			t.Fatalf("JupyterLab exited (%v):\n%s", err, log.String())
+		default:
+		}
+		if resp, err := http.Get(j.url("api/status")); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return j
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("JupyterLab did not answer on %s within 2 minutes:\n%s", j.base, log.String())
+		}
+		time.Sleep(200 * time.Millisecond) // polling the server until it is up
+	}
+}
+
+// findChrome returns the Chromium to drive, or fails saying how to get one.
+func findChrome(t *testing.T) string {
+	if path := os.Getenv("VAEKIT_CHROME"); path != "" {
+		return path
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if path, err := exec.LookPath(name); err == nil {
+			return path
+		}
+	}
+	t.Fatal("no Chromium found (chromium, chromium-browser or google-chrome on the PATH, or VAEKIT_CHROME): " +
+		"run scripts/setup, which installs Debian's chromium, or install one")
+	return ""
+}
+
+// eval runs JavaScript in the page (awaiting a promise) and fails the test on an exception.
+func eval(t *testing.T, page *rod.Page, js string) (unmarshal func(any) error) {
+	t.Helper()
+	res, err := page.Eval(js)
+	if err != nil {
+		t.Fatalf("in the page: %v", err)
+	}
+	return res.Value.Unmarshal
+}
+
+// waitFor polls a JavaScript predicate until it is true.
+func waitFor(t *testing.T, page *rod.Page, limit time.Duration, what, js string) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		res, err := page.Eval(js)
+		if err == nil && res.Value.Bool() {
+			return
+		}
+		if time.Now().After(deadline) {
+			shot, _ := page.Screenshot(false, nil)
+			path := filepath.Join(os.TempDir(), "vaekit-browser-timeout.png")
+			_ = os.WriteFile(path, shot, 0o644)
+			if err == nil {
+				err = fmt.Errorf("still %s", res.Value.JSON("", ""))
+			}
+			t.Fatalf("waited %v for %s (%v); the page is in %s", limit, what, err, path)
+		}
+		time.Sleep(500 * time.Millisecond) // polling the page
+	}
+}
+
+// screenshot saves the page's viewport.
+func screenshot(t *testing.T, page *rod.Page, path string) {
+	t.Helper()
+	shot, err := page.Screenshot(false, &proto.PageCaptureScreenshot{Format: proto.PageCaptureScreenshotFormatPng})
+	if err != nil {
+		t.Fatalf("screenshot: %v", err)
+	}
+	checkScreenshot(t, shot, path)
+}
+
+// checkScreenshot saves a PNG screenshot and fails if it is blank: a page or
+// figure that rendered has many distinct grey levels.
+func checkScreenshot(t *testing.T, shot []byte, path string) {
+	t.Helper()
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	levels := map[uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			levels[(r+g+bl)/3>>8] = true
+		}
+	}
+	if len(levels) < 16 || b.Dx() < 200 || b.Dy() < 100 {
+		t.Errorf("%s looks blank: %v, %d grey levels", path, b.Size(), len(levels))
+	}
+}
