@@ -2,6 +2,7 @@ package notebooks
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"image/png"
 	"net"
@@ -106,57 +107,7 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 		const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
 		return !!k && k.connectionStatus === "connected" && w.content.widgets.length > 0;
 	}`)
-	// Not awaited: the promise of run-all-cells settles only when the last cell has run.
-	eval(t, page, `async () => {
-		await globalThis.jupyterapp.commands.execute("notebook:clear-all-cell-outputs");
-		globalThis.jupyterapp.commands.execute("notebook:run-all-cells");
-	}`)
-
-	const state = `() => {
-		const w = globalThis.jupyterapp.shell.currentWidget;
-		const cells = w.content.widgets.filter(c => c.model.type === "code");
-		const running = cells.filter(c => c.promptNode && c.promptNode.textContent.includes("*"));
-		const text = w.content.node.innerText;
-		const progress = /steps\/s/.test(text) && /\[step=\d+\]/.test(text) && /loss=/i.test(text);
-		if (running.length > 0 && progress) running[0].node.scrollIntoView({block: "end"});
-		const out = running.length > 0 ? running[0].node.querySelector(".jp-OutputArea") : null;
-		return {status: w.sessionContext.session.kernel.status, running: running.length,
-			output: out ? out.innerText.slice(-300) : "",
-			done: cells.filter(c => c.model.executionCount > 0).length, total: cells.length, progress};
-	}`
-	type cellState struct {
-		Status   string
-		Running  int
-		Done     int
-		Total    int
-		Progress bool
-		Output   string
-	}
-	var s cellState
-	sawProgress, idle := false, 0
-	deadline := time.Now().Add(30 * time.Minute)
-	for idle < 3 { // idle, with nothing queued, three polls running: the run is over.
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: still running after 30 minutes (%+v)", name, s)
-		}
-		time.Sleep(time.Second) // polling the page, not waiting for a result
-		if err := eval(t, page, state)(&s); err != nil {
-			t.Fatal(err)
-		}
-		if os.Getenv("VAEKIT_BROWSER_DEBUG") != "" {
-			t.Logf("%+v", s)
-		}
-		if s.Progress && s.Running > 0 && !sawProgress {
-			sawProgress = true
-			screenshot(t, page, filepath.Join(shots, name+"-running.png"))
-		}
-		if s.Status == "idle" && s.Running == 0 {
-			idle++
-		} else {
-			idle = 0
-		}
-	}
-	t.Logf("%s: %d of %d code cells ran; progress line with the loss seen while training: %v", name, s.Done, s.Total, sawProgress)
+	sawProgress := runAll(t, page, name, filepath.Join(shots, name+"-running.png"))
 	if name == "01-vae" && !sawProgress {
 		t.Errorf("%s trains a VAE, but no progress line with the loss was seen while it ran", name)
 	}
@@ -195,6 +146,113 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 		t.Errorf("%s: the saved notebook has %d figures, the page showed %d", name, images, len(imgs))
 	}
 	t.Logf("%s: saved with %d code cells run and %d figures, all rendered in the page; screenshots in %s", name, codeCells, images, shots)
+
+	if name == "01-vae" {
+		readerChangesLatentSize(t, page, dir, shots)
+	}
+}
+
+// readerChangesLatentSize does what the README promises a reader: change
+// the latent size in 01-vae's hyperparameter cell, run everything again, and
+// get a retrained VAE (its progress line seen again) and new figures exported.
+func readerChangesLatentSize(t *testing.T, page *rod.Page, dir, shots string) {
+	const from, to = "exp.Latent = 2 ", "exp.Latent = 3 "
+	var edited bool
+	if err := eval(t, page, fmt.Sprintf(`() => {
+		const w = globalThis.jupyterapp.shell.currentWidget;
+		const cell = w.content.widgets.find(c => c.model.sharedModel.getSource().includes(%q));
+		if (!cell) return false;
+		cell.model.sharedModel.setSource(cell.model.sharedModel.getSource().replace(%q, %q));
+		return true;
+	}`, from, from, to))(&edited); err != nil || !edited {
+		t.Fatalf("01-vae: no hyperparameter cell with %q to edit (%v)", from, err)
+	}
+	if !runAll(t, page, "01-vae", filepath.Join(shots, "01-vae-latent3-running.png")) {
+		t.Errorf("01-vae with Latent = 3: no training progress seen, so the VAE was not retrained")
+	}
+	var rec struct {
+		Hyperparameters struct{ Latent int }
+		Metrics         map[string]any
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "figures-out", "vae-manifold.json"))
+	if err == nil {
+		err = json.Unmarshal(raw, &rec)
+	}
+	if err != nil || rec.Hyperparameters.Latent != 3 {
+		t.Errorf("01-vae with Latent = 3: the exported vae-manifold.json has latent %d (%v)", rec.Hyperparameters.Latent, err)
+	}
+	cell, err := page.Element(".jp-CodeCell:has(.jp-OutputArea-output img) ~ .jp-CodeCell:has(.jp-OutputArea-output img)")
+	if err == nil {
+		var shot []byte
+		if shot, err = cell.Screenshot(proto.PageCaptureScreenshotFormatPng, 0); err == nil {
+			checkScreenshot(t, shot, filepath.Join(shots, "01-vae-latent3-figure.png"))
+		}
+	}
+	if err != nil {
+		t.Errorf("01-vae with Latent = 3: %v", err)
+	}
+	t.Logf("01-vae: latent size changed to 3 in the page, retrained, figures exported with latent %d", rec.Hyperparameters.Latent)
+}
+
+// runAll clears the outputs and runs every cell, as the Run menu does, and
+// waits until the kernel is idle with nothing queued. It reports whether a
+// progress line with the loss was seen while a cell ran, and saves the page
+// at that moment to runningShot.
+func runAll(t *testing.T, page *rod.Page, name, runningShot string) (sawProgress bool) {
+	t.Helper()
+	// Not awaited: the promise of run-all-cells settles only when the last cell has run.
+	eval(t, page, `async () => {
+		await globalThis.jupyterapp.commands.execute("notebook:clear-all-cell-outputs");
+		globalThis.jupyterapp.commands.execute("notebook:run-all-cells");
+	}`)
+
+	const state = `() => {
+		const w = globalThis.jupyterapp.shell.currentWidget;
+		const cells = w.content.widgets.filter(c => c.model.type === "code");
+		const running = cells.filter(c => c.promptNode && c.promptNode.textContent.includes("*"));
+		const text = w.content.node.innerText;
+		const progress = /steps\/s/.test(text) && /\[step=\d+\]/.test(text) && /loss=/i.test(text);
+		if (running.length > 0 && progress) running[0].node.scrollIntoView({block: "end"});
+		const out = running.length > 0 ? running[0].node.querySelector(".jp-OutputArea") : null;
+		return {status: w.sessionContext.session.kernel.status, running: running.length,
+			output: out ? out.innerText.slice(-300) : "",
+			done: cells.filter(c => c.model.executionCount > 0).length, total: cells.length, progress};
+	}`
+	type cellState struct {
+		Status   string
+		Running  int
+		Done     int
+		Total    int
+		Progress bool
+		Output   string
+	}
+	var s cellState
+	idle := 0
+	deadline := time.Now().Add(30 * time.Minute)
+	for idle < 3 { // idle, with nothing queued, three polls running: the run is over.
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: still running after 30 minutes (%+v)", name, s)
+		}
+		time.Sleep(time.Second) // polling the page, not waiting for a result
+		if err := eval(t, page, state)(&s); err != nil {
+			t.Fatal(err)
+		}
+		if os.Getenv("VAEKIT_BROWSER_DEBUG") != "" {
+			t.Logf("%+v", s)
+		}
+		if s.Progress && s.Running > 0 && !sawProgress {
+			sawProgress = true
+			screenshot(t, page, runningShot)
+		}
+		if s.Status == "idle" && s.Running == 0 {
+			idle++
+		} else {
+			idle = 0
+		}
+	}
+	t.Logf("%s: %d of %d code cells ran; progress line with the loss seen while training: %v", name, s.Done, s.Total, sawProgress)
+	return sawProgress
+
 }
 
 // jupyterLab is a running JupyterLab server.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"image/png"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -207,18 +208,53 @@ func TestVAEFigureNumbers(t *testing.T) {
 	if e.ELBO < -200 || e.ELBO > -120 || e.KL < 2 || e.KL > 15 || e.N != 10000 {
 		t.Errorf("quick VAE test ELBO out of the expected range: %+v", e)
 	}
-	// A 2-D-only figure of a 3-D model says why instead of drawing.
+	// A 3-D model is drawn on the principal plane of its codes: orthonormal
+	// axes, the first with the larger variance; a 1-D model says why not.
 	exp := DefaultVAEExperiment(true, 0)
 	exp.Latent, exp.Epochs, exp.TrainSize = 3, 1, 1000
 	t3, err := TrainVAE(context.Background(), exp, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := VAELatentScatter(t3); err == nil || !strings.Contains(err.Error(), "3-D latent space") {
+	pl, err := t3.plane("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dot := func(a, b []float32) (s float64) {
+		for i := range a {
+			s += float64(a[i] * b[i])
+		}
+		return s
+	}
+	if math.Abs(dot(pl.axes[0], pl.axes[0])-1) > 1e-4 || math.Abs(dot(pl.axes[1], pl.axes[1])-1) > 1e-4 ||
+		math.Abs(dot(pl.axes[0], pl.axes[1])) > 1e-4 {
+		t.Errorf("the principal plane's axes are not orthonormal: %v", pl.axes)
+	}
+	var v [2]float64
+	for _, c := range pl.codes {
+		x, y := pl.project(c)
+		v[0] += x * x
+		v[1] += y * y
+	}
+	if v[0] < v[1] || !strings.Contains(pl.labels[0], "principal direction 1") {
+		t.Errorf("the first principal direction has less spread (%.1f) than the second (%.1f); labels %q", v[0], v[1], pl.labels)
+	}
+	if _, err := VAELatentScatter(t3); err != nil {
 		t.Errorf("latent scatter of a 3-D VAE: %v", err)
+	}
+	if _, err := VAEManifold(t3, 4); err != nil {
+		t.Errorf("manifold of a 3-D VAE: %v", err)
 	}
 	if _, err := VAETrainingCurves(t3); err != nil {
 		t.Errorf("training curves of a 3-D VAE: %v", err)
+	}
+	exp.Latent = 1
+	t1, err := TrainVAE(context.Background(), exp, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := VAEManifold(t1, 4); err == nil || !strings.Contains(err.Error(), "1-D latent space") {
+		t.Errorf("manifold of a 1-D VAE: %v", err)
 	}
 }
 

@@ -142,29 +142,93 @@ func (t *TrainedVAE) result(fig *chart.Figure) *Result {
 	}
 }
 
-// needs2D explains why a figure of the 2-D latent plane cannot be drawn.
-func (t *TrainedVAE) needs2D(figure string) error {
-	if t.Experiment.Latent != 2 {
-		return fmt.Errorf("%s draws the 2-D latent plane, but this VAE has a %d-D latent space: set Latent = 2 "+
-			"(vae-training-curves and the ELBO work for any size)", figure, t.Experiment.Latent)
-	}
-	return nil
+// latentPlane is the plane of the latent space that the 2-D figures draw:
+// the latent space itself when it has two dimensions; for a larger one, the
+// plane through 0 of the two principal directions (PCA) of the test set's
+// codes, so that a reader who changes the latent size still gets both
+// pictures. The prior N(0, I) projects onto unit directions as N(0, 1), so
+// the manifold's quantile grid means the same on either plane.
+type latentPlane struct {
+	axes   [2][]float32 // unit directions in the latent space
+	labels [2]string
+	codes  [][]float32 // z_mean of the test set
 }
 
-// VAELatentScatter draws the means of q(z|x) of the whole test set.
-func VAELatentScatter(t *TrainedVAE) (*Result, error) {
-	if err := t.needs2D("vae-latent-scatter"); err != nil {
-		return nil, err
+func (t *TrainedVAE) plane(figure string) (*latentPlane, error) {
+	d := t.Experiment.Latent
+	if d < 2 {
+		return nil, fmt.Errorf("%s draws a plane of the latent space, but this VAE has a %d-D latent space: "+
+			"set Latent ≥ 2 (vae-training-curves and the ELBO work for any size)", figure, d)
 	}
-	means, err := t.VAE.Encode(vaekit.ImageData(t.Test))
+	codes, err := t.VAE.Encode(vaekit.ImageData(t.Test))
 	if err != nil {
 		return nil, err
 	}
-	s := &chart.Scatter{Title: fmt.Sprintf("z_mean of %d MNIST test digits", len(means)),
-		XLabel: "z[0]", YLabel: "z[1]", ClassNames: t.Test.ClassNames}
-	for i, m := range means {
-		s.X = append(s.X, float64(m[0]))
-		s.Y = append(s.Y, float64(m[1]))
+	pl := &latentPlane{codes: codes, labels: [2]string{"z[0]", "z[1]"}}
+	if d == 2 {
+		pl.axes = [2][]float32{{1, 0}, {0, 1}}
+		return pl, nil
+	}
+	flat := make([]float32, 0, len(codes)*d)
+	for _, c := range codes {
+		flat = append(flat, c...)
+	}
+	pca, err := vaekit.FitPCA(&vaekit.Data{Name: "z_mean", X: flat, Shape: []int{d}}, 2)
+	if err != nil {
+		return nil, err
+	}
+	total := 0.0
+	for _, c := range codes {
+		for j, v := range c {
+			dv := float64(v) - pca.Mean[j]
+			total += dv * dv
+		}
+	}
+	total /= float64(len(codes) - 1)
+	for k := range 2 {
+		pl.axes[k] = make([]float32, d)
+		for j := range d {
+			pl.axes[k][j] = float32(pca.Components.At(k, j))
+		}
+		pl.labels[k] = fmt.Sprintf("principal direction %d of z (%.0f%% of the variance)", k+1, 100*pca.Variances[k]/total)
+	}
+	return pl, nil
+}
+
+// project gives the coordinates of a code on the plane.
+func (pl *latentPlane) project(z []float32) (x, y float64) {
+	for j, v := range z {
+		x += float64(v * pl.axes[0][j])
+		y += float64(v * pl.axes[1][j])
+	}
+	return x, y
+}
+
+// point is the latent code at coordinates (x, y) of the plane.
+func (pl *latentPlane) point(x, y float64) []float32 {
+	z := make([]float32, len(pl.axes[0]))
+	for j := range z {
+		z[j] = float32(x)*pl.axes[0][j] + float32(y)*pl.axes[1][j]
+	}
+	return z
+}
+
+// VAELatentScatter draws the means of q(z|x) of the whole test set (on the
+// principal plane when the latent space has more than two dimensions).
+func VAELatentScatter(t *TrainedVAE) (*Result, error) {
+	pl, err := t.plane("vae-latent-scatter")
+	if err != nil {
+		return nil, err
+	}
+	s := &chart.Scatter{Title: fmt.Sprintf("z_mean of %d MNIST test digits", len(pl.codes)),
+		XLabel: pl.labels[0], YLabel: pl.labels[1], ClassNames: t.Test.ClassNames}
+	if t.Experiment.Latent > 2 {
+		s.Title = fmt.Sprintf("z_mean of %d MNIST test digits (%d-D), on its principal plane", len(pl.codes), t.Experiment.Latent)
+	}
+	for i, m := range pl.codes {
+		x, y := pl.project(m)
+		s.X = append(s.X, x)
+		s.Y = append(s.Y, y)
 		s.Classes = append(s.Classes, int(t.Test.Labels[i]))
 	}
 	p, err := s.Plot()
@@ -179,9 +243,11 @@ func VAELatentScatter(t *TrainedVAE) (*Result, error) {
 func NormalQuantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
 
 // VAEManifold decodes an n×n grid of the latent plane: the quantiles 0.05 to
-// 0.95 of N(0, 1) on each axis, z[0] left to right, z[1] bottom to top.
+// 0.95 of N(0, 1) on each axis, z[0] left to right, z[1] bottom to top (on
+// the principal plane when the latent space has more than two dimensions).
 func VAEManifold(t *TrainedVAE, n int) (*Result, error) {
-	if err := t.needs2D("vae-manifold"); err != nil {
+	pl, err := t.plane("vae-manifold")
+	if err != nil {
 		return nil, err
 	}
 	if n < 2 {
@@ -194,7 +260,7 @@ func VAEManifold(t *TrainedVAE, n int) (*Result, error) {
 	var z [][]float32
 	for r := range n {
 		for c := range n {
-			z = append(z, []float32{float32(q[c]), float32(q[n-1-r])})
+			z = append(z, pl.point(q[c], q[n-1-r]))
 		}
 	}
 	images, err := t.VAE.Decode(z)
@@ -202,7 +268,7 @@ func VAEManifold(t *TrainedVAE, n int) (*Result, error) {
 		return nil, err
 	}
 	g := &chart.Grid{Rows: n, Cols: n, Height: t.Test.Rows, Width: t.Test.Cols, Images: images,
-		XLabel: "z[0]", YLabel: "z[1]"}
+		XLabel: pl.labels[0], YLabel: pl.labels[1]}
 	for i := range n {
 		g.ColLabels = append(g.ColLabels, fmt.Sprintf("%.1f", q[i]))
 		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%.1f", q[n-1-i]))
