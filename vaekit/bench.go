@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train"
 )
@@ -24,6 +25,8 @@ type BenchResult struct {
 	Seconds       float64 `json:"seconds"`
 	StepsPerS     float64 `json:"steps_per_s"`
 	ExamplesPerS  float64 `json:"examples_per_s"`
+	GFLOPPerStep  float64 `json:"gflop_per_step"` // BenchGFLOP: the model's nominal work.
+	GFLOPS        float64 `json:"gflops"`         // GFLOPPerStep × steps/s.
 	Backend       string  `json:"backend"`
 	Build         string  `json:"build"`
 	PeakMemoryMiB float64 `json:"peak_memory_mib"`
@@ -97,9 +100,78 @@ func Bench(model string, steps int, minTime time.Duration) (*BenchResult, error)
 		n++
 	}
 	secs := time.Since(start).Seconds()
+	gflop := BenchGFLOP(model)
 	return &BenchResult{Model: model, Batch: batch, Steps: n, Seconds: secs, StepsPerS: float64(n) / secs,
-		ExamplesPerS: float64(n*batch) / secs, Backend: BackendName(backend), Build: BuildFlags(),
-		PeakMemoryMiB: peakMemoryMiB()}, nil
+		ExamplesPerS: float64(n*batch) / secs, GFLOPPerStep: gflop, GFLOPS: gflop * float64(n) / secs,
+		Backend: BackendName(backend), Build: BuildFlags(), PeakMemoryMiB: peakMemoryMiB()}, nil
+}
+
+// BenchGFLOP is the nominal work of one training step of a benchmark model,
+// in GFLOP, counted the way the peer computes it: the multiply-adds of its
+// matrix products and (transposed) convolutions, ×2 flops each, ×3 for the
+// forward pass and the two products of the backward pass. A DCGAN step is
+// one generator forward pass and its backward pass (3×G) and three
+// discriminator passes with their backward passes (real, fake for D, fake
+// for G: 9×D), as in the peer. Element-wise work is not counted: this is the
+// work a matrix-product ceiling bounds.
+func BenchGFLOP(model string) float64 {
+	conv := func(outH, outW, cout, k, cin int) float64 { return float64(outH * outW * cout * k * k * cin) }
+	var macs float64 // per example, forward
+	batch, passes := 100.0, 3.0
+	switch model {
+	case "vae-mlp":
+		macs = 784*256 + 256*2*2 + 2*256 + 256*784
+	case "deep-ae":
+		macs = 2 * (784*1000 + 1000*500 + 500*250 + 250*30)
+	case "conv-ae":
+		macs = conv(28, 28, 32, 3, 1) + conv(14, 14, 64, 3, 32) + // encoder
+			conv(14, 14, 32, 3, 64) + conv(28, 28, 1, 3, 32) // decoder (a transposed conv costs its adjoint's)
+	case "dcgan":
+		g := 100*7*7*128 + conv(7, 7, 128, 4, 64) + conv(14, 14, 64, 4, 1) // dense, then the adjoints of D-like convs
+		d := conv(14, 14, 64, 4, 1) + conv(7, 7, 128, 4, 64) + 7*7*128
+		macs, batch, passes = 3*g+9*d, 64, 1
+	default:
+		return 0
+	}
+	return 2 * macs * passes * batch / 1e9
+}
+
+// BenchMatMul times float32 products of two n×n matrices on the backend, the
+// ceiling that the benchmark models' matrix products can at best reach, and
+// returns GFLOP/s (2n³ flops a product).
+func BenchMatMul(n int, minTime time.Duration) (float64, error) {
+	backend, err := Backend()
+	if err != nil {
+		return 0, err
+	}
+	exec, err := graph.NewExec(backend, func(a, b *graph.Node) *graph.Node { return graph.MatMul(a, b) })
+	if err != nil {
+		return 0, err
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	a := make([]float32, n*n)
+	for i := range a {
+		a[i] = rng.Float32()
+	}
+	ta, tb := tensors.FromFlatDataAndDimensions(a, n, n), tensors.FromFlatDataAndDimensions(a, n, n)
+	product := func() error {
+		out, err := exec.Exec(ta, tb)
+		if err == nil {
+			out[0].FinalizeAll()
+		}
+		return err
+	}
+	if err := product(); err != nil { // compiles
+		return 0, err
+	}
+	start, count := time.Now(), 0
+	for count < 3 || time.Since(start) < minTime {
+		if err := product(); err != nil {
+			return 0, err
+		}
+		count++
+	}
+	return 2 * float64(n) * float64(n) * float64(n) * float64(count) / time.Since(start).Seconds() / 1e9, nil
 }
 
 // peakMemoryMiB is the process's peak resident memory (Linux: KiB units).

@@ -32,7 +32,8 @@ const usage = `vaekit reproduces the figures of autoencoder, VAE and GAN article
 Usage:
   vaekit figures --list
   vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] NAME... | all
-  vaekit bench [--steps N] [MODEL...]     (vae-mlp, deep-ae, conv-ae, dcgan; one JSON line each)
+  vaekit bench [--steps N] [--matmul N] [MODEL...]
+                                        (vae-mlp, deep-ae, conv-ae, dcgan; one JSON line each)
 
 Settings (environment):
   VAEKIT_DATA     directory of offline data copies (laid out like shared/datasets)
@@ -134,6 +135,7 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("vaekit bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	steps := fs.Int("steps", 100, "timed steps per model (after 5 warm-up steps; at least 5 seconds)")
+	matmul := fs.Int("matmul", 0, "also time N×N float32 matrix products on the backend (the ceiling; e.g. 2048)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -149,6 +151,17 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "vaekit bench: unknown model %q; known: %s\n", m, strings.Join(vaekit.BenchModels, ", "))
 			return 2
 		}
+	}
+	if *matmul > 0 {
+		gflops, err := vaekit.BenchMatMul(*matmul, 5*time.Second)
+		if err != nil {
+			fmt.Fprintf(stderr, "vaekit: matmul: %v\n", err)
+			return 1
+		}
+		b, _ := vaekit.Backend()
+		line, _ := json.Marshal(map[string]any{"model": "matmul", "n": *matmul, "gflops": gflops,
+			"backend": vaekit.BackendName(b), "build": vaekit.BuildFlags()})
+		fmt.Fprintln(stdout, string(line))
 	}
 	for _, m := range models {
 		res, err := vaekit.Bench(m, *steps, 5*time.Second)
