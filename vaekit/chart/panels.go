@@ -169,14 +169,24 @@ type Series struct {
 	PointsOnly bool // measured points, not joined by a line.
 }
 
+// Corner is a corner of a chart's plotting area, where its legend goes.
+type Corner int
+
+const (
+	TopRight Corner = iota
+	TopLeft
+	BottomLeft
+	BottomRight
+)
+
 // Lines is a chart of several series against a common x axis.
 type Lines struct {
 	Title          string
 	XLabel, YLabel string
 	Series         []Series
 	LogX, LogY     bool
-	Points         bool // mark each point too.
-	LegendBottom   bool // legend at the bottom left instead of the top right.
+	Points         bool   // mark each point too.
+	Legend         Corner // where the legend goes, the top right unless set.
 }
 
 // Plot draws the series with a legend.
@@ -227,7 +237,7 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 			p.Legend.Add(s.Name, line)
 		}
 	}
-	p.Legend.Top, p.Legend.Left = !l.LegendBottom, l.LegendBottom
+	p.Legend.Top, p.Legend.Left = l.Legend == TopRight || l.Legend == TopLeft, l.Legend == TopLeft || l.Legend == BottomLeft
 	p.Add(plotter.NewGrid())
 	return p, nil
 }

@@ -333,7 +333,7 @@ func deconvIsConv() (*chart.Lines, float64, error) {
 		pos[i] = float64(i)
 		diff = math.Max(diff, math.Abs(scatter[i]-convolved[i]))
 	}
-	return &chart.Lines{Title: "1-D: deconvolution = convolution", XLabel: "output position", YLabel: "value", Points: true, LegendBottom: true,
+	return &chart.Lines{Title: "1-D: deconvolution = convolution", XLabel: "output position", YLabel: "value", Points: true, Legend: chart.BottomLeft,
 		Series: []chart.Series{
 			{Name: "transposed conv (scatter)", X: pos, Y: scatter},
 			{Name: "conv of zero-interleaved input", X: pos, Y: convolved, Dashed: true},

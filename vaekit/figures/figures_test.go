@@ -36,6 +36,7 @@ var expect = map[string]struct {
 	"dcgan-latent-walk":   {[]string{"class_counts_in_pool", "arithmetic_read_as"}, []string{"interpolation", "class means 0–9"}, 1200},
 	"conv-ae":             {[]string{"mse_per_image_locations", "mse_per_image_copy", "mse_per_image_upsample"}, []string{"original"}, 1200},
 	"unpooling":           {[]string{"deconv_vs_conv_max_abs_diff", "unpooled_nonzero_pixels"}, []string{"after 2×2 max pooling", "unpooled: recorded locations", "unpooled: copy-to-all", "output position"}, 1500},
+	"ae-vs-jpeg":          {[]string{"mnist", "fashion", "psnr_note", "bytes_note"}, []string{"bytes per image", "PSNR (dB)", "JPEG, payload only", "original"}, 1800},
 	"vae-training-curves": {[]string{"final_recon_nats", "final_kl_nats", "final_test_recon_nats", "final_test_kl_nats"}, []string{"epoch", "test", "train (batch mean)"}, 1200},
 }
 
@@ -291,5 +292,41 @@ func TestGANFigureNumbers(t *testing.T) {
 		scorer.Accuracy, FIDSamples, realFID, sg.fid)
 	if realFID > 5 || sg.fid <= realFID {
 		t.Errorf("mnist_fid: real digits %.2f (want < 5), quick DCGAN %.1f (want more)", realFID, sg.fid)
+	}
+}
+
+// TestCompressionFigureNumbers checks ae-vs-jpeg's quick numbers: more bits
+// and higher JPEG qualities cost more bytes and give a higher PSNR, and the
+// MNIST-trained AE does worse on Fashion-MNIST than on MNIST.
+func TestCompressionFigureNumbers(t *testing.T) {
+	setData(t)
+	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	if opts.Models == "" {
+		opts.Models = t.TempDir()
+	}
+	res, err := AEvsJPEG(context.Background(), DefaultCompressionExperiment(true, 0), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	psnrAtMost := map[string]float64{}
+	for _, set := range []string{"mnist", "fashion"} {
+		points := res.Metrics[set].(map[string]any)["points"].(map[string][]ratePoint)
+		for key, pts := range points {
+			for i := 1; i < len(pts); i++ {
+				if pts[i].Bytes < pts[i-1].Bytes || pts[i].PSNR <= pts[i-1].PSNR {
+					t.Errorf("%s %s: %+v after %+v: more bytes should give a higher PSNR", set, key, pts[i], pts[i-1])
+				}
+			}
+			t.Logf("%s %s: %+v", set, key, pts)
+		}
+		ae := points["ae_code30"]
+		psnrAtMost[set] = ae[len(ae)-1].PSNR
+	}
+	if psnrAtMost["fashion"] >= psnrAtMost["mnist"] {
+		t.Errorf("the MNIST AE at 8 bits: %.2f dB on Fashion-MNIST, %.2f dB on MNIST; out of domain should be worse",
+			psnrAtMost["fashion"], psnrAtMost["mnist"])
+	}
+	if os.Getenv("VAEKIT_VIEW") != "" {
+		_ = res.Figure.Save(os.Getenv("VAEKIT_VIEW"), "ae-vs-jpeg")
 	}
 }

@@ -516,7 +516,7 @@ func GANLossSaturation(ctx context.Context, exp GANExperiment, opts Options) (*R
 		last = t
 	}
 	p, err := (&chart.Lines{Title: "generator gradient at D's logit", XLabel: "D(G(z))", YLabel: "|∂ loss / ∂ logit|",
-		Series: series, LegendBottom: false}).Plot()
+		Series: series}).Plot()
 	if err != nil {
 		return nil, err
 	}
