@@ -92,7 +92,7 @@ func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Re
 	sizes = strings.ReplaceAll(strings.Trim(sizes, "[]"), " ", "-")
 	lines := &chart.Lines{Title: fmt.Sprintf("784-%s-10, %d fine-tuning steps", sizes, exp.FineTuneSteps),
 		XLabel: "labelled training examples (log scale)", YLabel: "test accuracy (%)", Series: series, Points: true,
-		LogX: true, Legend: chart.BottomLeft}
+		LogX: true, Legend: chart.BottomRight}
 	p, err := lines.Plot()
 	if err != nil {
 		return nil, err
