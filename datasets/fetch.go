@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"github.com/vaekit/vaekit/internal/atomicfile"
 )
 
 // DataEnv is the one setting that tells vaekit where offline copies of the
@@ -43,6 +45,20 @@ type File struct {
 	SHA256 string
 	// Mirrors are base URLs tried in order; the file's base name is appended.
 	Mirrors []string
+	// Archive, for a data set published only as one zip file: where a missing
+	// file is extracted from (nil for files published one by one).
+	Archive *Archive
+}
+
+// Archive is a zip file holding a data set's files. When one of them is
+// missing, the archive is downloaded (from Mirrors, its base name appended),
+// every member that is one of Files is checked against its checksum and
+// written to the cache under Dir, and the archive is deleted.
+type Archive struct {
+	Path    string            // in the cache, e.g. "orl-faces/att_faces.zip".
+	Mirrors []string          // base URLs.
+	Dir     string            // where members go, e.g. "orl-faces".
+	Files   map[string]string // member path below Dir (e.g. "s1/1.pgm") → SHA-256; members are matched by this suffix.
 }
 
 // Loader finds data files: first in DataDir, then in CacheDir, then by
@@ -97,14 +113,67 @@ func (l *Loader) ReadFile(f File) ([]byte, error) {
 		searched = append(searched, "$"+DataEnv+" (not set)")
 	}
 	howToFix := fmt.Sprintf("set %s to a directory holding %s (laid out like shared/datasets)", DataEnv, f.Path)
-	if l.CacheDir == "" || len(f.Mirrors) == 0 {
+	if l.CacheDir == "" || (len(f.Mirrors) == 0 && f.Archive == nil) {
 		return nil, fmt.Errorf("%w: %s; searched %s; %s", ErrNotFound, f.Path, strings.Join(searched, ", "), howToFix)
 	}
 	path := filepath.Join(l.CacheDir, filepath.FromSlash(f.Path))
-	if err := l.download(f, path); err != nil {
+	fetch := func() error { return l.download(f, path) }
+	if f.Archive != nil {
+		fetch = func() error { return l.extract(f.Archive) }
+	}
+	if err := fetch(); err != nil {
 		return nil, fmt.Errorf("%s: not found in %s, and %w; %s", f.Path, strings.Join(searched, ", "), err, howToFix)
 	}
 	return readVerified(path, f.SHA256)
+}
+
+// extract downloads an archive into the cache and writes its verified
+// members there; a member with the wrong content stops it with an error
+// that names the member.
+func (l *Loader) extract(a *Archive) error {
+	zipPath := filepath.Join(l.CacheDir, filepath.FromSlash(a.Path))
+	if err := l.download(File{Path: a.Path, Mirrors: a.Mirrors}, zipPath); err != nil {
+		return err
+	}
+	defer os.Remove(zipPath)
+	z, err := zip.OpenReader(zipPath)
+	if err != nil {
+		return fmt.Errorf("%w: %s is not a readable zip archive: %v", ErrDownload, a.Path, err)
+	}
+	defer z.Close()
+	found := 0
+	for _, m := range z.File {
+		rel := ""
+		for want := range a.Files {
+			if m.Name == want || strings.HasSuffix(m.Name, "/"+want) {
+				rel = want
+				break
+			}
+		}
+		if rel == "" {
+			continue
+		}
+		rc, err := m.Open()
+		if err != nil {
+			return fmt.Errorf("%w: %s in %s: %v", ErrCorrupt, m.Name, a.Path, err)
+		}
+		content, err := io.ReadAll(io.LimitReader(rc, 1<<28))
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("%w: %s in %s: %v", ErrCorrupt, m.Name, a.Path, err)
+		}
+		if err := verify(content, a.Files[rel]); err != nil {
+			return fmt.Errorf("%s in %s: %w", m.Name, a.Path, err)
+		}
+		if err := atomicfile.WriteFile(filepath.Join(l.CacheDir, filepath.FromSlash(a.Dir), filepath.FromSlash(rel)), content); err != nil {
+			return err
+		}
+		found++
+	}
+	if found < len(a.Files) {
+		return fmt.Errorf("%w: %s holds %d of the %d expected files", ErrDownload, a.Path, found, len(a.Files))
+	}
+	return nil
 }
 
 // readVerified reads path, un-gzips it if needed and checks its checksum.

@@ -1,13 +1,15 @@
 // Package datasets loads the real data sets that vaekit's figures use:
-// MNIST and Fashion-MNIST (more to come), from offline copies, a per-user
-// cache, or a verified download.
+// MNIST and Fashion-MNIST (IDX files) and the ORL faces (PGM files, published
+// as one zip archive), from offline copies, a per-user cache, or a verified
+// download.
 //
 // Where files come from, in order:
 //  1. the directory named by $VAEKIT_DATA (laid out like shared/datasets:
 //     mnist/train-images-idx3-ubyte.gz, ...), gzip or raw;
 //  2. the per-user cache, os.UserCacheDir()/vaekit;
-//  3. a download from the mirrors that torchvision and TensorFlow use, into
-//     the cache, verified by SHA-256 and written atomically.
+//  3. a download from the mirrors that torchvision and TensorFlow use (for
+//     the faces, the AT&T archive att_faces.zip, unpacked), into the cache,
+//     every file verified by SHA-256 and written atomically.
 //
 // Every error names the file, what was expected and how to fix it.
 package datasets
