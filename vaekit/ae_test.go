@@ -196,3 +196,43 @@ func TestAETrainsAndDenoises(t *testing.T) {
 		t.Errorf("the denoising AE did not denoise: noisy %.1f, denoised %.1f", mseNoisy, mseDenoised)
 	}
 }
+
+// TestPCAFewExamplesMatchesCovariance: with fewer examples than dimensions
+// FitPCA decomposes the Gram matrix; its components and variances must be
+// the covariance matrix's.
+func TestPCAFewExamplesMatchesCovariance(t *testing.T) {
+	data := ImageData(mnistTest(t, 60)) // 60 examples of 784 pixels.
+	p, err := FitPCA(data, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, d := data.Len(), 784
+	x := mat.NewDense(n, d, nil)
+	for i := range n {
+		for j := range d {
+			x.Set(i, j, float64(data.X[i*d+j])-p.Mean[j])
+		}
+	}
+	cov := mat.NewSymDense(d, nil)
+	cov.SymOuterK(1/float64(n-1), x.T())
+	var eig mat.EigenSym
+	if !eig.Factorize(cov, true) {
+		t.Fatal("covariance eigendecomposition failed")
+	}
+	values := eig.Values(nil)
+	var vectors mat.Dense
+	eig.VectorsTo(&vectors)
+	for r := range 5 {
+		col := d - 1 - r // gonum sorts eigenvalues in ascending order.
+		if math.Abs(values[col]-p.Variances[r]) > 1e-6*values[col] {
+			t.Errorf("component %d: variance %g, covariance says %g", r, p.Variances[r], values[col])
+		}
+		dot := 0.0
+		for j := range d {
+			dot += vectors.At(j, col) * p.Components.At(r, j)
+		}
+		if math.Abs(math.Abs(dot)-1) > 1e-6 {
+			t.Errorf("component %d: |cos| with the covariance eigenvector = %g, want 1", r, math.Abs(dot))
+		}
+	}
+}

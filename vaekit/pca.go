@@ -45,26 +45,61 @@ func FitPCA(data *Data, k int) (*PCA, error) {
 			row[j] = float64(data.X[i*d+j]) - mean[j]
 		}
 	}
-	cov := mat.NewSymDense(d, nil)
-	cov.SymOuterK(1/float64(n-1), centered.T())
+	// With fewer examples than dimensions (400 faces of 2,576 pixels), the
+	// n×n Gram matrix has the same non-zero eigenvalues as the d×d covariance
+	// and is far cheaper to decompose: v = Xᵀu / √(λ(n−1)).
+	gram := n < d
+	size := d
+	if gram {
+		size = n
+	}
+	sym := mat.NewSymDense(size, nil)
+	if gram {
+		sym.SymOuterK(1/float64(n-1), centered)
+	} else {
+		sym.SymOuterK(1/float64(n-1), centered.T())
+	}
 	var eig mat.EigenSym
-	if !eig.Factorize(cov, true) {
-		return nil, fmt.Errorf("FitPCA: the eigendecomposition of the %d×%d covariance of %q did not converge", d, d, data.Name)
+	if !eig.Factorize(sym, true) {
+		return nil, fmt.Errorf("FitPCA: the eigendecomposition of the %d×%d covariance of %q did not converge", size, size, data.Name)
 	}
 	values := eig.Values(nil)
 	var vectors mat.Dense
 	eig.VectorsTo(&vectors)
-	order := make([]int, d)
+	order := make([]int, size)
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return values[order[a]] > values[order[b]] })
+	if k > size {
+		return nil, fmt.Errorf("FitPCA: k = %d components from %d examples of %q, want at most %d", k, n, data.Name, size)
+	}
 	p := &PCA{Mean: mean, Components: mat.NewDense(k, d, nil), Variances: make([]float64, k)}
 	for r := range k {
 		col := order[r]
 		p.Variances[r] = math.Max(values[col], 0)
-		for j := range d {
-			p.Components.Set(r, j, vectors.At(j, col))
+		if !gram {
+			for j := range d {
+				p.Components.Set(r, j, vectors.At(j, col))
+			}
+			continue
+		}
+		// v = Xᵀu, normalised (its norm is √(λ(n−1)); normalising directly also covers λ ≈ 0).
+		v := make([]float64, d)
+		for i := range n {
+			u := vectors.At(i, col)
+			for j, x := range centered.RawRowView(i) {
+				v[j] += u * x
+			}
+		}
+		norm := 0.0
+		for _, x := range v {
+			norm += x * x
+		}
+		if norm = math.Sqrt(norm); norm > 0 {
+			for j := range v {
+				p.Components.Set(r, j, v[j]/norm)
+			}
 		}
 	}
 	return p, nil

@@ -37,6 +37,7 @@ var expect = map[string]struct {
 	"conv-ae":             {[]string{"mse_per_image_locations", "mse_per_image_copy", "mse_per_image_upsample"}, []string{"original"}, 1200},
 	"unpooling":           {[]string{"deconv_vs_conv_max_abs_diff", "unpooled_nonzero_pixels"}, []string{"after 2×2 max pooling", "unpooled: recorded locations", "unpooled: copy-to-all", "output position"}, 1500},
 	"ae-vs-jpeg":          {[]string{"mnist", "fashion", "psnr_note", "bytes_note"}, []string{"bytes per image", "PSNR (dB)", "JPEG, payload only", "original"}, 1800},
+	"image-search":        {[]string{"mse_per_image", "precision_at_1_pixels", "precision_at_1_ae", "precision_at_9_pca30"}, []string{"precision@k", "k nearest faces", "query", "face", "AE"}, 1800},
 	"vae-training-curves": {[]string{"final_recon_nats", "final_kl_nats", "final_test_recon_nats", "final_test_kl_nats"}, []string{"epoch", "test", "train (batch mean)"}, 1200},
 }
 
@@ -328,5 +329,32 @@ func TestCompressionFigureNumbers(t *testing.T) {
 	}
 	if os.Getenv("VAEKIT_VIEW") != "" {
 		_ = res.Figure.Save(os.Getenv("VAEKIT_VIEW"), "ae-vs-jpeg")
+	}
+}
+
+// TestImageSearchNumbers checks image-search's quick numbers: retrieval of
+// the same person is far above chance (1 in 44 for 9 of 399) in every space,
+// and the AE reconstructs the faces.
+func TestImageSearchNumbers(t *testing.T) {
+	setData(t)
+	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	if opts.Models == "" {
+		opts.Models = t.TempDir()
+	}
+	res, err := ImageSearch(context.Background(), DefaultImageSearchExperiment(true, 0), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("image-search quick: %v", res.Metrics)
+	for _, key := range []string{"precision_at_1_pixels", "precision_at_1_pca30", "precision_at_1_ae"} {
+		if p := res.Metrics[key].(float64); p < 0.5 {
+			t.Errorf("%s = %.3f, want well above chance (0.023)", key, p)
+		}
+	}
+	if mse := res.Metrics["mse_per_image"].(float64); mse <= 0 || mse > 100 {
+		t.Errorf("faces reconstructed with mse %.1f per face", mse)
+	}
+	if os.Getenv("VAEKIT_VIEW") != "" {
+		_ = res.Figure.Save(os.Getenv("VAEKIT_VIEW"), "image-search")
 	}
 }

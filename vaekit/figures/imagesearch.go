@@ -1,0 +1,192 @@
+package figures
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/chart"
+	"gonum.org/v1/plot"
+)
+
+func init() {
+	register(Spec{Name: "image-search", Article: articleLecture,
+		Summary: "ORL faces: AE reconstructions; nearest faces by pixels and by deep-AE code; precision@k (same person)",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			return ImageSearch(ctx, DefaultImageSearchExperiment(opts.Quick, opts.Seed), opts)
+		}})
+}
+
+// ImageSearchExperiment determines image-search: a deep autoencoder trained
+// (without labels) on the 400 ORL faces, halved to 46×56, and retrieval of
+// each face's nearest others, leave-one-out.
+type ImageSearchExperiment struct {
+	vaekit.AEConfig
+	Ks      []int `json:"ks"`      // precision@k for each.
+	Queries []int `json:"queries"` // faces whose neighbours are shown.
+	Show    int   `json:"show"`    // neighbours shown per query.
+}
+
+// DefaultImageSearchExperiment: a 2576-1000-250-30 autoencoder (ReLU, BCE,
+// Adam 1e-3, batch 40) for 500 epochs of the 400 faces (5,000 steps); quick:
+// 50 epochs.
+func DefaultImageSearchExperiment(quick bool, seed int64) ImageSearchExperiment {
+	cfg := vaekit.DefaultAEConfig()
+	cfg.Layers, cfg.BatchSize, cfg.Epochs, cfg.Seed = []int{1000, 250, 30}, 40, 500, seed
+	if quick {
+		cfg.Epochs = 50
+	}
+	return ImageSearchExperiment{AEConfig: cfg, Ks: []int{1, 3, 5, 9}, Queries: []int{3, 127, 251}, Show: 6}
+}
+
+// halve averages 2×2 blocks: the faces at a quarter of the pixels, as
+// Hinton & Salakhutdinov shrank theirs.
+func halve(s *datasets.ImageSet) *datasets.ImageSet {
+	h, w := s.Rows/2, s.Cols/2
+	out := &datasets.ImageSet{Name: s.Name + " (halved)", Count: s.Count, Rows: h, Cols: w,
+		Pixels: make([]uint8, 0, s.Count*h*w), Labels: s.Labels, ClassNames: s.ClassNames}
+	for i := range s.Count {
+		img := s.Pixels[i*s.Rows*s.Cols:]
+		for y := range h {
+			for x := range w {
+				sum := int(img[2*y*s.Cols+2*x]) + int(img[2*y*s.Cols+2*x+1]) + int(img[(2*y+1)*s.Cols+2*x]) + int(img[(2*y+1)*s.Cols+2*x+1])
+				out.Pixels = append(out.Pixels, uint8((sum+2)/4))
+			}
+		}
+	}
+	return out
+}
+
+// ImageSearch trains the autoencoder on the faces and compares retrieval by
+// pixel distance, by PCA codes of the same size and by the AE's codes.
+func ImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (*Result, error) {
+	full, err := datasets.LoadORLFaces()
+	if err != nil {
+		return nil, err
+	}
+	faces := halve(full)
+	data := vaekit.ImageData(faces)
+	for _, q := range exp.Queries {
+		if q < 0 || q >= faces.Count {
+			return nil, fmt.Errorf("image-search: query %d, want 0..%d", q, faces.Count-1)
+		}
+	}
+	ae, err := vaekit.NewAE(exp.AEConfig, faces.Rows*faces.Cols)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := modelDir(opts, "faces-ae", exp.AEConfig, faces)
+	if err != nil {
+		return nil, err
+	}
+	hist, err := ae.Train(ctx, data, dir, opts.Progress)
+	if err != nil {
+		return nil, err
+	}
+	codes, err := ae.Encode(data)
+	if err != nil {
+		return nil, err
+	}
+	recon, err := ae.Reconstruct(data)
+	if err != nil {
+		return nil, err
+	}
+	mse, err := vaekit.MSEPerImage(data, recon)
+	if err != nil {
+		return nil, err
+	}
+	code := exp.Layers[len(exp.Layers)-1]
+	pca, err := vaekit.FitPCA(data, code)
+	if err != nil {
+		return nil, err
+	}
+	pixels := data.Rows()
+	spaces := []struct {
+		key, name string
+		vectors   [][]float32
+	}{
+		{"pixels", "pixels (2576 numbers)", pixels},
+		{fmt.Sprintf("pca%d", code), fmt.Sprintf("PCA code (%d)", code), pca.Project(data)},
+		{"ae", fmt.Sprintf("deep AE code (%d)", code), codes},
+	}
+	metrics := map[string]any{
+		"mse_per_image": mse,
+		"mse_note":      "sum of squared errors per 46×56 face, pixels in [0,1]",
+		"retrieval_note": "leave-one-out over the 400 faces: each face queries the other 399 by Euclidean distance; " +
+			"precision@k = share of the k nearest that show the same person (9 others exist); the AE never sees the labels",
+	}
+	lines := &chart.Lines{Title: "retrieving the same person, leave-one-out", XLabel: "k nearest faces", YLabel: "precision@k",
+		Points: true}
+	labels := make([]int32, faces.Count)
+	for i, l := range faces.Labels {
+		labels[i] = int32(l)
+	}
+	xs := make([]float64, len(exp.Ks))
+	for i, k := range exp.Ks {
+		xs[i] = float64(k)
+	}
+	for _, sp := range spaces {
+		prec, err := vaekit.PrecisionAtK(sp.vectors, labels, exp.Ks, vaekit.Euclidean)
+		if err != nil {
+			return nil, err
+		}
+		for i, k := range exp.Ks {
+			metrics[fmt.Sprintf("precision_at_%d_%s", k, sp.key)] = prec[i]
+		}
+		lines.Series = append(lines.Series, chart.Series{Name: sp.name, X: xs, Y: prec})
+	}
+	precPlot, err := lines.Plot()
+	if err != nil {
+		return nil, err
+	}
+
+	// Faces and their reconstructions.
+	const shown = 8
+	rg := &chart.Grid{Title: fmt.Sprintf("faces and their AE reconstructions (mse %.1f per face)", mse),
+		Rows: 2, Cols: shown, Height: faces.Rows, Width: faces.Cols, RowLabels: []string{"face", "AE"}}
+	for _, row := range [][][]float32{pixels, recon} {
+		for i := range shown {
+			rg.Images = append(rg.Images, row[i*50])
+		}
+	}
+	reconPlot, err := rg.Plot()
+	if err != nil {
+		return nil, err
+	}
+	// The nearest faces of a few queries, by pixels and by AE code.
+	var nbPlots []*plot.Plot
+	for _, sp := range []struct {
+		name    string
+		vectors [][]float32
+	}{{"by pixel distance", pixels}, {"by deep-AE code distance", codes}} {
+		g := &chart.Grid{Title: "nearest faces " + sp.name, Rows: len(exp.Queries), Cols: 1 + exp.Show,
+			Height: faces.Rows, Width: faces.Cols, ColLabels: []string{"query"}}
+		for i := 1; i <= exp.Show; i++ {
+			g.ColLabels = append(g.ColLabels, fmt.Sprint(i))
+		}
+		for _, q := range exp.Queries {
+			nbs := vaekit.Neighbours(sp.vectors, q, exp.Show, vaekit.Euclidean)
+			same := 0
+			g.Images = append(g.Images, pixels[q])
+			for _, i := range nbs {
+				g.Images = append(g.Images, pixels[i])
+				if labels[i] == labels[q] {
+					same++
+				}
+			}
+			g.RowLabels = append(g.RowLabels, fmt.Sprintf("%s: %d/%d\nsame person", faces.ClassNames[labels[q]], same, exp.Show))
+		}
+		p, err := g.Plot()
+		if err != nil {
+			return nil, err
+		}
+		nbPlots = append(nbPlots, p)
+	}
+	fig := &chart.Figure{Title: "Similar-face search with a deep autoencoder (ORL faces, 40 people × 10)",
+		Panels: [][]*plot.Plot{{reconPlot, precPlot}, nbPlots}}
+	fig.Size(14, 10)
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, History: hist,
+		Dataset: map[string]any{"name": "orl-faces", "images": faces.Count, "people": len(faces.ClassNames),
+			"rows": faces.Rows, "cols": faces.Cols, "note": "92×112 faces halved to 46×56 by 2×2 averaging"}}, nil
+}
