@@ -1,6 +1,7 @@
 package datasets
 
 import (
+	"archive/tar"
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
@@ -101,6 +102,9 @@ func (l *Loader) ReadFile(f File) ([]byte, error) {
 		}
 		path := filepath.Join(dir, filepath.FromSlash(f.Path))
 		content, err := readVerified(path, f.SHA256)
+		if errors.Is(err, os.ErrNotExist) && !strings.HasSuffix(path, ".gz") {
+			content, err = readVerified(path+".gz", f.SHA256) // a gzipped copy of a raw file serves as well.
+		}
 		if err == nil {
 			return content, nil
 		}
@@ -127,6 +131,35 @@ func (l *Loader) ReadFile(f File) ([]byte, error) {
 	return readVerified(path, f.SHA256)
 }
 
+// eachTarMember calls fn for each regular file of a gzip-compressed tar archive.
+func eachTarMember(path string, fn func(name string, open func() (io.ReadCloser, error)) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		return fmt.Errorf("%w: %s is not a gzip-compressed tar archive: %v", ErrDownload, filepath.Base(path), err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %s is not a readable tar archive: %v", ErrDownload, filepath.Base(path), err)
+		}
+		if h.Typeflag != tar.TypeReg {
+			continue
+		}
+		if err := fn(h.Name, func() (io.ReadCloser, error) { return io.NopCloser(tr), nil }); err != nil {
+			return err
+		}
+	}
+}
+
 // extract downloads an archive into the cache and writes its verified
 // members there; a member with the wrong content stops it with an error
 // that names the member.
@@ -136,39 +169,48 @@ func (l *Loader) extract(a *Archive) error {
 		return err
 	}
 	defer os.Remove(zipPath)
-	z, err := zip.OpenReader(zipPath)
-	if err != nil {
-		return fmt.Errorf("%w: %s is not a readable zip archive: %v", ErrDownload, a.Path, err)
-	}
-	defer z.Close()
 	found := 0
-	for _, m := range z.File {
+	member := func(name string, open func() (io.ReadCloser, error)) error {
 		rel := ""
 		for want := range a.Files {
-			if m.Name == want || strings.HasSuffix(m.Name, "/"+want) {
+			if name == want || strings.HasSuffix(name, "/"+want) {
 				rel = want
 				break
 			}
 		}
 		if rel == "" {
-			continue
+			return nil
 		}
-		rc, err := m.Open()
+		rc, err := open()
 		if err != nil {
-			return fmt.Errorf("%w: %s in %s: %v", ErrCorrupt, m.Name, a.Path, err)
+			return fmt.Errorf("%w: %s in %s: %v", ErrCorrupt, name, a.Path, err)
 		}
-		content, err := io.ReadAll(io.LimitReader(rc, 1<<28))
+		content, err := io.ReadAll(io.LimitReader(rc, 1<<30))
 		rc.Close()
 		if err != nil {
-			return fmt.Errorf("%w: %s in %s: %v", ErrCorrupt, m.Name, a.Path, err)
+			return fmt.Errorf("%w: %s in %s: %v", ErrCorrupt, name, a.Path, err)
 		}
 		if err := verify(content, a.Files[rel]); err != nil {
-			return fmt.Errorf("%s in %s: %w", m.Name, a.Path, err)
-		}
-		if err := atomicfile.WriteFile(filepath.Join(l.CacheDir, filepath.FromSlash(a.Dir), filepath.FromSlash(rel)), content); err != nil {
-			return err
+			return fmt.Errorf("%s in %s: %w", name, a.Path, err)
 		}
 		found++
+		return atomicfile.WriteFile(filepath.Join(l.CacheDir, filepath.FromSlash(a.Dir), filepath.FromSlash(rel)), content)
+	}
+	if strings.HasSuffix(a.Path, ".tgz") || strings.HasSuffix(a.Path, ".tar.gz") {
+		if err := eachTarMember(zipPath, member); err != nil {
+			return err
+		}
+	} else {
+		z, err := zip.OpenReader(zipPath)
+		if err != nil {
+			return fmt.Errorf("%w: %s is not a readable zip archive: %v", ErrDownload, a.Path, err)
+		}
+		defer z.Close()
+		for _, m := range z.File {
+			if err := member(m.Name, m.Open); err != nil {
+				return err
+			}
+		}
 	}
 	if found < len(a.Files) {
 		return fmt.Errorf("%w: %s holds %d of the %d expected files", ErrDownload, a.Path, found, len(a.Files))
