@@ -143,7 +143,9 @@ func TestCorpusArchiveDownload(t *testing.T) {
 	for name, content := range members {
 		archive.Files[strings.TrimPrefix(name, "tiny/matlab/")] = sum(content)
 	}
-	file := func(name string) File { return File{Path: "tiny/" + name, SHA256: archive.Files[name], Archive: archive} }
+	file := func(name string) File {
+		return File{Path: "tiny/" + name, SHA256: archive.Files[name], Archive: archive}
+	}
 	ds := &CorpusDataset{Name: "tiny", ClassNames: []string{"a", "b"},
 		counts:     map[Split]File{Train: file("train.data"), Test: file("test.data")},
 		labels:     map[Split]File{Train: file("train.label"), Test: file("test.label")},
