@@ -18,7 +18,14 @@ type PCA struct {
 }
 
 // FitPCA fits k components to data's examples (rows).
-func FitPCA(data *Data, k int) (*PCA, error) {
+func FitPCA(data *Data, k int) (*PCA, error) { return fitPCA(data, k, true) }
+
+// FitLSA is latent semantic analysis: the truncated SVD of the data matrix
+// itself, not centred (for documents as word weights, the classic baseline
+// of text autoencoders). Its Mean is zero; Project gives the LSA codes.
+func FitLSA(data *Data, k int) (*PCA, error) { return fitPCA(data, k, false) }
+
+func fitPCA(data *Data, k int, center bool) (*PCA, error) {
 	if err := data.check(); err != nil {
 		return nil, err
 	}
@@ -37,6 +44,9 @@ func FitPCA(data *Data, k int) (*PCA, error) {
 	}
 	for j := range mean {
 		mean[j] /= float64(n)
+		if !center {
+			mean[j] = 0
+		}
 	}
 	centered := mat.NewDense(n, d, nil)
 	for i := range n {

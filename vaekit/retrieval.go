@@ -88,3 +88,62 @@ func PrecisionAtK(items [][]float32, labels []int32, ks []int, dist Distance) ([
 	}
 	return out, nil
 }
+
+// PrecisionAtRecall ranks the database for each query by distance and
+// reports, for each recall level r, the precision at the first rank where
+// the share r of the query's relevant items (same label) has been found,
+// averaged over the queries (Hinton & Salakhutdinov's document-retrieval
+// curves). Queries with no relevant item are skipped.
+func PrecisionAtRecall(queries [][]float32, queryLabels []int32, db [][]float32, dbLabels []int32, recalls []float64, dist Distance) ([]float64, error) {
+	if len(queries) != len(queryLabels) || len(db) != len(dbLabels) || len(db) == 0 || len(queries) == 0 {
+		return nil, fmt.Errorf("PrecisionAtRecall: %d queries (%d labels), %d database items (%d labels)",
+			len(queries), len(queryLabels), len(db), len(dbLabels))
+	}
+	for _, r := range recalls {
+		if r <= 0 || r > 1 {
+			return nil, fmt.Errorf("PrecisionAtRecall: recall %g, want (0, 1]", r)
+		}
+	}
+	relevant := map[int32]int{}
+	for _, l := range dbLabels {
+		relevant[l]++
+	}
+	out := make([]float64, len(recalls))
+	type ranked struct {
+		d   float64
+		hit bool
+	}
+	order := make([]ranked, len(db))
+	used := 0
+	for qi, q := range queries {
+		total := relevant[queryLabels[qi]]
+		if total == 0 {
+			continue
+		}
+		used++
+		for i, v := range db {
+			order[i] = ranked{dist(q, v), dbLabels[i] == queryLabels[qi]}
+		}
+		sort.SliceStable(order, func(a, b int) bool { return order[a].d < order[b].d })
+		for j, r := range recalls {
+			need := int(math.Ceil(r * float64(total)))
+			found := 0
+			for rank, o := range order {
+				if o.hit {
+					found++
+				}
+				if found == need {
+					out[j] += float64(need) / float64(rank+1)
+					break
+				}
+			}
+		}
+	}
+	if used == 0 {
+		return nil, fmt.Errorf("PrecisionAtRecall: no query has a relevant item in the database")
+	}
+	for j := range out {
+		out[j] /= float64(used)
+	}
+	return out, nil
+}

@@ -41,3 +41,24 @@ func TestCosineDistance(t *testing.T) {
 		}
 	}
 }
+
+// TestPrecisionAtRecallHandCase: database 1, 2, 3, 4 labelled a b a a; the
+// query 0 (label a) ranks them 1 2 3 4: hits at ranks 1, 3, 4. Recall 1/3
+// needs 1 hit: precision 1/1; 2/3 needs 2: 2/3; 1 needs 3: 3/4.
+func TestPrecisionAtRecallHandCase(t *testing.T) {
+	db := [][]float32{{1}, {2}, {3}, {4}}
+	got, err := PrecisionAtRecall([][]float32{{0}}, []int32{0}, db, []int32{0, 1, 0, 0}, []float64{1.0 / 3, 2.0 / 3, 1}, Euclidean)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []float64{1, 2.0 / 3, 0.75}
+	for i := range want {
+		if math.Abs(got[i]-want[i]) > 1e-12 {
+			t.Errorf("precision at recalls = %v, want %v", got, want)
+			break
+		}
+	}
+	if _, err := PrecisionAtRecall([][]float32{{0}}, []int32{5}, db, []int32{0, 1, 0, 0}, []float64{0.5}, Euclidean); err == nil {
+		t.Error("a query without relevant items gave a precision")
+	}
+}

@@ -74,14 +74,18 @@ func loadMNIST(trainSize, testSize int) (train, test *datasets.ImageSet, err err
 	return train.Subset(trainSize), test.Subset(testSize), nil
 }
 
+// modelsRoot is where trained models are kept: opts.Models, or vaekit.ModelsDir().
+func modelsRoot(opts Options) string {
+	if opts.Models != "" {
+		return opts.Models
+	}
+	return vaekit.ModelsDir()
+}
+
 // modelDir is the checkpoint directory of a model of kind trained with
 // these hyperparameters on this data.
 func modelDir(opts Options, kind string, hyper any, train *datasets.ImageSet) (string, error) {
-	root := opts.Models
-	if root == "" {
-		root = vaekit.ModelsDir()
-	}
-	return vaekit.RunDir(root, kind, struct {
+	return vaekit.RunDir(modelsRoot(opts), kind, struct {
 		Hyper any
 		Data  string
 		Size  int

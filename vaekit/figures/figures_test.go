@@ -38,6 +38,7 @@ var expect = map[string]struct {
 	"unpooling":           {[]string{"deconv_vs_conv_max_abs_diff", "unpooled_nonzero_pixels"}, []string{"after 2×2 max pooling", "unpooled: recorded locations", "unpooled: copy-to-all", "output position"}, 1500},
 	"ae-vs-jpeg":          {[]string{"mnist", "fashion", "psnr_note", "bytes_note"}, []string{"bytes per image", "PSNR (dB)", "JPEG, payload only", "original"}, 1800},
 	"image-search":        {[]string{"mse_per_image", "precision_at_1_pixels", "precision_at_1_ae", "precision_at_9_pca30"}, []string{"precision@k", "k nearest faces", "query", "face", "AE"}, 1800},
+	"text-retrieval":      {[]string{"precision_at_recall_0.1_ae", "precision_at_recall_0.5_lsa", "precision_at_recall_0.1_tfidf", "recalls"}, []string{"recall", "precision", "LSA, 2 dimensions", "sci.space"}, 1800},
 	"vae-training-curves": {[]string{"final_recon_nats", "final_kl_nats", "final_test_recon_nats", "final_test_kl_nats"}, []string{"epoch", "test", "train (batch mean)"}, 1200},
 }
 
@@ -356,5 +357,30 @@ func TestImageSearchNumbers(t *testing.T) {
 	}
 	if os.Getenv("VAEKIT_VIEW") != "" {
 		_ = res.Figure.Save(os.Getenv("VAEKIT_VIEW"), "image-search")
+	}
+}
+
+// TestTextRetrievalNumbers checks text-retrieval's quick numbers: every
+// method retrieves same-newsgroup posts above chance (about 1 in 20) at low
+// recall, and precision falls as recall grows.
+func TestTextRetrievalNumbers(t *testing.T) {
+	setData(t)
+	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	if opts.Models == "" {
+		opts.Models = t.TempDir()
+	}
+	res, err := TextRetrieval(context.Background(), DefaultTextExperiment(true, 0), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"ae", "lsa", "tfidf"} {
+		p1, p5 := res.Metrics["precision_at_recall_0.1_"+key].(float64), res.Metrics["precision_at_recall_0.5_"+key].(float64)
+		t.Logf("%s: precision %.3f at recall 0.1, %.3f at 0.5", key, p1, p5)
+		if p1 < 0.15 || p5 > p1 {
+			t.Errorf("%s: precision %.3f at recall 0.1 and %.3f at 0.5: want above chance, falling with recall", key, p1, p5)
+		}
+	}
+	if os.Getenv("VAEKIT_VIEW") != "" {
+		_ = res.Figure.Save(os.Getenv("VAEKIT_VIEW"), "text-retrieval")
 	}
 }
