@@ -1,7 +1,7 @@
 // Package datasets loads the real data sets that vaekit's figures use:
-// MNIST and Fashion-MNIST (IDX files) and the ORL faces (PGM files, published
-// as one zip archive), from offline copies, a per-user cache, or a verified
-// download.
+// MNIST and Fashion-MNIST (IDX files), the ORL faces (PGM files, published
+// as one zip archive), 20 Newsgroups (word counts) and Reuters-21578 (SGML),
+// from offline copies, a per-user cache, or a verified download.
 //
 // Where files come from, in order:
 //  1. the directory named by $VAEKIT_DATA (laid out like shared/datasets:
