@@ -32,6 +32,38 @@ func TestGeneratorLossGradientsClosedForm(t *testing.T) {
 	}
 }
 
+// TestDLossSmoothedClosedForm: with real target t, D's loss on a real logit l
+// is −t log σ(l) − (1−t) log(1−σ(l)), whose gradient is σ(l) − t; t = 1 (or
+// 0, the default) is plain DLoss.
+func TestDLossSmoothedClosedForm(t *testing.T) {
+	testBackend(t)
+	real := []float32{-3, 0, 1.5, 4}
+	fake := []float32{0, 0, 0, 0}
+	for _, target := range []float64{0, 0.9, 1} {
+		exec := MustNewExec(MustBackend(), func(r, f *Node) (*Node, *Node) {
+			loss := DLossSmoothed(r, f, target)
+			return loss, Gradient(loss, r)[0]
+		})
+		out := exec.MustCall(tensors.FromValue(real), tensors.FromValue(fake))
+		loss, grad := out[0].Value().(float32), out[1].Value().([]float32)
+		tt := target
+		if tt == 0 {
+			tt = 1
+		}
+		want := math.Log(2) // the fakes' part: −log(1 − σ(0)).
+		for i, l := range real {
+			p := 1 / (1 + math.Exp(-float64(l)))
+			want += (-tt*math.Log(p) - (1-tt)*math.Log(1-p)) / float64(len(real))
+			if g := (p - tt) / float64(len(real)); math.Abs(float64(grad[i])-g) > 1e-5 {
+				t.Errorf("t=%g, l=%g: gradient %g, closed form %g", target, l, grad[i], g)
+			}
+		}
+		if math.Abs(float64(loss)-want) > 1e-4 {
+			t.Errorf("t=%g: loss %g, closed form %g", target, loss, want)
+		}
+	}
+}
+
 func snapshot(t *testing.T, g *GAN) map[string][]float64 {
 	vars := map[string][]float64{}
 	for v := range g.Store.IterVariables() {
