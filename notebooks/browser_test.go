@@ -102,7 +102,7 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 	}
 
 	// Wait for the notebook's kernel, then clear and run everything, as the Run menu does.
-	waitFor(t, page, 40*time.Second, "the GoNB kernel to start", `() => {
+	waitFor(t, page, 5*time.Minute, "the GoNB kernel to start", `() => {
 		const app = globalThis.jupyterapp, w = app && app.shell && app.shell.currentWidget;
 		const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
 		return !!k && k.connectionStatus === "connected" && w.content.widgets.length > 0;
