@@ -28,15 +28,17 @@ import (
 // NAME-running.png during training, NAME-figure-N.png for each figure cell.
 //
 // $VAEKIT_BROWSER_NOTEBOOKS lists the notebooks (comma-separated names, or
-// "all"); the default is the quickstart and the VAE notebook. Models are
-// trained afresh (a new VAEKIT_MODELS) so that the progress display is seen.
+// "all"); the default, which CI runs, is the quickstart. With 01-vae the
+// test also plays the README's reader (see readerChangesLatentSize). Models
+// are trained afresh (a new VAEKIT_MODELS) so that the progress display is
+// seen.
 // Chromium is found as $VAEKIT_CHROME, chromium, chromium-browser or
 // google-chrome (scripts/setup installs Debian's chromium).
 func TestBrowser(t *testing.T) {
 	requireKernel(t)
 	quickEnv(t)
 	chrome := findChrome(t)
-	names := []string{"00-quickstart", "01-vae"}
+	names := []string{"00-quickstart"}
 	if list := os.Getenv("VAEKIT_BROWSER_NOTEBOOKS"); list == "all" {
 		paths, _ := filepath.Glob("*.ipynb")
 		names = nil
@@ -118,16 +120,8 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 		i => ({ok: i.complete && i.naturalWidth > 100 && i.naturalHeight > 50}))`)(&imgs); err != nil {
 		t.Fatal(err)
 	}
-	cells, err := page.Elements(".jp-CodeCell:has(.jp-OutputArea-output img)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, cell := range cells {
-		shot, err := cell.Screenshot(proto.PageCaptureScreenshotFormatPng, 0)
-		if err != nil {
-			t.Fatalf("screenshot of figure cell %d: %v", i+1, err)
-		}
-		checkScreenshot(t, shot, filepath.Join(shots, fmt.Sprintf("%s-figure-%d.png", name, i+1)))
+	for i := range imgs {
+		figureShot(t, page, i, filepath.Join(shots, fmt.Sprintf("%s-figure-%d.png", name, i+1)))
 	}
 	broken := 0
 	for _, img := range imgs {
@@ -181,16 +175,7 @@ func readerChangesLatentSize(t *testing.T, page *rod.Page, dir, shots string) {
 	if err != nil || rec.Hyperparameters.Latent != 3 {
 		t.Errorf("01-vae with Latent = 3: the exported vae-manifold.json has latent %d (%v)", rec.Hyperparameters.Latent, err)
 	}
-	cell, err := page.Element(".jp-CodeCell:has(.jp-OutputArea-output img) ~ .jp-CodeCell:has(.jp-OutputArea-output img)")
-	if err == nil {
-		var shot []byte
-		if shot, err = cell.Screenshot(proto.PageCaptureScreenshotFormatPng, 0); err == nil {
-			checkScreenshot(t, shot, filepath.Join(shots, "01-vae-latent3-figure.png"))
-		}
-	}
-	if err != nil {
-		t.Errorf("01-vae with Latent = 3: %v", err)
-	}
+	figureShot(t, page, 1, filepath.Join(shots, "01-vae-latent3-figure.png")) // the latent scatter
 	t.Logf("01-vae: latent size changed to 3 in the page, retrained, figures exported with latent %d", rec.Hyperparameters.Latent)
 }
 
@@ -214,7 +199,8 @@ func runAll(t *testing.T, page *rod.Page, name, runningShot string) (sawProgress
 		const progress = /steps\/s/.test(text) && /\[step=\d+\]/.test(text) && /loss=/i.test(text);
 		if (running.length > 0 && progress) running[0].node.scrollIntoView({block: "end"});
 		const out = running.length > 0 ? running[0].node.querySelector(".jp-OutputArea") : null;
-		return {status: w.sessionContext.session.kernel.status, running: running.length,
+		const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+		return {status: k ? k.status : "no kernel", running: running.length,
 			output: out ? out.innerText.slice(-300) : "",
 			done: cells.filter(c => c.model.executionCount > 0).length, total: cells.length, progress};
 	}`
@@ -345,7 +331,7 @@ func findChrome(t *testing.T) string {
 // eval runs JavaScript in the page (awaiting a promise) and fails the test on an exception.
 func eval(t *testing.T, page *rod.Page, js string) (unmarshal func(any) error) {
 	t.Helper()
-	res, err := page.Eval(js)
+	res, err := page.Timeout(2 * time.Minute).Eval(js)
 	if err != nil {
 		t.Fatalf("in the page: %v", err)
 	}
@@ -374,10 +360,22 @@ func waitFor(t *testing.T, page *rod.Page, limit time.Duration, what, js string)
 	}
 }
 
+// figureShot scrolls the i-th figure of the page to the top of the view and
+// saves the view. (Not rod's element screenshots: their scrolling waits for
+// animation frames, which a loaded headless Chromium can withhold for good.)
+func figureShot(t *testing.T, page *rod.Page, i int, path string) {
+	t.Helper()
+	eval(t, page, fmt.Sprintf(`() => {
+		const img = document.querySelectorAll(".jp-OutputArea-output img")[%d];
+		img.closest(".jp-CodeCell").scrollIntoView({block: "start"});
+	}`, i))
+	screenshot(t, page, path)
+}
+
 // screenshot saves the page's viewport.
 func screenshot(t *testing.T, page *rod.Page, path string) {
 	t.Helper()
-	shot, err := page.Screenshot(false, &proto.PageCaptureScreenshot{Format: proto.PageCaptureScreenshotFormatPng})
+	shot, err := page.Timeout(2*time.Minute).Screenshot(false, &proto.PageCaptureScreenshot{Format: proto.PageCaptureScreenshotFormatPng})
 	if err != nil {
 		t.Fatalf("screenshot: %v", err)
 	}
