@@ -177,11 +177,7 @@ func KNNAccuracy(ref [][]float32, refLabels []int32, query [][]float32, queryLab
 	for qi, q := range query {
 		best = best[:0]
 		for ri, r := range ref {
-			d := 0.0
-			for j := range q {
-				e := float64(q[j] - r[j])
-				d += e * e
-			}
+			d := Euclidean(q, r)
 			if len(best) == k && d >= best[k-1].d {
 				continue
 			}

@@ -70,19 +70,30 @@ func TrainAE(ctx context.Context, exp AEExperiment, opts Options) (*TrainedAE, e
 	if err != nil {
 		return nil, err
 	}
-	ae, err := vaekit.NewAE(exp.AEConfig, train.Rows*train.Cols)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := modelDir(opts, "ae", exp.AEConfig, train)
-	if err != nil {
-		return nil, err
-	}
-	hist, err := ae.Train(ctx, vaekit.ImageData(train), dir, opts.Progress)
+	ae, hist, err := fitAE(ctx, "ae", exp.AEConfig, exp.AEConfig, vaekit.ImageData(train), opts)
 	if err != nil {
 		return nil, err
 	}
 	return &TrainedAE{Experiment: exp, AE: ae, History: hist, Train: train, Test: test}, nil
+}
+
+// fitAE trains (or loads) a dense autoencoder of cfg on data, the way every
+// figure does: checkpointed under kind by hyper (the figure's
+// hyperparameters) and the data's name and size.
+func fitAE(ctx context.Context, kind string, hyper any, cfg vaekit.AEConfig, data *vaekit.Data, opts Options) (*vaekit.AE, *vaekit.History, error) {
+	ae, err := vaekit.NewAE(cfg, data.Shape[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	dir, err := runDir(opts, kind, hyper, data.Name, data.Len())
+	if err != nil {
+		return nil, nil, err
+	}
+	hist, err := ae.Train(ctx, data, dir, opts.Progress)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ae, hist, nil
 }
 
 func mnistDataset(train, test *datasets.ImageSet) map[string]any {

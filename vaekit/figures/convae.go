@@ -85,11 +85,16 @@ func modelsRoot(opts Options) string {
 // modelDir is the checkpoint directory of a model of kind trained with
 // these hyperparameters on this data.
 func modelDir(opts Options, kind string, hyper any, train *datasets.ImageSet) (string, error) {
+	return runDir(opts, kind, hyper, train.Name, train.Count)
+}
+
+// runDir is modelDir for data known by its name and number of examples.
+func runDir(opts Options, kind string, hyper any, data string, size int) (string, error) {
 	return vaekit.RunDir(modelsRoot(opts), kind, struct {
 		Hyper any
 		Data  string
 		Size  int
-	}{hyper, train.Name, train.Count})
+	}{hyper, data, size})
 }
 
 // TrainConvAE trains (or loads) the convolutional AE with the given decoder.

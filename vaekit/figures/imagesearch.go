@@ -72,15 +72,7 @@ func ImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (
 			return nil, fmt.Errorf("image-search: query %d, want 0..%d", q, faces.Count-1)
 		}
 	}
-	ae, err := vaekit.NewAE(exp.AEConfig, faces.Rows*faces.Cols)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := modelDir(opts, "faces-ae", exp.AEConfig, faces)
-	if err != nil {
-		return nil, err
-	}
-	hist, err := ae.Train(ctx, data, dir, opts.Progress)
+	ae, hist, err := fitAE(ctx, "faces-ae", exp.AEConfig, exp.AEConfig, data, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -118,10 +110,7 @@ func ImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (
 	}
 	lines := &chart.Lines{Title: "retrieving the same person, leave-one-out", XLabel: "k nearest faces", YLabel: "precision@k",
 		Points: true}
-	labels := make([]int32, faces.Count)
-	for i, l := range faces.Labels {
-		labels[i] = int32(l)
-	}
+	labels := data.Labels
 	xs := make([]float64, len(exp.Ks))
 	for i, k := range exp.Ks {
 		xs[i] = float64(k)

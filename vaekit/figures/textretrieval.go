@@ -75,14 +75,12 @@ func corpusData(c *datasets.Corpus, n int) *vaekit.Data {
 	return &vaekit.Data{Name: c.Name, X: x, Shape: []int{v}, Labels: labels}
 }
 
-// tfidf weights counts by log(N / document frequency) of the training posts.
-func tfidf(c *datasets.Corpus, n int, idf []float64) [][]float32 {
-	if n <= 0 || n > len(c.Docs) {
-		n = len(c.Docs)
-	}
-	out := make([][]float32, n)
-	for i, d := range c.Docs[:n] {
-		out[i] = make([]float32, len(c.Vocabulary))
+// tfidf weights the counts of docs by idf, log(N / document frequency) in
+// the training posts.
+func tfidf(docs []datasets.Bag, idf []float64) [][]float32 {
+	out := make([][]float32, len(docs))
+	for i, d := range docs {
+		out[i] = make([]float32, len(idf))
 		for j, w := range d.Words {
 			out[i][w] = float32(float64(d.Counts[j]) * idf[w])
 		}
@@ -120,21 +118,11 @@ func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Resu
 	trainAE := func(code int) (*vaekit.AE, *vaekit.History, error) {
 		cfg := exp.AEConfig
 		cfg.Layers = append(append([]int{}, cfg.Layers[:len(cfg.Layers)-1]...), code)
-		ae, err := vaekit.NewAE(cfg, exp.Vocabulary)
-		if err != nil {
-			return nil, nil, err
-		}
-		dir, err := vaekit.RunDir(modelsRoot(opts), "text-ae", struct {
+		hyper := struct {
 			Config vaekit.AEConfig
-			Data   string
-			Size   int
 			Vocab  int
-		}{cfg, train.Name, db.Len(), exp.Vocabulary})
-		if err != nil {
-			return nil, nil, err
-		}
-		hist, err := ae.Train(ctx, db, dir, opts.Progress)
-		return ae, hist, err
+		}{cfg, exp.Vocabulary}
+		return fitAE(ctx, "text-ae", hyper, cfg, db, opts)
 	}
 	ae, hist, err := trainAE(exp.Code)
 	if err != nil {
@@ -161,10 +149,9 @@ func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Resu
 	for w := range idf {
 		idf[w] = math.Log(float64(db.Len()) / math.Max(df[w], 1))
 	}
-	queryTfidf := make([][]float32, len(qIdx))
-	testTfidf := tfidf(test, 0, idf)
+	queryDocs := make([]datasets.Bag, len(qIdx))
 	for i, q := range qIdx {
-		queryTfidf[i] = testTfidf[q]
+		queryDocs[i] = test.Docs[q]
 	}
 	aeQ, err := ae.Encode(queries)
 	if err != nil {
@@ -184,7 +171,7 @@ func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Resu
 	}{
 		{"ae", fmt.Sprintf("deep AE code (%d)", exp.Code), aeQ, aeDB},
 		{"lsa", fmt.Sprintf("LSA (%d)", exp.Code), lsa.Project(queries), lsa.Project(db)},
-		{"tfidf", fmt.Sprintf("tf-idf (%d words)", exp.Vocabulary), queryTfidf, tfidf(train, db.Len(), idf)},
+		{"tfidf", fmt.Sprintf("tf-idf (%d words)", exp.Vocabulary), tfidf(queryDocs, idf), tfidf(train.Docs[:db.Len()], idf)},
 	} {
 		prec, err := vaekit.PrecisionAtRecall(sp.q, queries.Labels, sp.db, db.Labels, recalls, vaekit.CosineDistance)
 		if err != nil {
