@@ -46,12 +46,12 @@ type File struct {
 	SHA256 string
 	// Mirrors are base URLs tried in order; the file's base name is appended.
 	Mirrors []string
-	// Archive, for a data set published only as one zip file: where a missing
+	// Archive, for a data set published only as one archive: where a missing
 	// file is extracted from (nil for files published one by one).
 	Archive *Archive
 }
 
-// Archive is a zip file holding a data set's files. When one of them is
+// Archive is a zip or gzip-compressed tar file holding a data set's files. When one of them is
 // missing, the archive is downloaded (from Mirrors, its base name appended),
 // every member that is one of Files is checked against its checksum and
 // written to the cache under Dir, and the archive is deleted.
@@ -164,11 +164,11 @@ func eachTarMember(path string, fn func(name string, open func() (io.ReadCloser,
 // members there; a member with the wrong content stops it with an error
 // that names the member.
 func (l *Loader) extract(a *Archive) error {
-	zipPath := filepath.Join(l.CacheDir, filepath.FromSlash(a.Path))
-	if err := l.download(File{Path: a.Path, Mirrors: a.Mirrors}, zipPath); err != nil {
+	archivePath := filepath.Join(l.CacheDir, filepath.FromSlash(a.Path))
+	if err := l.download(File{Path: a.Path, Mirrors: a.Mirrors}, archivePath); err != nil {
 		return err
 	}
-	defer os.Remove(zipPath)
+	defer os.Remove(archivePath)
 	found := 0
 	member := func(name string, open func() (io.ReadCloser, error)) error {
 		rel := ""
@@ -197,11 +197,11 @@ func (l *Loader) extract(a *Archive) error {
 		return atomicfile.WriteFile(filepath.Join(l.CacheDir, filepath.FromSlash(a.Dir), filepath.FromSlash(rel)), content)
 	}
 	if strings.HasSuffix(a.Path, ".tgz") || strings.HasSuffix(a.Path, ".tar.gz") {
-		if err := eachTarMember(zipPath, member); err != nil {
+		if err := eachTarMember(archivePath, member); err != nil {
 			return err
 		}
 	} else {
-		z, err := zip.OpenReader(zipPath)
+		z, err := zip.OpenReader(archivePath)
 		if err != nil {
 			return fmt.Errorf("%w: %s is not a readable zip archive: %v", ErrDownload, a.Path, err)
 		}
@@ -421,8 +421,10 @@ func (l *Loader) downloadOnce(url string, f File, path string) (err error) {
 	if err = tmp.Close(); err != nil {
 		return err
 	}
-	if _, err = readVerified(tmp.Name(), f.SHA256); err != nil {
-		return err
+	if f.SHA256 != "" { // an archive (no checksum of its own) is checked member by member in extract.
+		if _, err = readVerified(tmp.Name(), f.SHA256); err != nil {
+			return err
+		}
 	}
 	return os.Rename(tmp.Name(), path)
 }

@@ -198,10 +198,8 @@ func runAll(t *testing.T, page *rod.Page, name, runningShot string) (sawProgress
 		const text = w.content.node.innerText;
 		const progress = /steps\/s/.test(text) && /\[step=\d+\]/.test(text) && /loss=/i.test(text);
 		if (running.length > 0 && progress) running[0].node.scrollIntoView({block: "end"});
-		const out = running.length > 0 ? running[0].node.querySelector(".jp-OutputArea") : null;
 		const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
 		return {status: k ? k.status : "no kernel", running: running.length,
-			output: out ? out.innerText.slice(-300) : "",
 			done: cells.filter(c => c.model.executionCount > 0).length, total: cells.length, progress};
 	}`
 	type cellState struct {
@@ -210,7 +208,6 @@ func runAll(t *testing.T, page *rod.Page, name, runningShot string) (sawProgress
 		Done     int
 		Total    int
 		Progress bool
-		Output   string
 	}
 	var s cellState
 	idle := 0
@@ -222,9 +219,6 @@ func runAll(t *testing.T, page *rod.Page, name, runningShot string) (sawProgress
 		time.Sleep(time.Second) // polling the page, not waiting for a result
 		if err := eval(t, page, state)(&s); err != nil {
 			t.Fatal(err)
-		}
-		if os.Getenv("VAEKIT_BROWSER_DEBUG") != "" {
-			t.Logf("%+v", s)
 		}
 		if s.Progress && s.Running > 0 && !sawProgress {
 			sawProgress = true
