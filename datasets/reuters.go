@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -183,49 +184,43 @@ func (l *Loader) Reuters(split Split, vocab int) (*Corpus, error) {
 			labels[k] = append(labels[k], uint8(c))
 		}
 	}
-	// The vocabulary: the vocab most frequent training words, ties alphabetical.
-	freq := map[string]int{}
-	for _, words := range texts[0] {
-		for _, w := range words {
-			freq[w]++
+	// Every training word, alphabetical, so that mostFrequent's ties by ID
+	// are alphabetical; words seen only in the test split can't be chosen.
+	seen := map[string]bool{}
+	for _, toks := range texts[0] {
+		for _, w := range toks {
+			seen[w] = true
 		}
 	}
-	words := make([]string, 0, len(freq))
-	for w := range freq {
-		words = append(words, w)
+	all := slices.Sorted(maps.Keys(seen))
+	id := make(map[string]int32, len(all))
+	for i, w := range all {
+		id[w] = int32(i)
 	}
-	sort.Slice(words, func(a, b int) bool {
-		if freq[words[a]] != freq[words[b]] {
-			return freq[words[a]] > freq[words[b]]
+	var bags [2][]Bag
+	for k := range texts {
+		for _, toks := range texts[k] {
+			counts := map[int32]int32{}
+			for _, t := range toks {
+				if i, ok := id[t]; ok {
+					counts[i]++
+				}
+			}
+			b := Bag{Words: slices.Sorted(maps.Keys(counts))}
+			for _, i := range b.Words {
+				b.Counts = append(b.Counts, counts[i])
+			}
+			bags[k] = append(bags[k], b)
 		}
-		return words[a] < words[b]
-	})
-	words = words[:min(vocab, len(words))]
-	index := map[string]int32{}
-	for i, w := range words {
-		index[w] = int32(i)
 	}
+	keep := mostFrequent(bags[0], len(all), vocab)
 	k := 0
 	if split == Test {
 		k = 1
 	}
-	c := &Corpus{Name: "reuters21578/" + string(split), Vocabulary: words, Labels: labels[k], ClassNames: ReutersTopics}
-	for _, toks := range texts[k] {
-		counts := map[int32]int32{}
-		for _, t := range toks {
-			if i, ok := index[t]; ok {
-				counts[i]++
-			}
-		}
-		var b Bag
-		for i := range counts {
-			b.Words = append(b.Words, i)
-		}
-		slices.Sort(b.Words)
-		for _, i := range b.Words {
-			b.Counts = append(b.Counts, counts[i])
-		}
-		c.Docs = append(c.Docs, b)
+	c := &Corpus{Name: "reuters21578/" + string(split), Labels: labels[k], ClassNames: ReutersTopics, Docs: restrict(bags[k], keep)}
+	for _, i := range keep {
+		c.Vocabulary = append(c.Vocabulary, all[i])
 	}
 	return c, nil
 }

@@ -92,23 +92,9 @@ func (l *Loader) Corpus(ds *CorpusDataset, split Split, vocab int) (*Corpus, err
 	if err != nil {
 		return nil, err
 	}
-	// The vocab most frequent words of the training split, ties by word ID.
-	total := make([]int64, len(allWords))
-	for _, d := range train {
-		for i, w := range d.Words {
-			total[w] += int64(d.Counts[i])
-		}
-	}
-	order := make([]int, len(allWords))
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool { return total[order[a]] > total[order[b]] })
-	vocab = min(vocab, len(allWords))
-	keep := make(map[int32]int32, vocab)
 	c := &Corpus{Name: ds.Name + "/" + string(split), ClassNames: ds.ClassNames}
-	for rank, id := range order[:vocab] {
-		keep[int32(id)] = int32(rank)
+	keep := mostFrequent(train, len(allWords), vocab)
+	for _, id := range keep {
 		c.Vocabulary = append(c.Vocabulary, allWords[id])
 	}
 	docs := train
@@ -132,15 +118,7 @@ func (l *Loader) Corpus(ds *CorpusDataset, split Split, vocab int) (*Corpus, err
 		return nil, fmt.Errorf("%s: %d labels for %d documents in %s", ds.labels[split].Path, len(c.Labels), len(docs), ds.counts[split].Path)
 	}
 	c.Labels = c.Labels[:len(docs)]
-	for _, d := range docs {
-		var b Bag
-		for i, w := range d.Words {
-			if r, ok := keep[w]; ok {
-				b.Words, b.Counts = append(b.Words, r), append(b.Counts, d.Counts[i])
-			}
-		}
-		c.Docs = append(c.Docs, b)
-	}
+	c.Docs = restrict(docs, keep)
 	return c, nil
 }
 
@@ -155,6 +133,55 @@ func (l *Loader) readCounts(f File, words int) ([]Bag, error) {
 		return nil, fmt.Errorf("%s: %w", f.Path, err)
 	}
 	return docs, nil
+}
+
+// mostFrequent returns the IDs of the n words (of a vocabulary of size
+// words) that occur most often in docs, most frequent first, ties by the
+// lower ID: the vocabulary selection both text corpora use.
+func mostFrequent(docs []Bag, words, n int) []int32 {
+	total := make([]int64, words)
+	for _, d := range docs {
+		for i, w := range d.Words {
+			total[w] += int64(d.Counts[i])
+		}
+	}
+	order := make([]int32, words)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	sort.SliceStable(order, func(a, b int) bool { return total[order[a]] > total[order[b]] })
+	return order[:min(n, words)]
+}
+
+// restrict rewrites docs over the kept words, the word keep[r] becoming r;
+// other words are dropped. Each bag's words are in increasing order.
+func restrict(docs []Bag, keep []int32) []Bag {
+	rank := make(map[int32]int32, len(keep))
+	for r, id := range keep {
+		rank[id] = int32(r)
+	}
+	out := make([]Bag, len(docs))
+	for i, d := range docs {
+		var b Bag
+		for j, w := range d.Words {
+			if r, ok := rank[w]; ok {
+				b.Words, b.Counts = append(b.Words, r), append(b.Counts, d.Counts[j])
+			}
+		}
+		sort.Sort(byWord(b))
+		out[i] = b
+	}
+	return out
+}
+
+// byWord sorts a bag's words (and their counts with them).
+type byWord Bag
+
+func (b byWord) Len() int           { return len(b.Words) }
+func (b byWord) Less(i, j int) bool { return b.Words[i] < b.Words[j] }
+func (b byWord) Swap(i, j int) {
+	b.Words[i], b.Words[j] = b.Words[j], b.Words[i]
+	b.Counts[i], b.Counts[j] = b.Counts[j], b.Counts[i]
 }
 
 // ReadCounts parses "docID wordID count" lines (1-based IDs, documents in

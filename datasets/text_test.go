@@ -163,3 +163,21 @@ func TestCorpusArchiveDownload(t *testing.T) {
 		t.Errorf("a changed member: %v, want a checksum error naming it", err)
 	}
 }
+
+// The vocabulary both corpora use: most frequent first, ties by lower ID,
+// and the bags rewritten over the new IDs in increasing order.
+func TestMostFrequentAndRestrict(t *testing.T) {
+	docs := []Bag{{Words: []int32{0, 1, 3}, Counts: []int32{3, 5, 2}}, {Words: []int32{2, 3}, Counts: []int32{1, 1}}}
+	keep := mostFrequent(docs, 4, 3) // totals 3, 5, 1, 3
+	if !slices.Equal(keep, []int32{1, 0, 3}) {
+		t.Fatalf("mostFrequent = %v, want [1 0 3]", keep)
+	}
+	got := restrict(docs, keep)
+	if !slices.Equal(got[0].Words, []int32{0, 1, 2}) || !slices.Equal(got[0].Counts, []int32{5, 3, 2}) ||
+		!slices.Equal(got[1].Words, []int32{2}) || !slices.Equal(got[1].Counts, []int32{1}) {
+		t.Errorf("restrict = %+v", got)
+	}
+	if n := len(mostFrequent(docs, 4, 10)); n != 4 {
+		t.Errorf("asking for 10 of 4 words gave %d", n)
+	}
+}
