@@ -10,6 +10,9 @@ import (
 	"testing"
 
 	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 func testPanels(t *testing.T) (*Figure, []string) {
@@ -90,5 +93,37 @@ func TestBadInput(t *testing.T) {
 	}
 	if _, err := (&Figure{Title: "ragged", Panels: [][]*plot.Plot{{plot.New()}, {plot.New(), plot.New()}}}).PNG(); err == nil {
 		t.Error("a ragged figure was accepted")
+	}
+}
+
+// A scatter's legend gets a strip as wide as its longest class name needs on
+// the canvas the figure draws, so that no point lies under it, however long
+// the names and however narrow the panel.
+func TestScatterLegendRoom(t *testing.T) {
+	for _, names := range [][]string{{"0", "1"}, {"soc.religion.christian", "talk.politics.mideast"}} {
+		sc := &Scatter{Title: "codes", ClassNames: names}
+		for i := range 200 {
+			sc.X, sc.Y = append(sc.X, float64(i)), append(sc.Y, float64(i%17))
+			sc.Classes = append(sc.Classes, i%2)
+		}
+		p, err := sc.Plot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fig := New("", p, p, p).Size(12, 3) // three narrow panels, a bit under 4 inches each.
+		if _, err := fig.PNG(); err != nil {
+			t.Fatal(err)
+		}
+		room := p.X.Scale.(*legendRoom)
+		// At least the legend's width over the data-area width of a 4-inch panel.
+		c := draw.New(vgimg.New(4*vg.Inch, 3*vg.Inch))
+		data := p.DataCanvas(c)
+		need := float64(p.Legend.Rectangle(data).Size().X / data.Size().X)
+		if x := room.Normalize(0, 199, 199); x > 1-need+1e-9 {
+			t.Errorf("%v: the rightmost point at %.2f of the data area, under a legend %.2f wide", names, x, need)
+		}
+		if len(names[0]) > 1 && room.share < 0.3 {
+			t.Errorf("%v: strip %.2f, narrower than the default for long names", names, room.share)
+		}
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"image"
 	"image/color"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/vaekit/vaekit/datasets"
@@ -150,15 +149,31 @@ func (s *Scatter) Plot() (*plot.Plot, error) {
 		legend.GlyphStyle.Radius = vg.Points(4)
 		p.Legend.Add(s.ClassNames[c], &legend)
 	}
-	// The legend goes top right, in a strip added to the x range so that
-	// it covers no point.
-	if len(s.X) > 0 {
-		lo, hi := slices.Min(s.X), slices.Max(s.X)
-		p.X.Min, p.X.Max = lo, hi+0.3*max(hi-lo, 1e-9)
-	}
+	// The legend goes top right, in a strip of the data area that the x
+	// scale leaves free, so that it covers no point.
+	p.X.Scale = &legendRoom{share: 0.3}
 	p.Legend.Top = true
 	p.Legend.Padding = vg.Points(1)
 	return p, nil
+}
+
+// legendRoom is a linear x scale that keeps the right share of the data
+// area free for the legend. Figure sets the share from the legend's width
+// on the canvas it draws on (class names are long, panels narrow); 0.3 is
+// for a plot drawn some other way.
+type legendRoom struct{ share float64 }
+
+func (s *legendRoom) Normalize(min, max, x float64) float64 {
+	return plot.LinearScale{}.Normalize(min, max, x) * (1 - s.share)
+}
+
+// fit sizes the strip for p's legend on the canvas c.
+func (s *legendRoom) fit(p *plot.Plot, c draw.Canvas) {
+	data := p.DataCanvas(c)
+	if w := data.Size().X; w > 0 {
+		legend := p.Legend.Rectangle(data).Size().X + vg.Points(6)
+		s.share = min(0.6, float64(legend/w))
+	}
 }
 
 // Series is one line of a line chart.
