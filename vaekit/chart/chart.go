@@ -99,8 +99,8 @@ func (f *Figure) draw(c vg.CanvasSizer) error {
 	for i, row := range f.Panels {
 		for j, p := range row {
 			if p != nil {
-				if room, ok := p.X.Scale.(*legendRoom); ok {
-					room.fit(p, canvases[i][j])
+				if f, ok := p.X.Tick.Marker.(fitter); ok {
+					f.fit(p, canvases[i][j])
 				}
 				p.Draw(canvases[i][j])
 			}

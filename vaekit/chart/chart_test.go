@@ -2,10 +2,13 @@ package chart
 
 import (
 	"bytes"
+	"image"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -114,16 +117,73 @@ func TestScatterLegendRoom(t *testing.T) {
 		if _, err := fig.PNG(); err != nil {
 			t.Fatal(err)
 		}
-		room := p.X.Scale.(*legendRoom)
 		// At least the legend's width over the data-area width of a 4-inch panel.
 		c := draw.New(vgimg.New(4*vg.Inch, 3*vg.Inch))
 		data := p.DataCanvas(c)
 		need := float64(p.Legend.Rectangle(data).Size().X / data.Size().X)
-		if x := room.Normalize(0, 199, 199); x > 1-need+1e-9 {
+		if x := p.X.Norm(199); x > 1-need+1e-9 {
 			t.Errorf("%v: the rightmost point at %.2f of the data area, under a legend %.2f wide", names, x, need)
 		}
-		if len(names[0]) > 1 && room.share < 0.3 {
-			t.Errorf("%v: strip %.2f, narrower than the default for long names", names, room.share)
+		if share := 1 - p.X.Norm(199); len(names[0]) > 1 && share < 0.3 {
+			t.Errorf("%v: strip %.2f, narrower than the default for long names", names, share)
+		}
+		for _, tick := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
+			if tick.Value > 199 {
+				t.Errorf("%v: a tick at %v, in the legend's strip", names, tick.Value)
+			}
+		}
+	}
+}
+
+// An image grid keeps square pixels in a panel of any shape: a black 28×28
+// image drawn in a wide and in a tall figure comes out square.
+func TestGridKeepsAspect(t *testing.T) {
+	for _, size := range [][2]float64{{8, 3}, {3, 8}} {
+		g := &Grid{Rows: 1, Cols: 1, Height: 28, Width: 28, Images: [][]float32{make([]float32, 28*28)}}
+		p, err := g.Plot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fig := New("", p).Size(size[0], size[1])
+		fig.DPI = 100
+		raw, err := fig.PNG()
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		box := image.Rectangle{Min: img.Bounds().Max, Max: img.Bounds().Min}
+		for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+			for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+				if r, _, _, _ := img.At(x, y).RGBA(); r < 0x2000 {
+					box = box.Union(image.Rect(x, y, x+1, y+1))
+				}
+			}
+		}
+		if w, h := box.Dx(), box.Dy(); w < 100 || w-h > 2 || h-w > 2 {
+			t.Errorf("figure %gx%g in: the image is drawn %d×%d pixels, want a square over 100", size[0], size[1], w, h)
+		}
+	}
+}
+
+func TestPlainTicks(t *testing.T) {
+	var labels []string
+	for _, tick := range (plainTicks{}).Ticks(1, 18720) {
+		if tick.Label != "" {
+			labels = append(labels, tick.Label)
+		}
+	}
+	if !slices.Contains(labels, "2500") || slices.ContainsFunc(labels, func(l string) bool { return strings.Contains(l, ".") }) {
+		t.Errorf("ticks of 1…18720: %q, want whole numbers such as 2500", labels)
+	}
+	for _, tick := range (plainTicks{}).Ticks(0, 1.4) {
+		if tick.Label == "" {
+			continue
+		}
+		if v, err := strconv.ParseFloat(tick.Label, 64); err != nil || math.Abs(v-tick.Value) > 1e-9 || strings.HasSuffix(tick.Label, "0") && strings.Contains(tick.Label, ".") {
+			t.Errorf("tick %v labelled %q", tick.Value, tick.Label)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/vaekit/vaekit/datasets"
@@ -80,13 +81,14 @@ func (g *Grid) Plot() (*plot.Plot, error) {
 	p.X.Label.Text, p.Y.Label.Text = g.XLabel, g.YLabel
 	p.X.LineStyle.Width, p.Y.LineStyle.Width = 0, 0
 	p.X.Tick.LineStyle.Width, p.Y.Tick.LineStyle.Width = 0, 0
-	p.X.Tick.Marker = labelTicks(g.ColLabels, func(i int) float64 { return float64(i*cellW) + float64(g.Width*zoom)/2 })
+	p.X.Tick.Marker = &keepAspect{w: W, h: H,
+		ConstantTicks: labelTicks(g.ColLabels, func(i int) float64 { return float64(i*cellW) + float64(g.Width*zoom)/2 })}
 	// Row 0 is at the top of the image.
 	p.Y.Tick.Marker = labelTicks(g.RowLabels, func(i int) float64 { return H - float64(i*cellH) - float64(g.Height*zoom)/2 })
 	return p, nil
 }
 
-func labelTicks(labels []string, at func(int) float64) plot.Ticker {
+func labelTicks(labels []string, at func(int) float64) plot.ConstantTicks {
 	ticks := make([]plot.Tick, len(labels))
 	for i, l := range labels {
 		ticks[i] = plot.Tick{Value: at(i), Label: l}
@@ -151,34 +153,90 @@ func (s *Scatter) Plot() (*plot.Plot, error) {
 	}
 	// The legend goes top right, in a strip of the data area that the x
 	// scale leaves free, so that it covers no point.
-	p.X.Scale = &legendRoom{share: 0.3}
+	if len(s.X) > 0 {
+		room := &legendRoom{lo: slices.Min(s.X), hi: slices.Max(s.X)}
+		room.extend(p, 0.3)
+		p.X.Tick.Marker = room
+	}
+	p.Y.Tick.Marker = plainTicks{}
 	p.Legend.Top = true
 	p.Legend.Padding = vg.Points(1)
 	return p, nil
 }
 
-// legendRoom is a linear x scale that keeps the right share of the data
-// area free for the legend. Figure sets the share from the legend's width
-// on the canvas it draws on (class names are long, panels narrow); 0.3 is
-// for a plot drawn some other way.
-type legendRoom struct{ share float64 }
-
-func (s *legendRoom) Normalize(min, max, x float64) float64 {
-	return plot.LinearScale{}.Normalize(min, max, x) * (1 - s.share)
+// A fitter is an x-axis ticker that also finishes its plot's layout once
+// the canvas is known: Figure calls fit just before it draws the plot.
+type fitter interface {
+	plot.Ticker
+	fit(p *plot.Plot, c draw.Canvas)
 }
 
-// fit sizes the strip for p's legend on the canvas c.
-func (s *legendRoom) fit(p *plot.Plot, c draw.Canvas) {
+// keepAspect ticks an image grid's x axis with its column labels; fit
+// widens one of the axes' ranges so that the image keeps square pixels,
+// centred, whatever the panel's shape.
+type keepAspect struct {
+	plot.ConstantTicks
+	w, h float64 // the image's size, in its own units.
+}
+
+func (k *keepAspect) fit(p *plot.Plot, c draw.Canvas) {
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = 0, k.w, 0, k.h
+	data := p.DataCanvas(c)
+	dw, dh := float64(data.Size().X), float64(data.Size().Y)
+	if dw <= 0 || dh <= 0 {
+		return
+	}
+	if dw/dh > k.w/k.h { // the panel is wider than the image: room left and right.
+		extra := (k.h*dw/dh - k.w) / 2
+		p.X.Min, p.X.Max = -extra, k.w+extra
+	} else {
+		extra := (k.w*dh/dw - k.h) / 2
+		p.Y.Min, p.Y.Max = -extra, k.h+extra
+	}
+}
+
+// plainTicks are gonum's default ticks without the trailing zeros that it
+// gives steps such as 2.5 ("2500.00" becomes "2500", "0.50" "0.5").
+type plainTicks struct{}
+
+func (plainTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i, t := range ticks {
+		if strings.Contains(t.Label, ".") && !strings.ContainsAny(t.Label, "eE") {
+			ticks[i].Label = strings.TrimSuffix(strings.TrimRight(t.Label, "0"), ".")
+		}
+	}
+	return ticks
+}
+
+// legendRoom ticks a scatter's x axis over its points only, [lo, hi]; fit
+// extends the axis to the right by a strip as wide as the legend on the
+// canvas (class names are long, panels narrow), so that the legend covers
+// no point. Drawn some other way, the strip is 30 % of the data range.
+type legendRoom struct{ lo, hi float64 }
+
+func (r *legendRoom) Ticks(min, max float64) []plot.Tick {
+	return plot.DefaultTicks{}.Ticks(r.lo, r.hi)
+}
+
+func (r *legendRoom) fit(p *plot.Plot, c draw.Canvas) {
+	r.extend(p, 0.3)
 	data := p.DataCanvas(c)
 	if w := data.Size().X; w > 0 {
 		legend := p.Legend.Rectangle(data).Size().X + vg.Points(6)
-		s.share = min(0.6, float64(legend/w))
+		r.extend(p, min(0.6, float64(legend/w)))
 	}
+}
+
+// extend sets the x range so that the strip is the given share of it.
+func (r *legendRoom) extend(p *plot.Plot, share float64) {
+	width := max(r.hi-r.lo, 1e-9)
+	p.X.Min, p.X.Max = r.lo, r.lo+width/(1-share)
 }
 
 // Series is one line of a line chart.
 type Series struct {
-	Name       string
+	Name       string // legend entry; none if empty (a lone series that the y label names).
 	X, Y       []float64
 	Dashed     bool
 	PointsOnly bool // measured points, not joined by a line.
@@ -208,6 +266,7 @@ type Lines struct {
 func (l *Lines) Plot() (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = l.Title, l.XLabel, l.YLabel
+	p.X.Tick.Marker, p.Y.Tick.Marker = plainTicks{}, plainTicks{}
 	if l.LogY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
@@ -234,7 +293,9 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 			p.Add(points)
 			legend := *points
 			legend.Radius = vg.Points(3)
-			p.Legend.Add(s.Name, &legend)
+			if s.Name != "" {
+				p.Legend.Add(s.Name, &legend)
+			}
 			continue
 		}
 		line.Color = ClassColor(i)
@@ -243,13 +304,15 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
 		}
 		p.Add(line)
+		thumbs := []plot.Thumbnailer{line}
 		if l.Points {
 			points.Color = ClassColor(i)
 			points.Radius = vg.Points(2)
 			p.Add(points)
-			p.Legend.Add(s.Name, line, points)
-		} else {
-			p.Legend.Add(s.Name, line)
+			thumbs = append(thumbs, points)
+		}
+		if s.Name != "" {
+			p.Legend.Add(s.Name, thumbs...)
 		}
 	}
 	p.Legend.Top, p.Legend.Left = l.Legend == TopRight || l.Legend == TopLeft, l.Legend == TopLeft || l.Legend == BottomLeft
