@@ -30,7 +30,7 @@ var expect = map[string]struct {
 	"pretraining":         {[]string{"pretraining_gain_points", "test_accuracy_pretrained_100_labels", "test_accuracy_random_100_labels"}, []string{"pretrained, then fine-tuned", "random init", "test accuracy (%)"}, 1000},
 	"dcgan-samples":       {[]string{"mnist_fid", "fid_classifier_test_accuracy", "fid_samples"}, []string{"D loss", "G loss", "D(x)", "D(G(z))", "generator step"}, 1800},
 	"cgan-samples":        {[]string{"mnist_fid", "requested_label_accuracy"}, []string{"requested digit", "9"}, 1000},
-	"gan-k-steps":         {[]string{"mnist_fid_k1", "mnist_fid_k2", "mnist_fid_k5"}, []string{"mnist_fid", "k = 1"}, 1800},
+	"gan-k-steps":         {[]string{"mnist_fid_k1", "mnist_fid_k2", "mnist_fid_k5"}, []string{"mnist_fid (lower is better)", "k = 1"}, 1800},
 	"gan-loss-saturation": {[]string{"mean_d_of_g_saturating", "mean_grad_non-saturating", "mnist_fid_saturating", "mnist_fid_non-saturating"}, []string{"D(G(z))", "|∂ loss / ∂ logit|", "generator step", "mean gradient on fixed noise during training"}, 1800},
 	"vae-vs-gan-samples":  {[]string{"mnist_fid_vae", "mnist_fid_dcgan", "vae_test_elbo_nats"}, []string{"VAE", "DCGAN"}, 1100},
 	"dcgan-latent-walk":   {[]string{"class_counts_in_pool", "arithmetic_read_as"}, []string{"interpolation", "class means 0–9"}, 1200},
