@@ -136,10 +136,15 @@ func TestScatterLegendRoom(t *testing.T) {
 }
 
 // An image grid keeps square pixels in a panel of any shape: a black 28×28
-// image drawn in a wide and in a tall figure comes out square.
+// image drawn in a wide and in a tall figure comes out square, next to its
+// column label when it has one, centred when it has none.
 func TestGridKeepsAspect(t *testing.T) {
-	for _, size := range [][2]float64{{8, 3}, {3, 8}} {
-		g := &Grid{Rows: 1, Cols: 1, Height: 28, Width: 28, Images: [][]float32{make([]float32, 28*28)}}
+	for _, c := range []struct {
+		size   [2]float64
+		labels []string
+	}{{[2]float64{8, 3}, nil}, {[2]float64{3, 8}, nil}, {[2]float64{3, 8}, []string{"query"}}} {
+		size := c.size
+		g := &Grid{Rows: 1, Cols: 1, Height: 28, Width: 28, Images: [][]float32{make([]float32, 28*28)}, ColLabels: c.labels}
 		p, err := g.Plot()
 		if err != nil {
 			t.Fatal(err)
@@ -154,16 +159,34 @@ func TestGridKeepsAspect(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		box := image.Rectangle{Min: img.Bounds().Max, Max: img.Bounds().Min}
+		// The image's box: the rows and columns with many black pixels
+		// (a label's text has few).
+		rows, cols := map[int]int{}, map[int]int{}
 		for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
 			for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
 				if r, _, _, _ := img.At(x, y).RGBA(); r < 0x2000 {
-					box = box.Union(image.Rect(x, y, x+1, y+1))
+					rows[y]++
+					cols[x]++
 				}
+			}
+		}
+		box := image.Rectangle{Min: img.Bounds().Max, Max: img.Bounds().Min}
+		for y, n := range rows {
+			if n > 50 {
+				box.Min.Y, box.Max.Y = min(box.Min.Y, y), max(box.Max.Y, y+1)
+			}
+		}
+		for x, n := range cols {
+			if n > 50 {
+				box.Min.X, box.Max.X = min(box.Min.X, x), max(box.Max.X, x+1)
 			}
 		}
 		if w, h := box.Dx(), box.Dy(); w < 100 || w-h > 2 || h-w > 2 {
 			t.Errorf("figure %gx%g in: the image is drawn %d×%d pixels, want a square over 100", size[0], size[1], w, h)
+		}
+		below, above := img.Bounds().Max.Y-box.Max.Y, box.Min.Y-img.Bounds().Min.Y
+		if c.labels != nil && below > 60 || c.labels == nil && size[1] > size[0] && (below-above > 30 || above-below > 30) {
+			t.Errorf("figure %gx%g in, column labels %q: %d pixels above the image, %d below", size[0], size[1], c.labels, above, below)
 		}
 	}
 }

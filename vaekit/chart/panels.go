@@ -81,7 +81,8 @@ func (g *Grid) Plot() (*plot.Plot, error) {
 	p.X.Label.Text, p.Y.Label.Text = g.XLabel, g.YLabel
 	p.X.LineStyle.Width, p.Y.LineStyle.Width = 0, 0
 	p.X.Tick.LineStyle.Width, p.Y.Tick.LineStyle.Width = 0, 0
-	p.X.Tick.Marker = &keepAspect{w: W, h: H,
+	p.X.Tick.Marker = &keepAspect{w: W, h: H, leftLabels: len(g.RowLabels) > 0 || g.YLabel != "",
+		bottomLabels:  len(g.ColLabels) > 0 || g.XLabel != "",
 		ConstantTicks: labelTicks(g.ColLabels, func(i int) float64 { return float64(i*cellW) + float64(g.Width*zoom)/2 })}
 	// Row 0 is at the top of the image.
 	p.Y.Tick.Marker = labelTicks(g.RowLabels, func(i int) float64 { return H - float64(i*cellH) - float64(g.Height*zoom)/2 })
@@ -172,11 +173,14 @@ type fitter interface {
 }
 
 // keepAspect ticks an image grid's x axis with its column labels; fit
-// widens one of the axes' ranges so that the image keeps square pixels,
-// centred, whatever the panel's shape.
+// widens one of the axes' ranges so that the image keeps square pixels
+// whatever the panel's shape. The image stays against the axis that has
+// labels (rows at the left, columns below), centred otherwise.
 type keepAspect struct {
 	plot.ConstantTicks
-	w, h float64 // the image's size, in its own units.
+	w, h         float64 // the image's size, in its own units.
+	leftLabels   bool    // row labels: keep the image at the left.
+	bottomLabels bool    // column labels: keep the image at the bottom.
 }
 
 func (k *keepAspect) fit(p *plot.Plot, c draw.Canvas) {
@@ -186,12 +190,17 @@ func (k *keepAspect) fit(p *plot.Plot, c draw.Canvas) {
 	if dw <= 0 || dh <= 0 {
 		return
 	}
-	if dw/dh > k.w/k.h { // the panel is wider than the image: room left and right.
-		extra := (k.h*dw/dh - k.w) / 2
-		p.X.Min, p.X.Max = -extra, k.w+extra
+	// place spreads extra room around [0, size]: all after it when anchored.
+	place := func(size, extra float64, anchored bool) (float64, float64) {
+		if anchored {
+			return 0, size + extra
+		}
+		return -extra / 2, size + extra/2
+	}
+	if dw/dh > k.w/k.h { // the panel is wider than the image.
+		p.X.Min, p.X.Max = place(k.w, k.h*dw/dh-k.w, k.leftLabels)
 	} else {
-		extra := (k.w*dh/dw - k.h) / 2
-		p.Y.Min, p.Y.Max = -extra, k.h+extra
+		p.Y.Min, p.Y.Max = place(k.h, k.w*dh/dw-k.h, k.bottomLabels)
 	}
 }
 
