@@ -210,3 +210,15 @@ func TestPlainTicks(t *testing.T) {
 		}
 	}
 }
+
+// A scatter whose points share one x (a collapsed code) still draws.
+func TestScatterOneX(t *testing.T) {
+	sc := &Scatter{X: []float64{1, 1, 1}, Y: []float64{0, 1, 2}, Classes: []int{0, 0, 1}, ClassNames: []string{"a", "b"}}
+	p, err := sc.Plot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New("one x", p).PNG(); err != nil {
+		t.Fatal(err)
+	}
+}

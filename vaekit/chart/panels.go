@@ -225,7 +225,10 @@ func (plainTicks) Ticks(min, max float64) []plot.Tick {
 type legendRoom struct{ lo, hi float64 }
 
 func (r *legendRoom) Ticks(min, max float64) []plot.Tick {
-	return plot.DefaultTicks{}.Ticks(r.lo, r.hi)
+	if r.hi <= r.lo { // all points at one x.
+		return plainTicks{}.Ticks(r.lo-0.5, r.lo+0.5)
+	}
+	return plainTicks{}.Ticks(r.lo, r.hi)
 }
 
 func (r *legendRoom) fit(p *plot.Plot, c draw.Canvas) {
