@@ -197,28 +197,29 @@ func (l *Loader) Reuters(split Split, vocab int) (*Corpus, error) {
 	for i, w := range all {
 		id[w] = int32(i)
 	}
-	var bags [2][]Bag
-	for k := range texts {
-		for _, toks := range texts[k] {
+	bags := func(texts [][]string) []Bag {
+		out := make([]Bag, len(texts))
+		for j, toks := range texts {
 			counts := map[int32]int32{}
 			for _, t := range toks {
 				if i, ok := id[t]; ok {
 					counts[i]++
 				}
 			}
-			b := Bag{Words: slices.Sorted(maps.Keys(counts))}
-			for _, i := range b.Words {
-				b.Counts = append(b.Counts, counts[i])
+			out[j].Words = slices.Sorted(maps.Keys(counts))
+			for _, i := range out[j].Words {
+				out[j].Counts = append(out[j].Counts, counts[i])
 			}
-			bags[k] = append(bags[k], b)
 		}
+		return out
 	}
-	keep := mostFrequent(bags[0], len(all), vocab)
-	k := 0
+	train := bags(texts[0])
+	keep := mostFrequent(train, len(all), vocab)
+	docs, k := train, 0
 	if split == Test {
-		k = 1
+		docs, k = bags(texts[1]), 1
 	}
-	c := &Corpus{Name: "reuters21578/" + string(split), Labels: labels[k], ClassNames: ReutersTopics, Docs: restrict(bags[k], keep)}
+	c := &Corpus{Name: "reuters21578/" + string(split), Labels: labels[k], ClassNames: ReutersTopics, Docs: restrict(docs, keep)}
 	for _, i := range keep {
 		c.Vocabulary = append(c.Vocabulary, all[i])
 	}

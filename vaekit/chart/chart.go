@@ -99,8 +99,8 @@ func (f *Figure) draw(c vg.CanvasSizer) error {
 	for i, row := range f.Panels {
 		for j, p := range row {
 			if p != nil {
-				if f, ok := p.X.Tick.Marker.(fitter); ok {
-					f.fit(p, canvases[i][j])
+				if layout, ok := p.X.Tick.Marker.(fitter); ok {
+					layout.fit(p, canvases[i][j])
 				}
 				p.Draw(canvases[i][j])
 			}

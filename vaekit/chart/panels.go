@@ -156,6 +156,9 @@ func (s *Scatter) Plot() (*plot.Plot, error) {
 	// scale leaves free, so that it covers no point.
 	if len(s.X) > 0 {
 		room := &legendRoom{lo: slices.Min(s.X), hi: slices.Max(s.X)}
+		if room.hi == room.lo { // all points at one x: a unit range around it.
+			room.lo, room.hi = room.lo-0.5, room.hi+0.5
+		}
 		room.extend(p, 0.3)
 		p.X.Tick.Marker = room
 	}
@@ -222,17 +225,11 @@ func (plainTicks) Ticks(min, max float64) []plot.Tick {
 // extends the axis to the right by a strip as wide as the legend on the
 // canvas (class names are long, panels narrow), so that the legend covers
 // no point. Drawn some other way, the strip is 30 % of the data range.
-type legendRoom struct{ lo, hi float64 }
+type legendRoom struct{ lo, hi float64 } // lo < hi.
 
-func (r *legendRoom) Ticks(min, max float64) []plot.Tick {
-	if r.hi <= r.lo { // all points at one x.
-		return plainTicks{}.Ticks(r.lo-0.5, r.lo+0.5)
-	}
-	return plainTicks{}.Ticks(r.lo, r.hi)
-}
+func (r *legendRoom) Ticks(min, max float64) []plot.Tick { return plainTicks{}.Ticks(r.lo, r.hi) }
 
 func (r *legendRoom) fit(p *plot.Plot, c draw.Canvas) {
-	r.extend(p, 0.3)
 	data := p.DataCanvas(c)
 	if w := data.Size().X; w > 0 {
 		legend := p.Legend.Rectangle(data).Size().X + vg.Points(6)
@@ -242,8 +239,7 @@ func (r *legendRoom) fit(p *plot.Plot, c draw.Canvas) {
 
 // extend sets the x range so that the strip is the given share of it.
 func (r *legendRoom) extend(p *plot.Plot, share float64) {
-	width := max(r.hi-r.lo, 1e-9)
-	p.X.Min, p.X.Max = r.lo, r.lo+width/(1-share)
+	p.X.Min, p.X.Max = r.lo, r.lo+(r.hi-r.lo)/(1-share)
 }
 
 // Series is one line of a line chart.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 
@@ -260,8 +261,10 @@ func ganDataset(t *TrainedGAN) map[string]any {
 	return map[string]any{"name": "mnist", "train": t.Train.Name, "train_size": t.Train.Count}
 }
 
-func fidMetrics(s *FIDScorer, fid float64) map[string]any {
-	return map[string]any{"mnist_fid": fid, "fid_samples": FIDSamples, "fid_classifier_test_accuracy": s.Accuracy,
+// fidMetrics describes the scorer behind a figure's mnist_fid numbers; the
+// figure adds the numbers themselves.
+func fidMetrics(s *FIDScorer) map[string]any {
+	return map[string]any{"fid_samples": FIDSamples, "fid_classifier_test_accuracy": s.Accuracy,
 		"fid_note": "Fréchet distance to the 10,000 MNIST test digits on the 128 penultimate features of vaekit's MNIST convolutional classifier (figures.FIDClassifierConfig); lower is better"}
 }
 
@@ -339,7 +342,8 @@ func DCGANSamples(ctx context.Context, exp GANExperiment, opts Options) (*Result
 		return nil, err
 	}
 	fig := chart.New(fmt.Sprintf("DCGAN on MNIST (mnist_fid %.1f)", fid), gp, cp).Size(14, 6.5)
-	metrics := fidMetrics(scorer, fid)
+	metrics := fidMetrics(scorer)
+	metrics["mnist_fid"] = fid
 	metrics["steps"] = len(t.History.Epochs) * t.History.StepsPerEpoch
 	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: ganDataset(t), History: t.History}, nil
 }
@@ -400,7 +404,8 @@ func CGANSamples(ctx context.Context, exp GANExperiment, opts Options) (*Result,
 		return nil, err
 	}
 	fig := chart.New(fmt.Sprintf("Conditional GAN (mnist_fid %.1f, requested digit recognised %.1f%%)", fid, 100*acc), gp).Size(7.5, 8)
-	metrics := fidMetrics(scorer, fid)
+	metrics := fidMetrics(scorer)
+	metrics["mnist_fid"] = fid
 	metrics["requested_label_accuracy"] = acc
 	metrics["requested_label_note"] = "share of 5,000 samples (labels 0–9 in turn) that the classifier reads as the requested digit"
 	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: ganDataset(t), History: t.History}, nil
@@ -466,11 +471,7 @@ func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, opts Options) (
 	}
 	fig := chart.New(fmt.Sprintf("k discriminator steps per generator step (%d generator steps each)",
 		len(last.History.Epochs)*last.History.StepsPerEpoch), lp, gp).Size(13, 5.5)
-	for k, v := range fidMetrics(scorer, 0) {
-		if k != "mnist_fid" {
-			metrics[k] = v
-		}
-	}
+	maps.Copy(metrics, fidMetrics(scorer))
 	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: map[string]any{"base": exp, "k": ks},
 		Dataset: ganDataset(last), History: last.History}, nil
 }
@@ -494,8 +495,7 @@ func GANLossSaturation(ctx context.Context, exp GANExperiment, opts Options) (*R
 	}
 	series := analytic
 	var overTime []chart.Series
-	metrics := fidMetrics(scorer, 0)
-	delete(metrics, "mnist_fid")
+	metrics := fidMetrics(scorer)
 	var last *TrainedGAN
 	for _, loss := range []string{vaekit.Saturating, vaekit.NonSaturating} {
 		e := exp
@@ -589,8 +589,7 @@ func VAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, opts 
 		return nil, err
 	}
 	fig := chart.New("Samples: VAE (Bernoulli means) vs DCGAN", p).Size(8, 4.4)
-	metrics := fidMetrics(scorer, 0)
-	delete(metrics, "mnist_fid")
+	metrics := fidMetrics(scorer)
 	metrics["mnist_fid_vae"], metrics["mnist_fid_dcgan"] = vaeFID, ganFID
 	metrics["vae_test_elbo_nats"] = v.TestELBO.ELBO
 	metrics["vae_note"] = "VAE samples are the decoder's Bernoulli means for z ~ N(0, I), as the article shows them"
