@@ -302,6 +302,13 @@ func (g *GAN) discriminatorStep(scope *model.Scope, x, labels *Node) (dLoss, dRe
 func (g *GAN) generatorStep(scope *model.Scope, labels *Node) (gLoss, fake *Node) {
 	gr := labels.Graph()
 	b := labels.Shape().Dimensions[0]
+	// D's weights, just updated, are constants here: without the cut, GoMLX
+	// would build (and then discard) the gradient of D's own update.
+	for v := range scope.At("discriminator").IterVariables() {
+		if v.InUseByGraph(gr) {
+			v.SetNodeValue(StopGradient(v.NodeValue(gr)))
+		}
+	}
 	fake = g.Generator(scope, g.noise(scope, gr, b), labels)
 	gLoss = ReduceAllMean(GLoss(g.Config.GLoss, g.Discriminator(scope, fake, labels)))
 	g.optG.UpdateGraph(scope.At("generator"), gr, gLoss)

@@ -136,7 +136,7 @@ func AEvsPCARecon(ctx context.Context, exp AEExperiment, opts Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("Reconstructions from a %d-number code: PCA vs deep autoencoder", code), p).Size(9, 4)
+	fig := chart.New(fmt.Sprintf("Reconstructions from a %d-number code: PCA vs deep autoencoder", code), p).Size(9, 3.3)
 	return &Result{Figure: fig, Metrics: map[string]any{
 		fmt.Sprintf("mse_per_image_pca%d", code): msePCA,
 		"mse_per_image_ae":                       mseAE,
@@ -393,7 +393,7 @@ func Denoising(ctx context.Context, exp DenoisingExperiment, opts Options) (*Res
 		return nil, err
 	}
 	p.Y.Tick.Label.Font.Size = 9
-	fig := chart.New("Denoising autoencoders: Gaussian noise (top) and masking noise (bottom)", p).Size(8, 9.5)
+	fig := chart.New("Denoising autoencoders: Gaussian noise (top) and masking noise (bottom)", p).Size(8, 8.6)
 	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp,
 		Dataset: mnistDataset(plain.Train, plain.Test), History: plain.History}, nil
 }

@@ -470,7 +470,7 @@ func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, opts Options) (
 		return nil, err
 	}
 	fig := chart.New(fmt.Sprintf("k discriminator steps per generator step (%d generator steps each)",
-		len(last.History.Epochs)*last.History.StepsPerEpoch), lp, gp).Size(13, 5.5)
+		len(last.History.Epochs)*last.History.StepsPerEpoch), lp, gp).Size(13, 4.3)
 	maps.Copy(metrics, fidMetrics(scorer))
 	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: map[string]any{"base": exp, "k": ks},
 		Dataset: ganDataset(last), History: last.History}, nil
@@ -588,7 +588,7 @@ func VAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, opts 
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New("Samples: VAE (Bernoulli means) vs DCGAN", p).Size(8, 4.4)
+	fig := chart.New("Samples: VAE (Bernoulli means) vs DCGAN", p).Size(8, 3.7)
 	metrics := fidMetrics(scorer)
 	metrics["mnist_fid_vae"], metrics["mnist_fid_dcgan"] = vaeFID, ganFID
 	metrics["vae_test_elbo_nats"] = v.TestELBO.ELBO

@@ -1,24 +1,20 @@
 // Package ops holds the convolutional building blocks that GoMLX lacks and
 // the lecture's convolutional autoencoder needs: max pooling that records
 // where each maximum came from, the two unpoolings (to the recorded
-// location, and copy-to-all), and deconvolution — the transposed
-// convolution, the adjoint of a strided convolution.
+// location, and copy-to-all), convolution and deconvolution — the
+// transposed convolution, the adjoint of a strided convolution.
 //
-// Everything is built from GoMLX operations whose gradients are exact on
-// every backend (reshape, transpose, reductions, one-hot, pad with interior
-// padding, strided slices, matrix products), so every op trains on the pure
-// Go backend as on XLA. That includes the convolution itself (Conv): in
-// GoMLX v0.28.8 the gradient of graph.Convolve with respect to its input is
-// wrong for even kernel sizes (it comes out shifted by one pixel) and the
-// graph fails to build when the padding exceeds kernel−1; and the Go
-// backend's native convolution is slow (a conv-AE step ran 6× slower than
-// with im2col). So Conv convolves by im2col — a matrix product of the
-// kernel with the stacked, shifted views of the input — whose gradient is
-// exact and which uses the backend's fast matrix product. Images are
-// channels-last: [batch, height, width, channels].
+// Conv and ConvTranspose compute in one of two ways (Algorithm): with the
+// backend's own convolution (XLA's is fast; GoMLX's gradient of it is used
+// only where it is exact, see Native), or by im2col on matrix products
+// (exact everywhere, and the fast way on the pure Go backend, whose native
+// convolution is slow). Auto picks by backend. Images are channels-last:
+// [batch, height, width, channels].
 package ops
 
 import (
+	"strings"
+
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/support/exceptions"
@@ -85,6 +81,7 @@ type ConvTransposeBuilder struct {
 	stride        int
 	padding       int
 	outputPadding int
+	algorithm     Algorithm
 }
 
 // ConvTranspose is deconvolution: the transposed convolution of x
@@ -120,14 +117,19 @@ func (b *ConvTransposeBuilder) OutputPadding(p int) *ConvTransposeBuilder {
 	return b
 }
 
-// Done builds the transposed convolution by its definition, "each input
-// pixel scatters a kernel-weighted copy into the output": one matrix
-// product x·Wᵀ gives every pixel's kh·kw·Cout contributions, and each of
-// the kh·kw kernel positions is placed with a pad whose interior padding
-// (stride−1 zeros) spaces the pixels out (col2im). This is the transpose of
-// Conv's im2col, and it never multiplies the zeros that the equivalent
-// "convolution of the zero-interleaved input" would (4× fewer operations at
-// stride 2). Padding then crops the border; OutputPadding extends it.
+// Algorithm chooses how to compute it (default Auto).
+func (b *ConvTransposeBuilder) Algorithm(a Algorithm) *ConvTransposeBuilder {
+	b.algorithm = a
+	return b
+}
+
+// Done builds the transposed convolution. Natively, it is the convolution
+// of the stride-dilated input described above. With Im2col it follows the
+// definition "each input pixel scatters a kernel-weighted copy into the
+// output": one matrix product x·Wᵀ gives every pixel's kh·kw·Cout
+// contributions, and each kernel position is placed by a pad whose interior
+// padding spaces the pixels out (col2im), never multiplying inserted zeros.
+// Padding then crops the border; OutputPadding extends it.
 func (b *ConvTransposeBuilder) Done() *Node {
 	x, kernel := b.x, b.kernel
 	if x.Rank() != 4 || kernel.Rank() != 4 {
@@ -149,6 +151,15 @@ func (b *ConvTransposeBuilder) Done() *Node {
 	outH, outW := OutputSize(h, kh, s, p, op), OutputSize(w, kw, s, p, op)
 	if outH <= 0 || outW <= 0 {
 		exceptions.Panicf("ops.ConvTranspose: padding %d leaves no output for %d×%d inputs and a %d×%d kernel", p, h, w, kh, kw)
+	}
+	if b.algorithm.native(x, kh, kw, s) {
+		// The convolution of x, dilated by the stride, with the kernel flipped
+		// in space and transposed in channels, padded by k−1−p (+ output padding).
+		flipped := Transpose(Reverse(kernel, 0, 1), 2, 3)
+		pads := [2][2]int{{kh - 1 - p, kh - 1 - p + op}, {kw - 1 - p, kw - 1 - p + op}}
+		if y := nativeConv(x, flipped, 1, s, pads); y != nil {
+			return y
+		}
 	}
 	// contributions[b, i, j, di, dj, o] = Σ_c x[b, i, j, c] · kernel[di, dj, o, c].
 	wt := Transpose(Reshape(kernel, kh*kw*cout, cin), 0, 1) // [cin, kh·kw·cout]
@@ -190,6 +201,7 @@ func (b *ConvTransposeBuilder) Done() *Node {
 type ConvBuilder struct {
 	x, kernel       *Node
 	stride, padding int
+	algorithm       Algorithm
 }
 
 // Conv is the 2-D convolution (cross-correlation, as in every framework) of
@@ -204,8 +216,12 @@ func (b *ConvBuilder) Stride(s int) *ConvBuilder { b.stride = s; return b }
 // Padding adds p zero rows and columns on each side of the input (default 0).
 func (b *ConvBuilder) Padding(p int) *ConvBuilder { b.padding = p; return b }
 
-// Done builds the convolution: the kh·kw strided views of the padded input,
-// stacked, times the kernel as a [kh·kw·Cin, Cout] matrix.
+// Algorithm chooses how to compute it (default Auto).
+func (b *ConvBuilder) Algorithm(a Algorithm) *ConvBuilder { b.algorithm = a; return b }
+
+// Done builds the convolution: natively, or (Im2col) as the kh·kw strided
+// views of the padded input, stacked, times the kernel as a [kh·kw·Cin,
+// Cout] matrix.
 func (b *ConvBuilder) Done() *Node {
 	x, kernel := b.x, b.kernel
 	if x.Rank() != 4 || kernel.Rank() != 4 {
@@ -223,6 +239,11 @@ func (b *ConvBuilder) Done() *Node {
 	oh, ow := ConvOutputSize(xd[1], kd[0], s, p), ConvOutputSize(xd[2], kd[1], s, p)
 	if oh <= 0 || ow <= 0 {
 		exceptions.Panicf("ops.Conv: a %d×%d kernel does not fit %d×%d images padded by %d", kd[0], kd[1], xd[1], xd[2], p)
+	}
+	if b.algorithm.native(x, kd[0], kd[1], 1) {
+		if y := nativeConv(x, kernel, s, 1, [2][2]int{{p, p}, {p, p}}); y != nil {
+			return y
+		}
 	}
 	if p > 0 {
 		x = Pad(x, ScalarZero(x.Graph(), x.DType()), PadAxis{}, PadAxis{Start: p, End: p}, PadAxis{Start: p, End: p}, PadAxis{})
@@ -246,4 +267,65 @@ func OutputSize(in, kernel, stride, padding, outputPadding int) int {
 // ConvOutputSize is the size that a convolution gives along one axis.
 func ConvOutputSize(in, kernel, stride, padding int) int {
 	return (in+2*padding-kernel)/stride + 1
+}
+
+// Algorithm is how Conv and ConvTranspose compute.
+type Algorithm int
+
+const (
+	// Auto is Native on XLA where it needs neither a kernel extension nor
+	// input dilation (odd kernels; transposed convolutions of stride 1), and
+	// Im2col elsewhere: measured faster or as fast (docs/benchmarks.md).
+	Auto Algorithm = iota
+	// Native uses the backend's convolution (graph.Convolve). GoMLX's
+	// gradient of it with respect to the input is exact only for odd kernel
+	// sizes and paddings up to kernel−1, so an even kernel is extended by a
+	// zero row and column (with one more padding row and column at the far
+	// side, which gives the same output), and a padding out of that range
+	// falls back to Im2col.
+	Native
+	// Im2col computes with matrix products over shifted views of the input
+	// (col2im for the transpose): exact on every backend.
+	Im2col
+)
+
+// native says whether to compute natively a convolution of x by a kh×kw
+// kernel with the input dilated by dilation (a transposed convolution's stride).
+func (a Algorithm) native(x *Node, kh, kw, dilation int) bool {
+	switch a {
+	case Native:
+		return true
+	case Im2col:
+		return false
+	}
+	return strings.HasPrefix(x.Graph().Backend().Name(), "xla") && kh%2 == 1 && kw%2 == 1 && dilation == 1
+}
+
+// nativeConv convolves x [B, H, W, Cin] with kernel [kh, kw, Cin, Cout]
+// through graph.Convolve, with x dilated by inputDilation and padded by
+// pads (low, high per spatial axis). It returns nil where GoMLX's input
+// gradient would be wrong even after extending the kernel to odd sizes.
+func nativeConv(x, kernel *Node, stride, inputDilation int, pads [2][2]int) *Node {
+	kd := kernel.Shape().Dimensions
+	var extend [2]int
+	for axis := range 2 {
+		k := kd[axis]
+		if k%2 == 0 {
+			extend[axis] = 1
+			k++
+			pads[axis][1]++
+		}
+		if pads[axis][0] < 0 || pads[axis][1] < 0 || pads[axis][0] > k-1 || pads[axis][1] > k-1 {
+			return nil
+		}
+	}
+	if extend != [2]int{} {
+		kernel = Pad(kernel, ScalarZero(kernel.Graph(), kernel.DType()),
+			PadAxis{End: extend[0]}, PadAxis{End: extend[1]}, PadAxis{}, PadAxis{})
+	}
+	conv := Convolve(x, kernel).StridePerAxis(stride, stride).PaddingPerDim([][2]int{pads[0], pads[1]})
+	if inputDilation > 1 {
+		conv = conv.InputDilationPerAxis(inputDilation, inputDilation)
+	}
+	return conv.Done()
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	_ "github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/go-xla/compute/xla"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -162,15 +164,27 @@ func convCases() []convCase {
 	return cases
 }
 
-func TestConvTransposeMatchesReference(t *testing.T) {
+// algorithms are the ways Conv and ConvTranspose compute, each tested.
+var algorithms = map[string]Algorithm{"native": Native, "im2col": Im2col}
+
+// onBackendsAndAlgorithms runs a test for every backend and algorithm.
+func onBackendsAndAlgorithms(t *testing.T, test func(t *testing.T, b compute.Backend, a Algorithm)) {
 	onBackends(t, func(t *testing.T, b compute.Backend) {
+		for name, a := range algorithms {
+			t.Run(name, func(t *testing.T) { test(t, b, a) })
+		}
+	})
+}
+
+func TestConvTransposeMatchesReference(t *testing.T) {
+	onBackendsAndAlgorithms(t, func(t *testing.T, b compute.Backend, a Algorithm) {
 		rng := rand.New(rand.NewPCG(1, 2))
 		for _, c := range convCases() {
 			x := randImg(rng, 2, c.h, c.w, c.cin)
 			k := randImg(rng, c.k, c.k, c.cout, c.cin)
 			want := refConvT(x, k, c.stride, c.pad, c.outPad)
 			got := fromTensor(MustExecOnce(b, func(x, k *Node) *Node {
-				return ConvTranspose(x, k).Stride(c.stride).Padding(c.pad).OutputPadding(c.outPad).Done()
+				return ConvTranspose(x, k).Stride(c.stride).Padding(c.pad).OutputPadding(c.outPad).Algorithm(a).Done()
 			}, x.tensor(), k.tensor()))
 			if d := maxDiff(got, want); d > 1e-9 {
 				t.Errorf("%+v: output %dx%d, want %dx%d, max difference %g", c, got.h, got.w, want.h, want.w, d)
@@ -183,7 +197,7 @@ func TestConvTransposeMatchesReference(t *testing.T) {
 // TestAdjoint checks ⟨conv(x), y⟩ = ⟨x, convT(y)⟩ with GoMLX's own strided
 // convolution: the transpose is the adjoint of the convolution.
 func TestAdjoint(t *testing.T) {
-	onBackends(t, func(t *testing.T, b compute.Backend) {
+	onBackendsAndAlgorithms(t, func(t *testing.T, b compute.Backend, a Algorithm) {
 		rng := rand.New(rand.NewPCG(3, 4))
 		checked := 0
 		for _, c := range convCases() {
@@ -198,9 +212,9 @@ func TestAdjoint(t *testing.T) {
 			y := randImg(rng, 2, oh, ow, c.cin)
 			k := randImg(rng, c.k, c.k, c.cout, c.cin) // conv: cout → cin; convT: cin → cout.
 			out := MustExecOnceN(b, func(x, y, k *Node) []*Node {
-				conv := Conv(x, k).Stride(c.stride).Padding(c.pad).Done()
+				conv := Conv(x, k).Stride(c.stride).Padding(c.pad).Algorithm(a).Done()
 				gomlxConv := Convolve(x, k).StridePerAxis(c.stride, c.stride).PaddingPerDim([][2]int{{c.pad, c.pad}, {c.pad, c.pad}}).Done()
-				convT := ConvTranspose(y, k).Stride(c.stride).Padding(c.pad).OutputPadding(c.outPad).Done()
+				convT := ConvTranspose(y, k).Stride(c.stride).Padding(c.pad).OutputPadding(c.outPad).Algorithm(a).Done()
 				return []*Node{ReduceAllSum(Mul(conv, y)), ReduceAllSum(Mul(x, convT)), conv, gomlxConv}
 			}, x.tensor(), y.tensor(), k.tensor())
 			lhs, rhs := out[0].Value().(float64), out[1].Value().(float64)
@@ -263,27 +277,27 @@ func argsOf(inputs []*img) []any {
 }
 
 func TestGradients(t *testing.T) {
-	onBackends(t, func(t *testing.T, b compute.Backend) {
+	onBackendsAndAlgorithms(t, func(t *testing.T, b compute.Backend, a Algorithm) {
 		rng := rand.New(rand.NewPCG(7, 8))
 		for _, c := range []convCase{{3, 4, 3, 2, 3, 2, 1, 1}, {4, 4, 4, 2, 2, 2, 1, 0}, {2, 3, 2, 1, 2, 1, 0, 0},
 			{3, 3, 3, 2, 2, 3, 4, 2}, {4, 5, 3, 2, 3, 1, 1, 0}, {4, 5, 3, 2, 3, 1, 0, 0}} {
-			x := randImg(rng, 2, c.h, c.w, c.cin)
+			x := randImg(rng, 5, c.h, c.w, c.cin)
 			k := randImg(rng, c.k, c.k, c.cout, c.cin)
 			oh, ow := OutputSize(c.h, c.k, c.stride, c.pad, c.outPad), OutputSize(c.w, c.k, c.stride, c.pad, c.outPad)
-			r := randImg(rng, 2, oh, ow, c.cout)
+			r := randImg(rng, 5, oh, ow, c.cout)
 			checkGradients(t, b, fmt.Sprintf("ConvTranspose %+v", c), func(in []*Node) *Node {
-				out := ConvTranspose(in[0], in[1]).Stride(c.stride).Padding(c.pad).OutputPadding(c.outPad).Done()
+				out := ConvTranspose(in[0], in[1]).Stride(c.stride).Padding(c.pad).OutputPadding(c.outPad).Algorithm(a).Done()
 				return ReduceAllSum(Mul(Square(out), in[2])) // a non-linear read-out, weighted by random r.
 			}, x, k, r)
 		}
 		for _, c := range []convCase{{5, 6, 3, 2, 3, 2, 1, 0}, {4, 4, 4, 2, 2, 2, 1, 0}, {5, 5, 2, 1, 2, 1, 0, 0},
 			{5, 6, 3, 2, 3, 1, 1, 0}, {5, 6, 3, 2, 3, 1, 0, 0}, {5, 6, 3, 2, 3, 1, 2, 0}, {6, 5, 5, 2, 2, 1, 2, 0}} {
-			x := randImg(rng, 2, c.h, c.w, c.cin)
+			x := randImg(rng, 5, c.h, c.w, c.cin)
 			k := randImg(rng, c.k, c.k, c.cin, c.cout)
 			oh, ow := ConvOutputSize(c.h, c.k, c.stride, c.pad), ConvOutputSize(c.w, c.k, c.stride, c.pad)
-			r := randImg(rng, 2, oh, ow, c.cout)
+			r := randImg(rng, 5, oh, ow, c.cout)
 			checkGradients(t, b, fmt.Sprintf("Conv %+v", c), func(in []*Node) *Node {
-				return ReduceAllSum(Mul(Square(Conv(in[0], in[1]).Stride(c.stride).Padding(c.pad).Done()), in[2]))
+				return ReduceAllSum(Mul(Square(Conv(in[0], in[1]).Stride(c.stride).Padding(c.pad).Algorithm(a).Done()), in[2]))
 			}, x, k, r)
 		}
 		// Pooling and unpooling: the gradient reaches the maxima (and only them).
@@ -355,4 +369,44 @@ func TestPoolAndUnpool(t *testing.T) {
 			t.Errorf("unpooled ties: %v, want [5 0 0 7 0 0 0 0]", got)
 		}
 	})
+}
+
+// TestNativeIsUsed checks which shapes Native really computes natively (the
+// others fall back to im2col): the models' shapes must, or the speed is lost.
+func TestNativeIsUsed(t *testing.T) {
+	b, err := backendFor("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name                    string
+		transpose               bool
+		h, k, stride, pad, outP int
+		want                    bool
+	}{
+		{"conv-ae 3×3", false, 14, 3, 1, 1, 0, true},
+		{"conv-ae transposed 3×3", true, 14, 3, 1, 1, 0, true},
+		{"DCGAN D 4×4 stride 2", false, 28, 4, 2, 1, 0, true},
+		{"DCGAN G 4×4 stride 2", true, 7, 4, 2, 1, 0, true},
+		{"classifier 5×5 stride 2", false, 28, 5, 2, 2, 0, true},
+		{"padding past kernel−1", false, 7, 2, 1, 2, 0, false},
+		{"output padding past padding", true, 7, 3, 2, 0, 1, false},
+	} {
+		g := NewGraph(b, c.name)
+		x := Parameter(g, "x", shapes.Make(dtypes.Float32, 2, c.h, c.h, 3))
+		k := Parameter(g, "k", shapes.Make(dtypes.Float32, c.k, c.k, 3, 3))
+		if c.transpose {
+			ConvTranspose(x, k).Stride(c.stride).Padding(c.pad).OutputPadding(c.outP).Algorithm(Native).Done()
+		} else {
+			Conv(x, k).Stride(c.stride).Padding(c.pad).Algorithm(Native).Done()
+		}
+		native := false
+		for _, n := range g.Nodes() {
+			native = native || n.Type() == NodeTypeConvGeneral
+		}
+		if native != c.want {
+			t.Errorf("%s: native convolution used = %v, want %v", c.name, native, c.want)
+		}
+		g.Finalize()
+	}
 }

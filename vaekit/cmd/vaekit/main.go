@@ -2,6 +2,7 @@
 //
 //	vaekit figures --list
 //	vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] NAME... | all
+//	vaekit backend
 //
 // Each figure NAME is written as DIR/NAME.png, DIR/NAME.svg and DIR/NAME.json
 // (metrics, hyperparameters, data, backend, seed, wall time). Ctrl-C (or
@@ -34,6 +35,7 @@ Usage:
   vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] NAME... | all
   vaekit bench [--steps N] [--matmul N] [MODEL...]
                                         (vae-mlp, deep-ae, conv-ae, dcgan; one JSON line each)
+  vaekit backend                        the backend that training would use (go, xla:cpu, xla:cuda), and why
 
 Settings (environment):
   VAEKIT_DATA     directory of offline data copies (laid out like shared/datasets)
@@ -59,6 +61,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runFigures(args[1:], stdout, stderr)
 	case "bench":
 		return runBench(args[1:], stdout, stderr)
+	case "backend":
+		config, reason := vaekit.BackendConfig()
+		name, _, _ := strings.Cut(config, ":parallelism")
+		fmt.Fprintln(stdout, name)
+		fmt.Fprintf(stderr, "vaekit: backend %s: %s\n", name, reason)
+		return 0
 	default:
 		fmt.Fprintf(stderr, "vaekit: unknown command %q\n\n%s", args[0], usage)
 		return 2
