@@ -3,6 +3,7 @@ package datasets
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -250,6 +252,20 @@ func TestLoaderErrors(t *testing.T) {
 			t.Logf("%s: %v", name, err)
 		}
 	}
+	// Not a regular file: refused before it is opened (a FIFO would block the read forever).
+	for kind, make := range map[string]func(path string) error{
+		"a named pipe": func(path string) error { return syscall.Mkfifo(path, 0o644) },
+		"a directory":  func(path string) error { return os.Mkdir(path, 0o755) },
+	} {
+		dir := writeTree(t, map[string][]byte{"tiny/train-labels-idx1-ubyte.gz": tinyLabels})
+		if err := make(filepath.Join(dir, "tiny", "train-images-idx3-ubyte.gz")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := offlineLoader(dir).Images(tiny, Train)
+		if err == nil || !strings.Contains(err.Error(), "not a regular file ("+kind+")") {
+			t.Errorf("%s in place of a data file: %v", kind, err)
+		}
+	}
 	if _, err := offlineLoader(t.TempDir()).Images(MNIST, "validation"); err == nil || !strings.Contains(err.Error(), "unknown split") {
 		t.Errorf("unknown split: %v", err)
 	}
@@ -377,6 +393,36 @@ func TestDownloadRetriesAndFailures(t *testing.T) {
 		}
 		t.Logf("stalled (gave up after %v): %v", time.Since(start).Round(time.Millisecond), err)
 		noPartialFiles(t, cache)
+	})
+	t.Run("cancelled while the server never answers", func(t *testing.T) {
+		arrived := make(chan struct{}, 4)
+		srv := mirror(t, func(w http.ResponseWriter, r *http.Request, content []byte) {
+			arrived <- struct{}{}
+			<-r.Context().Done() // never sends a header.
+		})
+		ctx, cancel := context.WithCancel(context.Background())
+		l := downloadLoader(t.TempDir())
+		l.StallTimeout = time.Hour // only the cancellation can end it.
+		l.Context = ctx
+		go func() { <-arrived; cancel() }()
+		_, err := l.Images(tinySet(tinyImages, tinyLabels, srv.URL), Train)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled download: %v, want context.Canceled", err)
+		}
+	})
+	t.Run("cancelled between tries", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		srv := mirror(t, func(w http.ResponseWriter, r *http.Request, content []byte) {
+			cancel() // the first try fails with a 503, then the wait before the next one is cancelled.
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+		})
+		l := downloadLoader(t.TempDir())
+		l.Backoff = time.Hour
+		l.Context = ctx
+		_, err := l.Images(tinySet(tinyImages, tinyLabels, srv.URL), Train)
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled retry: %v, want context.Canceled", err)
+		}
 	})
 	t.Run("refused", func(t *testing.T) {
 		ln, _ := net.Listen("tcp", "127.0.0.1:0")

@@ -57,7 +57,7 @@ func TestReadPGM(t *testing.T) {
 		want string
 	}{
 		{"ASCII greymap", pgmBytes("P2\n2 1\n255\n0 0"), "magic"},
-		{"truncated", pgmBytes("P5\n4 4\n255\n", 1, 2, 3), "truncated: 3 of 16"},
+		{"truncated", pgmBytes("P5\n4 4\n255\n", 1, 2, 3), "16 pixels announced, 3 bytes"},
 		{"16-bit", pgmBytes("P5 1 1 65535\n", 0, 0), "16-bit"},
 		{"not a number", pgmBytes("P5\nwide 1\n255\n", 0), `width "wide"`},
 		{"huge", pgmBytes("P5 100000 100000 255\n"), "too large"},
@@ -170,6 +170,7 @@ func TestFacesArchiveDownload(t *testing.T) {
 	}{
 		{"corrupted member", map[string][]byte{"s1/1.pgm": append([]byte{}, contents["s2/1.pgm"]...), "s2/1.pgm": contents["s2/1.pgm"]}, 0, "s1/1.pgm in faces2/faces.zip", ErrChecksum},
 		{"missing member", map[string][]byte{"s1/1.pgm": contents["s1/1.pgm"]}, 0, "holds 1 of the 2", ErrDownload},
+		{"one member twice", map[string][]byte{"a/s1/1.pgm": contents["s1/1.pgm"], "b/s1/1.pgm": contents["s1/1.pgm"]}, 0, "holds 1 of the 2", ErrDownload},
 		{"truncated archive", map[string][]byte{"s1/1.pgm": contents["s1/1.pgm"], "s2/1.pgm": contents["s2/1.pgm"]}, 5000, "not a readable zip", ErrDownload},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -74,6 +74,17 @@ type Loader struct {
 	Backoff      time.Duration // pause before the second try, doubled after.
 	StallTimeout time.Duration // a download that receives nothing for this long is abandoned.
 	Progress     io.Writer     // where download progress is drawn; nil for silence.
+
+	// Context, when set, cancels downloads and the waits between their
+	// tries (a Ctrl-C reaching the command's context stops at once).
+	Context context.Context
+}
+
+func (l *Loader) ctx() context.Context {
+	if l.Context != nil {
+		return l.Context
+	}
+	return context.Background()
 }
 
 // NewLoader returns the loader every vaekit command uses: DataDir from
@@ -169,7 +180,7 @@ func (l *Loader) extract(a *Archive) error {
 		return err
 	}
 	defer os.Remove(archivePath)
-	found := 0
+	found := map[string]bool{} // distinct expected names: a member repeated counts once.
 	member := func(name string, open func() (io.ReadCloser, error)) error {
 		rel := ""
 		for want := range a.Files {
@@ -193,7 +204,7 @@ func (l *Loader) extract(a *Archive) error {
 		if err := verify(content, a.Files[rel]); err != nil {
 			return fmt.Errorf("%s in %s: %w", name, a.Path, err)
 		}
-		found++
+		found[rel] = true
 		return atomicfile.WriteFile(filepath.Join(l.CacheDir, filepath.FromSlash(a.Dir), filepath.FromSlash(rel)), content)
 	}
 	if strings.HasSuffix(a.Path, ".tgz") || strings.HasSuffix(a.Path, ".tar.gz") {
@@ -212,14 +223,22 @@ func (l *Loader) extract(a *Archive) error {
 			}
 		}
 	}
-	if found < len(a.Files) {
-		return fmt.Errorf("%w: %s holds %d of the %d expected files", ErrDownload, a.Path, found, len(a.Files))
+	if len(found) < len(a.Files) {
+		return fmt.Errorf("%w: %s holds %d of the %d expected files", ErrDownload, a.Path, len(found), len(a.Files))
 	}
 	return nil
 }
 
 // readVerified reads path, un-gzips it if needed and checks its checksum.
 func readVerified(path, wantSHA string) ([]byte, error) {
+	// A FIFO or a device would block (or never end) on reading: refuse it first.
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%s); want the data file itself", path, fileKind(fi.Mode()))
+	}
 	raw, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -232,6 +251,20 @@ func readVerified(path, wantSHA string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w (the file is not used; delete or replace it)", path, err)
 	}
 	return content, nil
+}
+
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.String()
 }
 
 // uncompress returns raw itself, or its gunzipped content if it starts with
@@ -283,6 +316,9 @@ func (l *Loader) download(f File, path string) error {
 			if err == nil {
 				return nil
 			}
+			if ctxErr := l.ctx().Err(); ctxErr != nil {
+				return fmt.Errorf("downloading %s: %w", f.Path, ctxErr)
+			}
 			failures = append(failures, fmt.Errorf("%s: %w", url, err))
 			if isUnreachable(err) {
 				break // no route to this host: retrying will not help, try the next mirror.
@@ -291,7 +327,11 @@ func (l *Loader) download(f File, path string) error {
 			if !isTransient(err) || attempt == attempts {
 				break
 			}
-			time.Sleep(backoff)
+			select {
+			case <-time.After(backoff):
+			case <-l.ctx().Done():
+				return fmt.Errorf("downloading %s: %w", f.Path, l.ctx().Err())
+			}
 			backoff *= 2
 		}
 	}
@@ -361,7 +401,7 @@ func (l *Loader) client() *http.Client {
 }
 
 func (l *Loader) downloadOnce(url string, f File, path string) (err error) {
-	ctx, cancel := context.WithCancelCause(context.Background())
+	ctx, cancel := context.WithCancelCause(l.ctx())
 	defer cancel(nil)
 	stall := max(l.StallTimeout, time.Millisecond)
 	errStalled := fmt.Errorf("no data received for %s", stall)

@@ -25,7 +25,8 @@ type PGM struct {
 // ReadPGM decodes a binary PGM (magic P5, maximum grey value ≤ 255), the
 // format of the ORL faces, including '#' comments in the header.
 func ReadPGM(data []byte) (*PGM, error) {
-	r := bufio.NewReader(bytes.NewReader(data))
+	br := bytes.NewReader(data)
+	r := bufio.NewReader(br)
 	magic, err := pgmToken(r)
 	if err != nil || magic != "P5" {
 		return nil, fmt.Errorf("%w: magic %q, want P5", ErrBadPGM, magic)
@@ -52,6 +53,10 @@ func ReadPGM(data []byte) (*PGM, error) {
 	// One whitespace byte separates the header from the pixels.
 	if _, err := r.ReadByte(); err != nil {
 		return nil, fmt.Errorf("%w: no pixel data", ErrBadPGM)
+	}
+	// Allocate only what the file can fill: a header may announce far more.
+	if left := r.Buffered() + br.Len(); w*h > left {
+		return nil, fmt.Errorf("%w: truncated: %d×%d = %d pixels announced, %d bytes of pixel data", ErrBadPGM, w, h, w*h, left)
 	}
 	pixels := make([]uint8, w*h)
 	if n, err := io.ReadFull(r, pixels); err != nil {

@@ -56,6 +56,9 @@ func DefaultAEConfig() AEConfig {
 
 // Validate names the first bad field.
 func (c AEConfig) Validate() error {
+	if err := checkFinite(c); err != nil {
+		return err
+	}
 	switch {
 	case len(c.Layers) == 0:
 		return fmt.Errorf("AEConfig.Layers: need at least the code layer")

@@ -5,6 +5,7 @@ package vaekit
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"slices"
@@ -44,14 +45,19 @@ func Backend() (compute.Backend, error) {
 	backendOnce.Do(func() {
 		backendShared, backendErr = newBackend()
 		if backendErr == nil {
-			w := os.Stderr
-			if notebooks.IsNotebook() {
-				w = os.Stdout
-			}
-			fmt.Fprintf(w, "vaekit: backend %s (%s)\n", BackendName(backendShared), BuildFlags())
+			fmt.Fprintf(messages(), "vaekit: backend %s (%s)\n", BackendName(backendShared), BuildFlags())
 		}
 	})
 	return backendShared, backendErr
+}
+
+// messages is where vaekit's notes go: stderr, or stdout in a notebook,
+// where stderr is drawn as an error.
+func messages() io.Writer {
+	if notebooks.IsNotebook() {
+		return os.Stdout
+	}
+	return os.Stderr
 }
 
 // MustBackend is Backend for notebooks and examples: it panics on error.

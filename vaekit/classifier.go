@@ -27,6 +27,9 @@ type ClassifierConfig struct {
 
 // Validate names the first bad field.
 func (c ClassifierConfig) Validate() error {
+	if err := checkFinite(c); err != nil {
+		return err
+	}
 	if len(c.Layers) == 0 || c.Classes < 2 || c.BatchSize <= 0 || c.LearningRate <= 0 {
 		return fmt.Errorf("ClassifierConfig: Layers %v, Classes %d, BatchSize %d, LearningRate %g: want at least one layer, "+
 			"2 classes and positive values", c.Layers, c.Classes, c.BatchSize, c.LearningRate)

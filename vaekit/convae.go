@@ -50,6 +50,9 @@ func DefaultConvAEConfig() ConvAEConfig {
 
 // Validate names the first bad field.
 func (c ConvAEConfig) Validate() error {
+	if err := checkFinite(c); err != nil {
+		return err
+	}
 	switch {
 	case len(c.Channels) == 0:
 		return fmt.Errorf("ConvAEConfig.Channels: need at least one stage")

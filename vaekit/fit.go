@@ -14,7 +14,6 @@ import (
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/model/checkpoint"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/gomlx/gomlx/ui/commandline"
@@ -167,12 +166,13 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 	perEpoch := ds.stepsPerEpoch()
 	hist = &History{StepsPerEpoch: perEpoch}
 
-	var ckpt *checkpoint.Handler
+	var ckpt *checkpoints
 	lastSaved := -1
 	if f.Dir != "" {
-		if ckpt, err = checkpoint.Build(store).Dir(f.Dir).Keep(2).Done(); err != nil {
-			return nil, fmt.Errorf("vaekit.Fit: checkpoints in %s: %w", f.Dir, err)
+		if ckpt, err = openCheckpoints(ctx, store, f.Dir, 2, messages()); err != nil {
+			return nil, err
 		}
+		defer ckpt.Close()
 		if hist, err = loadHistory(f.Dir, perEpoch); err != nil {
 			return nil, err
 		}
@@ -268,6 +268,12 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 			if f.OnEpoch != nil {
 				if err := f.OnEpoch(epoch.Epoch, epoch.Metrics); err != nil {
 					return fmt.Errorf("vaekit.Fit: epoch %d: %w", epoch.Epoch, err)
+				}
+			}
+			for name, v := range epoch.Metrics {
+				if math.IsNaN(v) || math.IsInf(v, 0) {
+					return fmt.Errorf("vaekit.Fit: epoch %d: metric %q is %v, not a number that can be recorded "+
+						"(the model diverged, or the metric divides by zero)", epoch.Epoch, name, v)
 				}
 			}
 			hist.Epochs = append(hist.Epochs, epoch)

@@ -221,3 +221,16 @@ func TestFitBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestFitNonFiniteMetric: a metric added by OnEpoch that is not a finite
+// number stops the run with its name (it used to fail as a JSON error).
+func TestFitNonFiniteMetric(t *testing.T) {
+	fit := newTinyFit(t, ImageData(mnistTest(t, 100)), t.TempDir(), 1)
+	fit.OnEpoch = func(epoch int, metrics map[string]float64) error {
+		metrics["test_elbo"] = math.NaN()
+		return nil
+	}
+	if _, err := fit.Run(context.Background()); err == nil || !strings.Contains(err.Error(), `metric "test_elbo" is NaN`) {
+		t.Errorf("got %v, want the NaN metric named", err)
+	}
+}

@@ -80,6 +80,9 @@ func DefaultMLPGANConfig() GANConfig {
 
 // Validate names the first bad field.
 func (c GANConfig) Validate() error {
+	if err := checkFinite(c); err != nil {
+		return err
+	}
 	switch {
 	case c.Arch != ArchMLP && c.Arch != ArchDCGAN:
 		return fmt.Errorf("GANConfig.Arch must be %q or %q, got %q", ArchMLP, ArchDCGAN, c.Arch)

@@ -52,6 +52,9 @@ func DefaultVAEConfig() VAEConfig {
 
 // Validate checks every field and names the first bad one.
 func (c VAEConfig) Validate() error {
+	if err := checkFinite(c); err != nil {
+		return err
+	}
 	switch {
 	case len(c.Hidden) == 0:
 		return errors.New("VAEConfig.Hidden: need at least one hidden layer")

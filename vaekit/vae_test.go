@@ -66,6 +66,10 @@ func TestVAEConfigErrors(t *testing.T) {
 		"Input":        func(c *VAEConfig) { c.Input = "colour" },
 		"optimizer":    func(c *VAEConfig) { c.Optimizer = "lbfgs" },
 		"BatchSize":    func(c *VAEConfig) { c.BatchSize = 0 },
+		// Non-finite numbers, named before anything trains (they surfaced as a JSON error at the end).
+		"VAEConfig.LearningRate must be a finite number, got +Inf": func(c *VAEConfig) { c.LearningRate = math.Inf(1) },
+		"VAEConfig.KLWeight must be a finite number, got NaN":      func(c *VAEConfig) { c.KLWeight = math.NaN() },
+		"VAEConfig.KLWeight must be a finite number, got -Inf":     func(c *VAEConfig) { c.KLWeight = math.Inf(-1) },
 	} {
 		cfg := DefaultVAEConfig()
 		mutate(&cfg)

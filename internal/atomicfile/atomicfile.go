@@ -1,30 +1,112 @@
 // Package atomicfile writes files so that a reader (or a later run after a
-// crash) sees either the old content or the new, never half a file.
+// crash or a power cut) sees either the old content or the new, never half
+// a file.
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 )
 
 // WriteFile writes data to path through a temporary file in the same
-// directory and a rename, creating the directory if needed.
+// directory, synced, then renamed over path, and the directory synced. The
+// file gets the mode a plain os.Create would give (0666 less the umask).
 func WriteFile(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+	return WriteFiles(map[string][]byte{path: data})
+}
+
+// WriteFiles writes several files as a set: every file is written and synced
+// aside first, and only then are they renamed into place, so a failure while
+// writing (a full disk) leaves all the old files, none of the new.
+func WriteFiles(files map[string][]byte) (err error) {
+	temps := map[string]string{}
+	defer func() {
+		for _, tmp := range temps {
+			os.Remove(tmp) // a no-op once renamed.
+		}
+	}()
+	mode := os.FileMode(0o666) &^ processUmask
+	for path, data := range files {
+		tmp, err := writeTemp(path, data, mode)
+		if err != nil {
+			return err
+		}
+		temps[path] = tmp
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	dirs := map[string]bool{}
+	for path, tmp := range temps {
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("writing %s: %w", path, err)
+		}
+		delete(temps, path)
+		dirs[filepath.Dir(path)] = true
+	}
+	for dir := range dirs {
+		if err := SyncDir(dir); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeTemp(path string, data []byte, mode os.FileMode) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Chmod(mode)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	return tmp.Name(), nil
+}
+
+// SyncDir makes the renames and creations in dir durable.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
 	if err != nil {
 		return err
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed.
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) { // some filesystems cannot sync a directory.
+		return fmt.Errorf("syncing directory %s: %w", dir, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
+
+// SyncFile flushes a file already written (by another library) to disk.
+func SyncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+		return fmt.Errorf("syncing %s: %w", path, err)
+	}
+	return nil
+}
+
+// processUmask is the file-creation mask, read once at start-up: reading it
+// means setting it, which must not race with other goroutines creating files.
+var processUmask = func() os.FileMode {
+	m := syscall.Umask(0)
+	syscall.Umask(m)
+	return os.FileMode(m)
+}()

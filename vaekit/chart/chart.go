@@ -152,10 +152,7 @@ func (f *Figure) Save(dir, name string) error {
 	if err != nil {
 		return fmt.Errorf("chart: rendering %s.svg: %w", name, err)
 	}
-	if err := atomicfile.WriteFile(filepath.Join(dir, name+".png"), png); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(filepath.Join(dir, name+".svg"), svg)
+	return atomicfile.WriteFiles(map[string][]byte{filepath.Join(dir, name+".png"): png, filepath.Join(dir, name+".svg"): svg})
 }
 
 // Display shows the figure inline when running in a GoNB notebook (as PNG,

@@ -66,7 +66,7 @@ type TrainedAE struct {
 
 // TrainAE trains (or loads) a dense autoencoder on MNIST.
 func TrainAE(ctx context.Context, exp AEExperiment, opts Options) (*TrainedAE, error) {
-	train, test, err := loadMNIST(exp.TrainSize, exp.TestSize)
+	train, test, err := loadMNIST(ctx, exp.TrainSize, exp.TestSize)
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,7 @@ func AEvsJPEG(ctx context.Context, exp CompressionExperiment, opts Options) (*Re
 	if len(exp.CodeSizes) == 0 || len(exp.Bits) == 0 || len(exp.Qualities) == 0 {
 		return nil, fmt.Errorf("ae-vs-jpeg: needs code sizes, bits and JPEG qualities, got %v, %v, %v", exp.CodeSizes, exp.Bits, exp.Qualities)
 	}
-	fashion, err := datasets.LoadFashionMNIST(datasets.Test)
+	fashion, err := loader(ctx).Images(datasets.FashionMNIST, datasets.Test)
 	if err != nil {
 		return nil, err
 	}

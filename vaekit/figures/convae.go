@@ -63,12 +63,19 @@ type TrainedConvAE struct {
 	Test       *datasets.ImageSet
 }
 
+// loader finds data sets as every vaekit command does, stopping when ctx is done.
+func loader(ctx context.Context) *datasets.Loader {
+	l := datasets.NewLoader()
+	l.Context = ctx
+	return l
+}
+
 // loadMNIST loads the two splits of MNIST, each cut to its size (0: all).
-func loadMNIST(trainSize, testSize int) (train, test *datasets.ImageSet, err error) {
-	if train, err = datasets.LoadMNIST(datasets.Train); err != nil {
+func loadMNIST(ctx context.Context, trainSize, testSize int) (train, test *datasets.ImageSet, err error) {
+	if train, err = loader(ctx).Images(datasets.MNIST, datasets.Train); err != nil {
 		return nil, nil, err
 	}
-	if test, err = datasets.LoadMNIST(datasets.Test); err != nil {
+	if test, err = loader(ctx).Images(datasets.MNIST, datasets.Test); err != nil {
 		return nil, nil, err
 	}
 	return train.Subset(trainSize), test.Subset(testSize), nil
@@ -100,7 +107,7 @@ func runDir(opts Options, kind string, hyper any, data string, size int) (string
 // TrainConvAE trains (or loads) the convolutional AE with the given decoder.
 func TrainConvAE(ctx context.Context, exp ConvAEExperiment, unpool string, opts Options) (*TrainedConvAE, error) {
 	exp.Unpool = unpool
-	train, test, err := loadMNIST(exp.TrainSize, exp.TestSize)
+	train, test, err := loadMNIST(ctx, exp.TrainSize, exp.TestSize)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ package figures
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
 )
@@ -154,11 +156,22 @@ func save(spec Spec, res *Result, opts Options, backend string, seconds float64)
 		WallSeconds: seconds, History: res.History,
 		Files: []string{spec.Name + ".png", spec.Name + ".svg", spec.Name + ".json"},
 	}
-	if err := res.Figure.Save(opts.Out, spec.Name); err != nil {
+	// The three files as a set: a failure (a full disk) leaves the old set.
+	png, err := res.Figure.PNG()
+	if err != nil {
+		return nil, fmt.Errorf("figure %s: rendering PNG: %w", spec.Name, err)
+	}
+	svg, err := res.Figure.SVG()
+	if err != nil {
+		return nil, fmt.Errorf("figure %s: rendering SVG: %w", spec.Name, err)
+	}
+	js, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
 		return nil, fmt.Errorf("figure %s: %w", spec.Name, err)
 	}
-	if err := vaekit.WriteJSON(filepath.Join(opts.Out, spec.Name+".json"), rec); err != nil {
-		return nil, err
+	base := filepath.Join(opts.Out, spec.Name)
+	if err := atomicfile.WriteFiles(map[string][]byte{base + ".png": png, base + ".svg": svg, base + ".json": append(js, '\n')}); err != nil {
+		return nil, fmt.Errorf("figure %s: %w", spec.Name, err)
 	}
 	return rec, nil
 }

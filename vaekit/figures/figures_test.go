@@ -278,7 +278,7 @@ func TestGANFigureNumbers(t *testing.T) {
 	if scorer.Accuracy < 0.98 {
 		t.Errorf("the mnist_fid classifier has %.4f test accuracy, want at least 0.98", scorer.Accuracy)
 	}
-	train, _, err := loadMNIST(FIDSamples, 1)
+	train, _, err := loadMNIST(context.Background(), FIDSamples, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ const fidClassifierSteps = 3000 // 5 epochs of 60,000.
 
 // NewFIDScorer trains (or loads) the classifier and measures the real digits.
 func NewFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
-	train, test, err := loadMNIST(0, 0)
+	train, test, err := loadMNIST(ctx, 0, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +166,7 @@ const snapshotRows = 6 // snapshots over a training run.
 // gradients, saved in the model's directory (a resumed or reused run keeps
 // them).
 func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN, error) {
-	train, _, err := loadMNIST(exp.TrainSize, 1)
+	train, _, err := loadMNIST(ctx, exp.TrainSize, 1)
 	if err != nil {
 		return nil, err
 	}

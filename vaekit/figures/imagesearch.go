@@ -61,7 +61,7 @@ func halve(s *datasets.ImageSet) *datasets.ImageSet {
 // ImageSearch trains the autoencoder on the faces and compares retrieval by
 // pixel distance, by PCA codes of the same size and by the AE's codes.
 func ImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (*Result, error) {
-	full, err := datasets.LoadORLFaces()
+	full, err := loader(ctx).Faces(datasets.ORL)
 	if err != nil {
 		return nil, err
 	}

@@ -91,11 +91,11 @@ func tfidf(docs []datasets.Bag, idf []float64) [][]float32 {
 // TextRetrieval trains the two text autoencoders and draws the 2-D codes
 // and the precision–recall curves.
 func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Result, error) {
-	train, err := datasets.LoadNewsgroups(datasets.Train, exp.Vocabulary)
+	train, err := loader(ctx).Corpus(datasets.Newsgroups, datasets.Train, exp.Vocabulary)
 	if err != nil {
 		return nil, err
 	}
-	test, err := datasets.LoadNewsgroups(datasets.Test, exp.Vocabulary)
+	test, err := loader(ctx).Corpus(datasets.Newsgroups, datasets.Test, exp.Vocabulary)
 	if err != nil {
 		return nil, err
 	}

@@ -79,11 +79,11 @@ func TrainVAE(ctx context.Context, exp VAEExperiment, opts Options) (*TrainedVAE
 	if exp.GridSize <= 0 {
 		return nil, fmt.Errorf("VAEExperiment.GridSize must be positive, got %d", exp.GridSize)
 	}
-	trainSet, err := datasets.LoadMNIST(datasets.Train)
+	trainSet, err := loader(ctx).Images(datasets.MNIST, datasets.Train)
 	if err != nil {
 		return nil, err
 	}
-	test, err := datasets.LoadMNIST(datasets.Test)
+	test, err := loader(ctx).Images(datasets.MNIST, datasets.Test)
 	if err != nil {
 		return nil, err
 	}

@@ -116,11 +116,15 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 			strings.Join(unknown, ", "), strings.Join(figures.Names(), ", "))
 		return 2
 	}
+	if err := checkOutDir(*out); err != nil {
+		fmt.Fprintf(stderr, "vaekit figures: --out %s: %v\n", *out, err)
+		return 2
+	}
 	if _, err := vaekit.Backend(); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext(stderr, os.Exit)
 	defer stop()
 	opts := figures.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed}
 	status := 0
@@ -136,7 +140,60 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 		}
 		fmt.Fprintf(stdout, "%s: wrote %s/{%s} in %.1fs (%s)\n", name, *out, strings.Join(rec.Files, ","), rec.WallSeconds, rec.Backend)
 	}
+	if ctx.Err() != nil {
+		return exitInterrupted
+	}
 	return status
+}
+
+// exitInterrupted is the status of a run stopped by Ctrl-C or SIGTERM, as
+// shells report a process killed by SIGINT (128 + 2).
+const exitInterrupted = 130
+
+// interruptContext is cancelled by the first Ctrl-C or SIGTERM (training
+// then stops after its current step, with a checkpoint saved); a second one
+// calls exit(130) at once.
+func interruptContext(stderr io.Writer, exit func(int)) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-signals:
+		case <-done:
+			return
+		}
+		fmt.Fprintln(stderr, "vaekit: interrupted; stopping after the current step with a checkpoint saved (again to quit at once)")
+		cancel()
+		select {
+		case <-signals:
+			fmt.Fprintln(stderr, "vaekit: interrupted again; quitting")
+			exit(exitInterrupted)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(signals)
+		close(done)
+		cancel()
+	}
+}
+
+// checkOutDir makes sure results can be written to dir before any training.
+func checkOutDir(dir string) error {
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return errors.New("is a file; want a directory for the figures")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	probe, err := os.CreateTemp(dir, ".vaekit-probe-*")
+	if err != nil {
+		return fmt.Errorf("cannot write there: %w", err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 func runBench(args []string, stdout, stderr io.Writer) int {

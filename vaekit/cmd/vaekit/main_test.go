@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"os"
+	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -22,6 +25,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bench", "resnet"}, 2, `unknown model "resnet"`},
 		{[]string{"bench", "--steps"}, 2, "flag needs an argument"},
 		{[]string{"--help"}, 0, "Usage"},
+		{[]string{"figures", "--quick", "--out", "main_test.go", "vae-manifold"}, 2, "--out main_test.go: is a file"},
 	} {
 		var stdout, stderr bytes.Buffer
 		status := run(tc.args, &stdout, &stderr)
@@ -35,5 +39,28 @@ func TestUsageErrors(t *testing.T) {
 		if !strings.Contains(stdout.String(), name) {
 			t.Errorf("figures --list does not list %s:\n%s", name, stdout.String())
 		}
+	}
+}
+
+// TestInterrupts sends the command's own process SIGINT: the first one
+// cancels the context (training stops after its step), the second exits
+// with 130 at once.
+func TestInterrupts(t *testing.T) {
+	if os.Getenv("VAEKIT_TEST_INTERRUPT_CHILD") == "1" {
+		var stderr bytes.Buffer
+		ctx, stop := interruptContext(&stderr, os.Exit)
+		defer stop()
+		syscall.Kill(os.Getpid(), syscall.SIGINT)
+		<-ctx.Done() // the first interrupt cancels...
+		os.Stdout.WriteString("cancelled\n")
+		syscall.Kill(os.Getpid(), syscall.SIGINT)
+		select {} // ...and the second exits, or the test times out.
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestInterrupts$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "VAEKIT_TEST_INTERRUPT_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	exit, ok := err.(*exec.ExitError)
+	if !ok || exit.ExitCode() != exitInterrupted || !strings.Contains(string(out), "cancelled") {
+		t.Errorf("child: %v (exit %v), output %q; want exit %d after the context was cancelled", err, exit, out, exitInterrupted)
 	}
 }
