@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gomlx/gomlx/ui/notebooks"
 
@@ -29,6 +30,7 @@ var (
 	backendOnce   sync.Once
 	backendShared compute.Backend
 	backendErr    error
+	backendMade   atomic.Bool
 )
 
 // Backend returns the compute backend that every vaekit command, test and
@@ -43,6 +45,7 @@ var (
 // notebook, where stderr is drawn as an error.
 func Backend() (compute.Backend, error) {
 	backendOnce.Do(func() {
+		defer backendMade.Store(true)
 		backendShared, backendErr = newBackend()
 		if backendErr == nil {
 			fmt.Fprintf(messages(), "vaekit: backend %s (%s)\n", BackendName(backendShared), BuildFlags())
@@ -103,7 +106,15 @@ func newBackend() (b compute.Backend, err error) {
 			err = fmt.Errorf("vaekit: backend %q (%s): %v", config, reason, r)
 		}
 	}()
-	b, err = compute.NewWithConfig(config)
+	devices, err := Devices()
+	if err != nil {
+		return nil, err
+	}
+	if strings.HasPrefix(config, "xla:cpu") && devices > 1 {
+		b, err = newXLACPU(config, devices)
+	} else {
+		b, err = compute.NewWithConfig(config)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("vaekit: backend %q (%s) failed: %w; set $%s=go for the pure Go backend, "+
 			"or $%s=1 to let GoMLX download the XLA plugin", config, reason, err, compute.ConfigEnvVar, XLAInstallEnv)

@@ -28,6 +28,7 @@ type BenchResult struct {
 	GFLOPPerStep  float64 `json:"gflop_per_step"` // BenchGFLOP: the model's nominal work.
 	GFLOPS        float64 `json:"gflops"`         // GFLOPPerStep × steps/s.
 	Backend       string  `json:"backend"`
+	Devices       int     `json:"devices"`
 	Build         string  `json:"build"`
 	PeakMemoryMiB float64 `json:"peak_memory_mib"`
 }
@@ -77,6 +78,13 @@ func Bench(model string, steps int, minTime time.Duration) (*BenchResult, error)
 	if err != nil {
 		return nil, err
 	}
+	devices, err := Devices()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDevices(backend, devices, batch); err != nil {
+		return nil, fmt.Errorf("bench %s: %w", model, err)
+	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	x := make([]float32, batch*784)
 	for i := range x {
@@ -85,6 +93,19 @@ func Bench(model string, steps int, minTime time.Duration) (*BenchResult, error)
 	step := func() error {
 		_, err := trainer.TrainStep(train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x, batch, 784)}})
 		return err
+	}
+	if devices > 1 {
+		// The same batch, split over the devices, through the path Fit takes.
+		shards := &batches{data: &Data{Name: "random", X: x, Shape: []int{784}}, batchSize: batch, shards: devices}
+		ds, err := distribute(backend, shards, devices)
+		if err != nil {
+			return nil, err
+		}
+		loop := train.NewLoop(trainer)
+		step = func() error {
+			_, err := loop.RunSteps(ds, 1)
+			return err
+		}
 	}
 	for range 5 {
 		if err := step(); err != nil {
@@ -103,7 +124,7 @@ func Bench(model string, steps int, minTime time.Duration) (*BenchResult, error)
 	gflop := BenchGFLOP(model)
 	return &BenchResult{Model: model, Batch: batch, Steps: n, Seconds: secs, StepsPerS: float64(n) / secs,
 		ExamplesPerS: float64(n*batch) / secs, GFLOPPerStep: gflop, GFLOPS: gflop * float64(n) / secs,
-		Backend: BackendName(backend), Build: BuildFlags(), PeakMemoryMiB: peakMemoryMiB()}, nil
+		Backend: BackendName(backend), Devices: devices, Build: BuildFlags(), PeakMemoryMiB: peakMemoryMiB()}, nil
 }
 
 // BenchGFLOP is the nominal work of one training step of a benchmark model,

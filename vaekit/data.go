@@ -97,6 +97,7 @@ type batches struct {
 	seed          uint64
 	startStep     int
 	labelsAsInput bool // labels go with the inputs, not the loss's labels.
+	shards        int  // > 1: each batch is yielded as this many consecutive parts (data-parallel training).
 }
 
 func (b *batches) stepsPerEpoch() int { return b.data.Len() / b.batchSize }
@@ -117,17 +118,21 @@ func (b *batches) Iter() iter.Seq2[train.Batch, error] {
 			if e := step / perEpoch; e != epoch {
 				epoch, perm = e, b.permutation(e)
 			}
-			offset := (step % perEpoch) * b.batchSize
-			x, labels := b.data.gather(func(i int) int { return perm[offset+i] }, b.batchSize)
-			batch := train.Batch{Inputs: []*tensors.Tensor{x}}
-			switch {
-			case labels != nil && b.labelsAsInput:
-				batch.Inputs = append(batch.Inputs, labels)
-			case labels != nil:
-				batch.Labels = []*tensors.Tensor{labels}
-			}
-			if !yield(batch, nil) {
-				return
+			shards := max(b.shards, 1)
+			size := b.batchSize / shards
+			for shard := range shards {
+				offset := (step%perEpoch)*b.batchSize + shard*size
+				x, labels := b.data.gather(func(i int) int { return perm[offset+i] }, size)
+				batch := train.Batch{Inputs: []*tensors.Tensor{x}}
+				switch {
+				case labels != nil && b.labelsAsInput:
+					batch.Inputs = append(batch.Inputs, labels)
+				case labels != nil:
+					batch.Labels = []*tensors.Tensor{labels}
+				}
+				if !yield(batch, nil) {
+					return
+				}
 			}
 		}
 	}

@@ -85,6 +85,10 @@ type Fit struct {
 	// LabelsAsInput passes the labels to the model function as a second
 	// input (conditional models) instead of to the loss.
 	LabelsAsInput bool
+	// Devices splits every batch over this many devices of the XLA backend
+	// (data parallel, through GoMLX's distributed training); 0 takes
+	// Devices(), the process's setting.
+	Devices int
 }
 
 // History is the per-epoch record of a training run, kept in memory and in
@@ -155,6 +159,17 @@ func (f *Fit) validate() error {
 	return nil
 }
 
+// devices is the number of devices this run trains over.
+func (f *Fit) devices() (int, error) {
+	if f.Devices > 0 {
+		return f.Devices, nil
+	}
+	if f.Devices < 0 {
+		return 0, fmt.Errorf("vaekit.Fit: Devices must be >= 0, got %d", f.Devices)
+	}
+	return Devices()
+}
+
 // Run trains until Epochs are done. Cancelling ctx stops it after the
 // current step, saves a checkpoint and returns ErrInterrupted.
 func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
@@ -162,7 +177,14 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 		return nil, err
 	}
 	store := f.Trainer.Store()
-	ds := &batches{data: f.Data, batchSize: f.BatchSize, seed: uint64(f.Seed), labelsAsInput: f.LabelsAsInput}
+	devices, err := f.devices()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDevices(f.Trainer.Backend(), devices, f.BatchSize); err != nil {
+		return nil, fmt.Errorf("vaekit.Fit: %w", err)
+	}
+	ds := &batches{data: f.Data, batchSize: f.BatchSize, seed: uint64(f.Seed), labelsAsInput: f.LabelsAsInput, shards: devices}
 	perEpoch := ds.stepsPerEpoch()
 	hist = &History{StepsPerEpoch: perEpoch}
 
@@ -209,6 +231,12 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 		fmt.Printf("vaekit: resuming from step %d (epoch %d) in %s\n", globalStep, globalStep/perEpoch, f.Dir)
 	}
 	ds.startStep = globalStep
+	var source train.Dataset = ds
+	if devices > 1 {
+		if source, err = distribute(f.Trainer.Backend(), ds, devices); err != nil {
+			return nil, err
+		}
+	}
 	sums := hist.Partial
 	if sums == nil || globalStep%perEpoch == 0 {
 		sums = &EpochSums{Sums: map[string]float64{}}
@@ -298,7 +326,7 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 		}
 		return nil
 	})
-	if _, err = loop.RunSteps(ds, target-globalStep); err != nil {
+	if _, err = loop.RunSteps(source, target-globalStep); err != nil {
 		var diverged *DivergedError
 		switch {
 		case errors.As(err, &diverged):

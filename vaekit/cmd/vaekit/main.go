@@ -32,8 +32,8 @@ const usage = `vaekit reproduces the figures of autoencoder, VAE and GAN article
 
 Usage:
   vaekit figures --list
-  vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] NAME... | all
-  vaekit bench [--steps N] [--matmul N] [MODEL...]
+  vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--devices N] NAME... | all
+  vaekit bench [--steps N] [--matmul N] [--devices N] [MODEL...]
                                         (vae-mlp, deep-ae, conv-ae, dcgan; one JSON line each)
   vaekit backend                        the backend that training would use (go, xla:cpu, xla:cuda), and why
 
@@ -41,6 +41,7 @@ Settings (environment):
   VAEKIT_DATA     directory of offline data copies (laid out like shared/datasets)
   VAEKIT_MODELS   where trained models are kept (default: the user cache)
   GOMLX_BACKEND   backend: go, xla:cpu, xla:cuda (default: XLA if a plugin is installed, else go)
+  VAEKIT_DEVICES  devices each training step is split over (XLA; --devices)
 `
 
 func main() {
@@ -81,6 +82,7 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "figures-out", "directory for NAME.png, NAME.svg and NAME.json")
 	models := fs.String("models", "", "directory of trained models (default $VAEKIT_MODELS or the user cache)")
 	seed := fs.Int64("seed", 0, "random seed")
+	devices := fs.Int("devices", 0, "train over N devices, data parallel (XLA; default $VAEKIT_DEVICES or 1)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage, "\nFlags:\n")
 		fs.PrintDefaults()
@@ -90,6 +92,12 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if *devices != 0 {
+		if err := vaekit.SetDevices(*devices); err != nil {
+			fmt.Fprintf(stderr, "vaekit: --devices: %v\n", err)
+			return 2
+		}
 	}
 	if *list {
 		for _, s := range figures.All() {
@@ -201,11 +209,18 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	steps := fs.Int("steps", 100, "timed steps per model (after 5 warm-up steps; at least 5 seconds)")
 	matmul := fs.Int("matmul", 0, "also time N×N float32 matrix products on the backend (the ceiling; e.g. 2048)")
+	devices := fs.Int("devices", 0, "train over N devices, data parallel (XLA; default $VAEKIT_DEVICES or 1)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
 		return 2
+	}
+	if *devices != 0 {
+		if err := vaekit.SetDevices(*devices); err != nil {
+			fmt.Fprintf(stderr, "vaekit: --devices: %v\n", err)
+			return 2
+		}
 	}
 	models := fs.Args()
 	if len(models) == 0 {

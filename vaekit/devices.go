@@ -1,0 +1,92 @@
+package vaekit
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/distributed"
+	"github.com/gomlx/go-xla/compute/xla"
+	"github.com/gomlx/go-xla/pjrt"
+	"github.com/gomlx/gomlx/ml/dataset"
+	"github.com/gomlx/gomlx/ml/train"
+)
+
+// DevicesEnv is the setting for data-parallel training: the number of XLA
+// devices each training step is split over (default 1). On XLA's CPU plugin
+// it also makes that many virtual devices, so it must be set before the
+// backend is first made (SetDevices does that).
+const DevicesEnv = "VAEKIT_DEVICES"
+
+// Devices returns the number of devices training uses by default ($VAEKIT_DEVICES, else 1).
+func Devices() (int, error) {
+	s := os.Getenv(DevicesEnv)
+	if s == "" {
+		return 1, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("$%s = %q: want a whole number of devices, at least 1", DevicesEnv, s)
+	}
+	return n, nil
+}
+
+// SetDevices sets the number of devices every model trains over (data
+// parallel: each device takes an equal part of every batch). Call it before
+// anything makes the backend: in a notebook, in the first cell.
+func SetDevices(n int) error {
+	if n < 1 {
+		return fmt.Errorf("vaekit.SetDevices(%d): want at least 1 device", n)
+	}
+	if backendMade.Load() {
+		if b, _ := Backend(); b != nil && b.NumDevices() < n {
+			return fmt.Errorf("vaekit.SetDevices(%d): the backend (%s) was already made with %d device(s); set %s=%d "+
+				"before it is made (in a notebook, the first cell)", n, BackendName(b), b.NumDevices(), DevicesEnv, n)
+		}
+	}
+	return os.Setenv(DevicesEnv, strconv.Itoa(n))
+}
+
+// newXLACPU makes XLA's CPU backend with n virtual devices.
+func newXLACPU(config string, n int) (compute.Backend, error) {
+	plugin := strings.TrimPrefix(config, "xla:")
+	return xla.NewWithOptions(plugin, pjrt.NamedValuesMap{"cpu_device_count": int64(n)})
+}
+
+// checkDevices says why a backend cannot train over n devices with this batch size.
+func checkDevices(b compute.Backend, n, batchSize int) error {
+	switch {
+	case n <= 1:
+		return nil
+	case !strings.HasPrefix(BackendName(b), "xla"):
+		return fmt.Errorf("training over %d devices needs the XLA backend; %s has one device", n, BackendName(b))
+	case b.NumDevices() < n:
+		return fmt.Errorf("training over %d devices: the backend %s has %d; on XLA's CPU set %s=%d before the backend is "+
+			"made (vaekit.SetDevices)", n, BackendName(b), b.NumDevices(), DevicesEnv, n)
+	case batchSize%n != 0:
+		return fmt.Errorf("training over %d devices: the batch size %d does not divide into %d equal parts", n, batchSize, n)
+	}
+	return nil
+}
+
+// distribute makes a dataset of whole batches (each yielded as n shards, in
+// order) into one that feeds n devices, the batch axis split among them.
+func distribute(b compute.Backend, shards train.Dataset, n int) (train.Dataset, error) {
+	mesh, err := distributed.NewDeviceMesh([]int{n}, []string{"batch"})
+	if err != nil {
+		return nil, err
+	}
+	spec, err := distributed.BuildSpec(mesh).S("batch").Done()
+	if err != nil {
+		return nil, err
+	}
+	ds, err := dataset.NewDistributedAccumulator(b, shards, distributed.AutoSharding,
+		[]*distributed.ShardingSpec{spec}, []*distributed.ShardingSpec{spec}, nil)
+	if err != nil {
+		return nil, errors.Join(errors.New("vaekit: data-parallel dataset"), err)
+	}
+	return ds, nil
+}
