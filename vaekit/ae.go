@@ -104,7 +104,7 @@ type AE struct {
 	Store   *model.Store
 	Trainer *train.Trainer
 
-	encode, reconstruct, decode, corrupt *model.Exec
+	encode, reconstruct, decode, corrupt *evalExec
 }
 
 // NewAE builds an untrained autoencoder for inputs of size dim.
@@ -123,7 +123,7 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 		func(_ *model.Scope, _, predictions []*Node) *Node { return predictions[0] }, nil)
 	a.Trainer = train.NewTrainer(backend, a.Store, a.trainGraph, nil, opt, []metric.Interface{recon}, nil)
 	for _, e := range []struct {
-		exec **model.Exec
+		exec **evalExec
 		fn   func(*model.Scope, *Node) *Node
 	}{
 		{&a.encode, a.Encoder},
@@ -131,7 +131,7 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 		{&a.decode, func(s *model.Scope, z *Node) *Node { return Sigmoid(a.Decoder(s, z)) }},
 		{&a.corrupt, func(s *model.Scope, x *Node) *Node { return Corrupt(s, x, cfg.Noise, cfg.NoiseLevel) }},
 	} {
-		if *e.exec, err = model.NewExec(backend, a.Store, e.fn); err != nil {
+		if *e.exec, err = newEvalExec(backend, a.Store, e.fn); err != nil {
 			return nil, err
 		}
 	}

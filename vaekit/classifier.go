@@ -58,7 +58,7 @@ type Classifier struct {
 	Store   *model.Store
 	Trainer *train.Trainer
 
-	logits, features *model.Exec
+	logits, features *evalExec
 }
 
 // NewClassifier builds a classifier. Its dense hidden layers start from init's
@@ -95,10 +95,10 @@ func NewClassifier(cfg ClassifierConfig, init *model.Store) (*Classifier, error)
 		return loss.SparseCategoricalCrossEntropyLogits([]*Node{InsertAxes(labels[0], -1)}, logits)
 	}
 	m.Trainer = train.NewTrainer(backend, m.Store, m.Logits, lossFn, opt, nil, nil)
-	if m.logits, err = model.NewExec(backend, m.Store, m.Logits); err != nil {
+	if m.logits, err = newEvalExec(backend, m.Store, m.Logits); err != nil {
 		return nil, err
 	}
-	if m.features, err = model.NewExec(backend, m.Store, func(scope *model.Scope, x *Node) *Node {
+	if m.features, err = newEvalExec(backend, m.Store, func(scope *model.Scope, x *Node) *Node {
 		return m.body(scope.In("net"), x)
 	}); err != nil {
 		return nil, err

@@ -80,8 +80,8 @@ type ConvAE struct {
 	Store   *model.Store
 	Trainer *train.Trainer
 
-	reconstruct *model.Exec // x → sigmoid outputs
-	features    *model.Exec // x → first stage's feature maps, before pooling
+	reconstruct *evalExec // x → sigmoid outputs
+	features    *evalExec // x → first stage's feature maps, before pooling
 }
 
 // NewConvAE builds an untrained convolutional autoencoder for side×side
@@ -113,12 +113,12 @@ func NewConvAE(cfg ConvAEConfig, side int) (*ConvAE, error) {
 }
 
 func (a *ConvAE) newExecs(backend compute.Backend) (err error) {
-	if a.reconstruct, err = model.NewExec(backend, a.Store, func(scope *model.Scope, x *Node) *Node {
+	if a.reconstruct, err = newEvalExec(backend, a.Store, func(scope *model.Scope, x *Node) *Node {
 		return Reshape(Sigmoid(a.Logits(scope, x)), x.Shape().Dimensions...)
 	}); err != nil {
 		return err
 	}
-	a.features, err = model.NewExec(backend, a.Store, func(scope *model.Scope, x *Node) *Node {
+	a.features, err = newEvalExec(backend, a.Store, func(scope *model.Scope, x *Node) *Node {
 		return a.stage(scope.In("encoder"), a.image(x), 0)
 	})
 	return err
@@ -196,7 +196,7 @@ func (a *ConvAE) Features(data *Data, n int) ([][][][]float32, error) {
 
 // mapBatches runs exec (one input, one [B, dim] output) over data in
 // evaluation batches and collects the rows.
-func mapBatches(data *Data, exec *model.Exec) ([][]float32, error) {
+func mapBatches(data *Data, exec *evalExec) ([][]float32, error) {
 	rows := make([][]float32, 0, data.Len())
 	err := forBatches(data, func(x *tensors.Tensor, from, n int) error {
 		out, err := exec.Call(x)

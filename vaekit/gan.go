@@ -113,8 +113,8 @@ type GAN struct {
 	Trainer *train.Trainer // one step: k discriminator updates, then one generator update.
 
 	optD, optG             optimizer.Interface
-	generate, dStep, gStep *model.Exec
-	probe                  *model.Exec
+	generate, dStep, gStep *evalExec
+	probe                  *evalExec
 	side                   int
 }
 
@@ -137,24 +137,24 @@ func NewGAN(cfg GANConfig) (*GAN, error) {
 			func(_ *model.Scope, _, p []*Node) *Node { return p[i] }, nil))
 	}
 	g.Trainer = train.NewTrainer(backend, g.Store, g.trainGraph, nil, stepCounter{}, metrics, nil)
-	if g.generate, err = model.NewExec(backend, g.Store, func(scope *model.Scope, z, labels *Node) *Node {
+	if g.generate, err = newEvalExec(backend, g.Store, func(scope *model.Scope, z, labels *Node) *Node {
 		return MulScalar(OnePlus(g.Generator(scope, z, labels)), 0.5) // to [0, 1].
 	}); err != nil {
 		return nil, err
 	}
-	if g.dStep, err = model.NewExec(backend, g.Store, func(scope *model.Scope, x, labels *Node) []*Node {
+	if g.dStep, err = newEvalExec(backend, g.Store, func(scope *model.Scope, x, labels *Node) []*Node {
 		dLoss, dReal, dFake := g.discriminatorStep(scope, x, labels)
 		return []*Node{dLoss, dReal, dFake}
 	}); err != nil {
 		return nil, err
 	}
-	if g.gStep, err = model.NewExec(backend, g.Store, func(scope *model.Scope, labels *Node) []*Node {
+	if g.gStep, err = newEvalExec(backend, g.Store, func(scope *model.Scope, labels *Node) []*Node {
 		gLoss, _ := g.generatorStep(scope, labels)
 		return []*Node{gLoss}
 	}); err != nil {
 		return nil, err
 	}
-	g.probe, err = model.NewExec(backend, g.Store, g.probeGraph)
+	g.probe, err = newEvalExec(backend, g.Store, g.probeGraph)
 	return g, err
 }
 

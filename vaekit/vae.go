@@ -103,9 +103,9 @@ type VAE struct {
 	Store   *model.Store
 	Trainer *train.Trainer
 
-	encode *model.Exec // x → z_mean, z_log_var
-	decode *model.Exec // z → Bernoulli means
-	terms  *model.Exec // x → per-image reconstruction and KL nats
+	encode *evalExec // x → z_mean, z_log_var
+	decode *evalExec // z → Bernoulli means
+	terms  *evalExec // x → per-image reconstruction and KL nats
 }
 
 // NewVAE builds an untrained VAE for inputs of size dim.
@@ -126,18 +126,18 @@ func NewVAE(cfg VAEConfig, dim int) (*VAE, error) {
 	}
 	v.Trainer = train.NewTrainer(backend, v.Store, v.trainGraph, nil, opt,
 		[]metric.Interface{metricOf("recon", 0), metricOf("kl", 1)}, nil)
-	if v.encode, err = model.NewExec(backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
+	if v.encode, err = newEvalExec(backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
 		mean, logVar := v.Encoder(scope, x)
 		return []*Node{mean, logVar}
 	}); err != nil {
 		return nil, err
 	}
-	if v.decode, err = model.NewExec(backend, v.Store, func(scope *model.Scope, z *Node) *Node {
+	if v.decode, err = newEvalExec(backend, v.Store, func(scope *model.Scope, z *Node) *Node {
 		return Sigmoid(v.Decoder(scope, z))
 	}); err != nil {
 		return nil, err
 	}
-	if v.terms, err = model.NewExec(backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
+	if v.terms, err = newEvalExec(backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
 		recon, kl := v.Terms(scope, x)
 		return []*Node{recon, kl}
 	}); err != nil {

@@ -3,11 +3,13 @@ package vaekit
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 func TestKLDivergenceClosedForm(t *testing.T) {
@@ -133,6 +135,57 @@ func TestVAETrains(t *testing.T) {
 		}
 		if _, err := vae.Decode([][]float32{{1, 2, 3}}); err == nil {
 			t.Error("Decode accepted a 3-D code for a 2-D latent space")
+		}
+	}
+}
+
+// TestEvalSeesTraining encodes after one epoch and again after two more:
+// the second encoding must come from the trained weights, exactly as an
+// executable built afresh computes it (on the Go backend of GoMLX v0.28.16
+// a reused executable kept the first call's weights).
+func TestEvalSeesTraining(t *testing.T) {
+	testBackend(t)
+	data := ImageData(mnistTest(t, 500))
+	cfg := DefaultVAEConfig()
+	cfg.Epochs = 1
+	v, err := NewVAE(cfg, 784)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Train(context.Background(), data, "", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	first, err := v.Encode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.Config.Epochs = 3
+	if _, err := v.Train(context.Background(), data, "", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	again, err := v.Encode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := newEvalExec(MustBackend(), v.Store, func(scope *model.Scope, x *Node) []*Node {
+		mean, logVar := v.Encoder(scope, x)
+		return []*Node{mean, logVar}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := data.Batch(0, evalBatch)
+	out, err := fresh.Call(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := out[0].Value().([][]float32)
+	if slices.Equal(first[0], again[0]) {
+		t.Errorf("the codes did not change with two more epochs of training: %v", again[0])
+	}
+	for i := range 10 {
+		if !slices.Equal(again[i], want[i]) {
+			t.Fatalf("code %d after training %v, a fresh executable gives %v", i, again[i], want[i])
 		}
 	}
 }
