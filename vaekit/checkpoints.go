@@ -258,7 +258,7 @@ func (c *checkpoints) commit(name string) error {
 	paths := c.files(name)
 	var rec commitRecord
 	for i, size := range []*int64{&rec.BinBytes, &rec.JSONBytes} {
-		if err := atomicfile.SyncFile(paths[i]); err != nil {
+		if err := atomicfile.Sync(paths[i]); err != nil {
 			return err
 		}
 		fi, err := os.Stat(paths[i])

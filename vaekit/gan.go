@@ -112,10 +112,10 @@ type GAN struct {
 	Store   *model.Store
 	Trainer *train.Trainer // one step: k discriminator updates, then one generator update.
 
-	optD, optG             optimizer.Interface
-	generate, dStep, gStep *evalExec
-	probe                  *evalExec
-	side                   int
+	optD, optG      optimizer.Interface
+	generate, probe *evalExec
+	dStep, gStep    *model.Exec // they train: each call changes the variables.
+	side            int
 }
 
 // NewGAN builds an untrained GAN for 28×28 images.
@@ -142,13 +142,13 @@ func NewGAN(cfg GANConfig) (*GAN, error) {
 	}); err != nil {
 		return nil, err
 	}
-	if g.dStep, err = newEvalExec(backend, g.Store, func(scope *model.Scope, x, labels *Node) []*Node {
+	if g.dStep, err = model.NewExec(backend, g.Store, func(scope *model.Scope, x, labels *Node) []*Node {
 		dLoss, dReal, dFake := g.discriminatorStep(scope, x, labels)
 		return []*Node{dLoss, dReal, dFake}
 	}); err != nil {
 		return nil, err
 	}
-	if g.gStep, err = newEvalExec(backend, g.Store, func(scope *model.Scope, labels *Node) []*Node {
+	if g.gStep, err = model.NewExec(backend, g.Store, func(scope *model.Scope, labels *Node) []*Node {
 		gLoss, _ := g.generatorStep(scope, labels)
 		return []*Node{gLoss}
 	}); err != nil {

@@ -45,7 +45,7 @@ func WriteFiles(files map[string][]byte) (err error) {
 		dirs[filepath.Dir(path)] = true
 	}
 	for dir := range dirs {
-		if err := SyncDir(dir); err != nil {
+		if err := Sync(dir); err != nil {
 			return err
 		}
 	}
@@ -77,27 +77,15 @@ func writeTemp(path string, data []byte, mode os.FileMode) (string, error) {
 	return tmp.Name(), nil
 }
 
-// SyncDir makes the renames and creations in dir durable.
-func SyncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) { // some filesystems cannot sync a directory.
-		return fmt.Errorf("syncing directory %s: %w", dir, err)
-	}
-	return nil
-}
-
-// SyncFile flushes a file already written (by another library) to disk.
-func SyncFile(path string) error {
+// Sync flushes a file already written (by another library) to disk, or
+// makes the renames and creations in a directory durable.
+func Sync(path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) { // some filesystems cannot sync a directory.
 		return fmt.Errorf("syncing %s: %w", path, err)
 	}
 	return nil

@@ -141,18 +141,29 @@ func (f *Figure) SVG() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Save writes dir/name.png and dir/name.svg, each atomically (a reader never
-// sees half a file), creating dir if needed.
+// Save writes dir/name.png and dir/name.svg as a set, atomically (a reader
+// never sees half a file), creating dir if needed.
 func (f *Figure) Save(dir, name string) error {
+	files, err := f.Files(dir, name)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFiles(files)
+}
+
+// Files renders the figure as the contents of dir/name.png and dir/name.svg,
+// for writing with other files as one set.
+func (f *Figure) Files(dir, name string) (map[string][]byte, error) {
 	png, err := f.PNG()
 	if err != nil {
-		return fmt.Errorf("chart: rendering %s.png: %w", name, err)
+		return nil, fmt.Errorf("chart: rendering %s.png: %w", name, err)
 	}
 	svg, err := f.SVG()
 	if err != nil {
-		return fmt.Errorf("chart: rendering %s.svg: %w", name, err)
+		return nil, fmt.Errorf("chart: rendering %s.svg: %w", name, err)
 	}
-	return atomicfile.WriteFiles(map[string][]byte{filepath.Join(dir, name+".png"): png, filepath.Join(dir, name+".svg"): svg})
+	base := filepath.Join(dir, name)
+	return map[string][]byte{base + ".png": png, base + ".svg": svg}, nil
 }
 
 // Display shows the figure inline when running in a GoNB notebook (as PNG,

@@ -157,20 +157,16 @@ func save(spec Spec, res *Result, opts Options, backend string, seconds float64)
 		Files: []string{spec.Name + ".png", spec.Name + ".svg", spec.Name + ".json"},
 	}
 	// The three files as a set: a failure (a full disk) leaves the old set.
-	png, err := res.Figure.PNG()
+	files, err := res.Figure.Files(opts.Out, spec.Name)
 	if err != nil {
-		return nil, fmt.Errorf("figure %s: rendering PNG: %w", spec.Name, err)
-	}
-	svg, err := res.Figure.SVG()
-	if err != nil {
-		return nil, fmt.Errorf("figure %s: rendering SVG: %w", spec.Name, err)
+		return nil, fmt.Errorf("figure %s: %w", spec.Name, err)
 	}
 	js, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("figure %s: %w", spec.Name, err)
 	}
-	base := filepath.Join(opts.Out, spec.Name)
-	if err := atomicfile.WriteFiles(map[string][]byte{base + ".png": png, base + ".svg": svg, base + ".json": append(js, '\n')}); err != nil {
+	files[filepath.Join(opts.Out, spec.Name+".json")] = append(js, '\n')
+	if err := atomicfile.WriteFiles(files); err != nil {
 		return nil, fmt.Errorf("figure %s: %w", spec.Name, err)
 	}
 	return rec, nil

@@ -93,11 +93,8 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if *devices != 0 {
-		if err := vaekit.SetDevices(*devices); err != nil {
-			fmt.Fprintf(stderr, "vaekit: --devices: %v\n", err)
-			return 2
-		}
+	if !setDevices(*devices, stderr) {
+		return 2
 	}
 	if *list {
 		for _, s := range figures.All() {
@@ -188,6 +185,18 @@ func interruptContext(stderr io.Writer, exit func(int)) (context.Context, func()
 	}
 }
 
+// setDevices applies --devices (0: leave $VAEKIT_DEVICES), saying why not.
+func setDevices(n int, stderr io.Writer) bool {
+	if n == 0 {
+		return true
+	}
+	if err := vaekit.SetDevices(n); err != nil {
+		fmt.Fprintf(stderr, "vaekit: --devices: %v\n", err)
+		return false
+	}
+	return true
+}
+
 // checkOutDir makes sure results can be written to dir before any training.
 func checkOutDir(dir string) error {
 	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
@@ -216,11 +225,8 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if *devices != 0 {
-		if err := vaekit.SetDevices(*devices); err != nil {
-			fmt.Fprintf(stderr, "vaekit: --devices: %v\n", err)
-			return 2
-		}
+	if !setDevices(*devices, stderr) {
+		return 2
 	}
 	models := fs.Args()
 	if len(models) == 0 {
