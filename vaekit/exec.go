@@ -9,21 +9,21 @@ import (
 )
 
 // evalExec is a model.Exec for computing with a model's current variables
-// (encoding, decoding, evaluating), never training them. On the Go backend
-// it is rebuilt when the variables were replaced (by training or loading)
-// since its last call: there (GoMLX v0.28.16, compute v0.1.14) a reused
-// executable kept returning results for the values the variables had at its
-// first call (TestEvalSeesTraining).
+// (encoding, decoding, evaluating), never training them. It is rebuilt when
+// the variables were replaced (by training or loading) since its last call:
+// with GoMLX v0.28.16 a reused executable could compute with stale values of
+// some variables after further training — always on the Go backend, now and
+// then on XLA's CPU plugin — while a new one computes with the current values
+// (TestEvalSeesTraining).
 type evalExec struct {
-	build   func() (*model.Exec, error)
-	store   *model.Store
-	rebuild bool
-	exec    *model.Exec
-	seen    []*tensors.Tensor
+	build func() (*model.Exec, error)
+	store *model.Store
+	exec  *model.Exec
+	seen  []*tensors.Tensor
 }
 
 func newEvalExec[F model.ExecGraphFn](backend compute.Backend, store *model.Store, fn F) (*evalExec, error) {
-	e := &evalExec{store: store, rebuild: BackendName(backend) == "go",
+	e := &evalExec{store: store,
 		build: func() (*model.Exec, error) { return model.NewExec(backend, store, fn) }}
 	var err error
 	e.exec, err = e.build()
@@ -32,23 +32,21 @@ func newEvalExec[F model.ExecGraphFn](backend compute.Backend, store *model.Stor
 
 // Call runs the computation on args with the variables' current values.
 func (e *evalExec) Call(args ...any) ([]*tensors.Tensor, error) {
-	if e.rebuild {
-		var values []*tensors.Tensor
-		for v := range e.store.IterVariables() {
-			if v.HasValue() {
-				t, _ := v.Value()
-				values = append(values, t)
-			}
+	var values []*tensors.Tensor
+	for v := range e.store.IterVariables() {
+		if v.HasValue() {
+			t, _ := v.Value()
+			values = append(values, t)
 		}
-		if e.seen != nil && !slices.Equal(values, e.seen) {
-			e.exec.Finalize()
-			exec, err := e.build()
-			if err != nil {
-				return nil, err
-			}
-			e.exec = exec
-		}
-		e.seen = values
 	}
+	if e.seen != nil && !slices.Equal(values, e.seen) {
+		e.exec.Finalize()
+		exec, err := e.build()
+		if err != nil {
+			return nil, err
+		}
+		e.exec = exec
+	}
+	e.seen = values
 	return e.exec.Call(args...)
 }
