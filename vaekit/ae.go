@@ -1,16 +1,15 @@
 package vaekit
 
 import (
-	"context"
 	"fmt"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/metric"
 )
 
 // Losses of a dense autoencoder (AEConfig.Loss).
@@ -36,22 +35,18 @@ type AEConfig struct {
 	Tied bool   `json:"tied"`
 	Loss string `json:"loss"` // LossBCE or LossMSE.
 	// CodeL2 adds CodeL2·mean‖code‖² to the loss, keeping codes near 0.
-	CodeL2       float64 `json:"code_l2"`
-	Noise        string  `json:"noise"`       // NoiseNone, NoiseGaussian or NoiseMasking.
-	NoiseLevel   float64 `json:"noise_level"` // Gaussian σ, or masking probability.
-	Optimizer    string  `json:"optimizer"`
-	LearningRate float64 `json:"learning_rate"`
-	Epochs       int     `json:"epochs"`
-	BatchSize    int     `json:"batch_size"`
-	Seed         int64   `json:"seed"`
+	CodeL2     float64 `json:"code_l2"`
+	Noise      string  `json:"noise"`       // NoiseNone, NoiseGaussian or NoiseMasking.
+	NoiseLevel float64 `json:"noise_level"` // Gaussian σ, or masking probability.
+	TrainConfig
 }
 
 // DefaultAEConfig is the lecture's deep autoencoder 784-1000-500-250-30
 // (ReLU hidden layers, linear code, sigmoid output, BCE), Adam 1e-3,
 // batch 100.
 func DefaultAEConfig() AEConfig {
-	return AEConfig{Layers: []int{1000, 500, 250, 30}, Loss: LossBCE, Optimizer: "adam", LearningRate: 1e-3,
-		Epochs: 20, BatchSize: 100}
+	return AEConfig{Layers: []int{1000, 500, 250, 30}, Loss: LossBCE,
+		TrainConfig: TrainConfig{Optimizer: "adam", LearningRate: 1e-3, Epochs: 20, BatchSize: 100}}
 }
 
 // Validate names the first bad field.
@@ -70,16 +65,13 @@ func (c AEConfig) Validate() error {
 		return fmt.Errorf("AEConfig.NoiseLevel %g is out of range for noise %q", c.NoiseLevel, c.Noise)
 	case c.CodeL2 < 0:
 		return fmt.Errorf("AEConfig.CodeL2 must be >= 0, got %g", c.CodeL2)
-	case c.BatchSize <= 0 || c.Epochs < 0 || c.LearningRate <= 0:
-		return fmt.Errorf("AEConfig: BatchSize %d, Epochs %d, LearningRate %g: want positive values", c.BatchSize, c.Epochs, c.LearningRate)
 	}
 	for i, l := range c.Layers {
 		if l <= 0 {
 			return fmt.Errorf("AEConfig.Layers[%d] must be positive, got %d", i, l)
 		}
 	}
-	_, err := NewOptimizer(c.Optimizer, c.LearningRate)
-	return err
+	return c.TrainConfig.check("AEConfig")
 }
 
 // Corrupt applies input noise in the graph: Gaussian noise of standard
@@ -99,10 +91,9 @@ func Corrupt(scope *model.Scope, x *Node, noise string, level float64) *Node {
 // AE is a dense autoencoder: ReLU hidden layers, a linear code layer, and a
 // decoder mirroring the encoder to sigmoid outputs.
 type AE struct {
-	Config  AEConfig
-	Dim     int
-	Store   *model.Store
-	Trainer *train.Trainer
+	Model
+	Config AEConfig
+	Dim    int
 
 	encode, reconstruct, decode, corrupt *evalExec
 }
@@ -112,16 +103,19 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	backend, err := Backend()
-	if err != nil {
+	a := &AE{Config: cfg, Dim: dim}
+	var err error
+	if a.Model, err = newModel(&a.Config.TrainConfig); err != nil {
 		return nil, err
 	}
-	opt, _ := NewOptimizer(cfg.Optimizer, cfg.LearningRate)
-	a := &AE{Config: cfg, Dim: dim, Store: model.NewStore()}
-	SetSeed(a.Store, cfg.Seed)
-	recon := metric.NewBaseMetric("recon", "recon", metric.LossMetricType,
-		func(_ *model.Scope, _, predictions []*Node) *Node { return predictions[0] }, nil)
-	a.Trainer = train.NewTrainer(backend, a.Store, a.trainGraph, nil, opt, []metric.Interface{recon}, nil)
+	opt, _ := cfg.optimizer()
+	a.Trainer = train.NewTrainer(a.backend, a.Store, a.trainGraph, nil, opt, lossMetrics("recon"), nil)
+	a.trainData = func(data *Data) (*Data, error) {
+		if d := data.size(); d != a.Dim {
+			return nil, fmt.Errorf("AE: data %q has examples of %d values, the model takes %d", data.Name, d, a.Dim)
+		}
+		return data, nil
+	}
 	for _, e := range []struct {
 		exec **evalExec
 		fn   func(*model.Scope, *Node) *Node
@@ -131,10 +125,11 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 		{&a.decode, func(s *model.Scope, z *Node) *Node { return Sigmoid(a.Decoder(s, z)) }},
 		{&a.corrupt, func(s *model.Scope, x *Node) *Node { return Corrupt(s, x, cfg.Noise, cfg.NoiseLevel) }},
 	} {
-		if *e.exec, err = newEvalExec(backend, a.Store, e.fn); err != nil {
+		if *e.exec, err = newEvalExec(a.backend, a.Store, e.fn); err != nil {
 			return nil, err
 		}
 	}
+	a.forward = func() (*Graph, error) { return a.reconstruct.Compile(shapes.Make(dtypes.Float32, 1, dim)) }
 	return a, nil
 }
 
@@ -208,16 +203,6 @@ func (a *AE) trainGraph(scope *model.Scope, x *Node) []*Node {
 	}
 	train.AddMainLoss(loss)
 	return []*Node{recon}
-}
-
-// Train fits the autoencoder on data (targets are the clean inputs).
-func (a *AE) Train(ctx context.Context, data *Data, dir string, progress bool) (*History, error) {
-	if d := data.size(); d != a.Dim {
-		return nil, fmt.Errorf("AE: data %q has examples of %d values, the model takes %d", data.Name, d, a.Dim)
-	}
-	fit := &Fit{Trainer: a.Trainer, Data: data, BatchSize: a.Config.BatchSize, Epochs: a.Config.Epochs,
-		Seed: a.Config.Seed, Dir: dir, Progress: progress}
-	return fit.Run(ctx)
 }
 
 // Encode returns the codes of every example of data.

@@ -82,7 +82,7 @@ func TestTiedWeightsShareOneVariable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ae.Train(context.Background(), data, "", false); err != nil {
+		if _, err := ae.Train(context.Background(), data, TrainOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		for v := range ae.Store.IterVariables() {
@@ -182,7 +182,7 @@ func TestAETrainsAndDenoises(t *testing.T) {
 	}
 	before, _ := ae.Reconstruct(data)
 	mseBefore, _ := MSEPerImage(data, before)
-	hist, err := ae.Train(context.Background(), data, "", false)
+	hist, err := ae.Train(context.Background(), data, TrainOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,10 @@
 package vaekit
 
 import (
-	"context"
 	"fmt"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers/activation"
@@ -16,13 +18,13 @@ import (
 // convolution stages (5×5, stride 2, ReLU) on 28×28 images, then dense
 // hidden layers (a multilayer perceptron when there is no convolution).
 type ClassifierConfig struct {
-	Conv         []int   `json:"conv,omitempty"` // channels of each convolution stage, e.g. [32, 64].
-	Layers       []int   `json:"layers"`         // dense hidden sizes, e.g. [500, 500, 2000].
-	Classes      int     `json:"classes"`        // outputs (softmax).
-	Optimizer    string  `json:"optimizer"`
-	LearningRate float64 `json:"learning_rate"`
-	BatchSize    int     `json:"batch_size"`
-	Seed         int64   `json:"seed"`
+	Conv    []int `json:"conv,omitempty"` // channels of each convolution stage, e.g. [32, 64].
+	Layers  []int `json:"layers"`         // dense hidden sizes, e.g. [500, 500, 2000].
+	Classes int   `json:"classes"`        // outputs (softmax).
+	TrainConfig
+	// Body is the network up to the class logits (the features); nil is the
+	// default, Conv then Layers, in scope "net" with dense layers "layer_i".
+	Body Network `json:"-"`
 }
 
 // Validate names the first bad field.
@@ -30,17 +32,15 @@ func (c ClassifierConfig) Validate() error {
 	if err := checkFinite(c); err != nil {
 		return err
 	}
-	if len(c.Layers) == 0 || c.Classes < 2 || c.BatchSize <= 0 || c.LearningRate <= 0 {
-		return fmt.Errorf("ClassifierConfig: Layers %v, Classes %d, BatchSize %d, LearningRate %g: want at least one layer, "+
-			"2 classes and positive values", c.Layers, c.Classes, c.BatchSize, c.LearningRate)
+	if (len(c.Layers) == 0 && c.Body == nil) || c.Classes < 2 {
+		return fmt.Errorf("ClassifierConfig: Layers %v, Classes %d: want at least one layer and 2 classes", c.Layers, c.Classes)
 	}
 	for i, l := range c.Layers {
 		if l <= 0 {
 			return fmt.Errorf("ClassifierConfig.Layers[%d] must be positive, got %d", i, l)
 		}
 	}
-	_, err := NewOptimizer(c.Optimizer, c.LearningRate)
-	return err
+	return c.TrainConfig.check("ClassifierConfig")
 }
 
 // hidden applies hidden layers 0..n-1 of an MLP (scope "net/layer_i").
@@ -54,9 +54,9 @@ func hidden(net *model.Scope, x *Node, sizes []int) *Node {
 
 // Classifier is a ReLU network with a linear head of class logits.
 type Classifier struct {
-	Config  ClassifierConfig
-	Store   *model.Store
-	Trainer *train.Trainer
+	Model
+	Config ClassifierConfig
+	Body   Network
 
 	logits, features *evalExec
 }
@@ -68,12 +68,14 @@ func NewClassifier(cfg ClassifierConfig, init *model.Store) (*Classifier, error)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	backend, err := Backend()
-	if err != nil {
+	m := &Classifier{Config: cfg, Body: cfg.Body}
+	if m.Body == nil {
+		m.Body = m.body
+	}
+	var err error
+	if m.Model, err = newModel(&m.Config.TrainConfig); err != nil {
 		return nil, err
 	}
-	m := &Classifier{Config: cfg, Store: model.NewStore()}
-	SetSeed(m.Store, cfg.Seed)
 	if init != nil {
 		for i := range cfg.Layers {
 			for _, name := range []string{"weights", "biases"} {
@@ -90,26 +92,33 @@ func NewClassifier(cfg ClassifierConfig, init *model.Store) (*Classifier, error)
 			}
 		}
 	}
-	opt, _ := NewOptimizer(cfg.Optimizer, cfg.LearningRate)
+	opt, _ := cfg.optimizer()
 	lossFn := func(labels, logits []*Node) *Node {
 		return loss.SparseCategoricalCrossEntropyLogits([]*Node{InsertAxes(labels[0], -1)}, logits)
 	}
-	m.Trainer = train.NewTrainer(backend, m.Store, m.Logits, lossFn, opt, nil, nil)
-	if m.logits, err = newEvalExec(backend, m.Store, m.Logits); err != nil {
+	m.Trainer = train.NewTrainer(m.backend, m.Store, m.Logits, lossFn, opt, nil, nil)
+	m.trainData = func(data *Data) (*Data, error) {
+		if data.Labels == nil {
+			return nil, fmt.Errorf("Classifier: data %q has no labels", data.Name)
+		}
+		return data, nil
+	}
+	if m.logits, err = newEvalExec(m.backend, m.Store, m.Logits); err != nil {
 		return nil, err
 	}
-	if m.features, err = newEvalExec(backend, m.Store, func(scope *model.Scope, x *Node) *Node {
-		return m.body(scope.In("net"), x)
+	if m.features, err = newEvalExec(m.backend, m.Store, func(scope *model.Scope, x *Node) *Node {
+		return m.Body(scope.In("net"), x)
 	}); err != nil {
 		return nil, err
 	}
+	m.forward = func() (*Graph, error) { return m.logits.Compile(shapes.Make(dtypes.Float32, 1, 784)) }
 	return m, nil
 }
 
 // Logits maps x [B, d] to class logits [B, classes].
 func (m *Classifier) Logits(scope *model.Scope, x *Node) *Node {
 	net := scope.In("net")
-	return dense(net.In("head"), m.body(net, x), m.Config.Classes)
+	return dense(net.In("head"), m.Body(net, x), m.Config.Classes)
 }
 
 // body is everything but the head: the penultimate features.
@@ -125,18 +134,9 @@ func (m *Classifier) body(net *model.Scope, x *Node) *Node {
 	return hidden(net, x, m.Config.Layers)
 }
 
-// TrainSteps trains on labelled data for about steps steps (whole epochs,
-// at least one), with the batch size capped by the data size.
-func (m *Classifier) TrainSteps(ctx context.Context, data *Data, steps int, dir string, progress bool) (*History, error) {
-	if data.Labels == nil {
-		return nil, fmt.Errorf("Classifier: data %q has no labels", data.Name)
-	}
-	batch := min(m.Config.BatchSize, data.Len())
-	perEpoch := data.Len() / batch
-	fit := &Fit{Trainer: m.Trainer, Data: data, BatchSize: batch, Epochs: max(1, (steps+perEpoch-1)/perEpoch),
-		Seed: m.Config.Seed, Dir: dir, Progress: progress}
-	return fit.Run(ctx)
-}
+// Features returns the last hidden layer's activations (the penultimate
+// layer, before the class logits) for every example of data.
+func (m *Classifier) Features(data *Data) ([][]float32, error) { return mapBatches(data, m.features) }
 
 // Predict returns the class with the largest logit for every example.
 func (m *Classifier) Predict(data *Data) ([]int32, error) {

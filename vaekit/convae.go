@@ -1,12 +1,11 @@
 package vaekit
 
 import (
-	"context"
 	"fmt"
 
-	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
@@ -30,22 +29,18 @@ const (
 // ConvAEConfig holds a convolutional autoencoder's hyperparameters; the
 // defaults (DefaultConvAEConfig) are the benchmark's conv-ae.
 type ConvAEConfig struct {
-	Channels     []int   `json:"channels"` // per encoder stage (conv + ReLU + 2×2 max-pool).
-	Kernel       int     `json:"kernel"`   // odd kernel size of every (de)convolution.
-	Unpool       string  `json:"unpool"`   // UnpoolLocations, UnpoolCopy or UpsampleConv.
-	Optimizer    string  `json:"optimizer"`
-	LearningRate float64 `json:"learning_rate"`
-	Epochs       int     `json:"epochs"`
-	BatchSize    int     `json:"batch_size"`
-	Seed         int64   `json:"seed"`
+	Channels []int  `json:"channels"` // per encoder stage (conv + ReLU + 2×2 max-pool).
+	Kernel   int    `json:"kernel"`   // odd kernel size of every (de)convolution.
+	Unpool   string `json:"unpool"`   // UnpoolLocations, UnpoolCopy or UpsampleConv.
+	TrainConfig
 }
 
 // DefaultConvAEConfig: conv 1→32 3×3 + ReLU + max-pool, conv 32→64 + ReLU +
 // max-pool; decoder unpool, deconv 64→32 + ReLU, unpool, deconv 32→1; BCE
 // from logits, Adam 1e-3, batch 100.
 func DefaultConvAEConfig() ConvAEConfig {
-	return ConvAEConfig{Channels: []int{32, 64}, Kernel: 3, Unpool: UnpoolLocations, Optimizer: "adam",
-		LearningRate: 1e-3, Epochs: 5, BatchSize: 100}
+	return ConvAEConfig{Channels: []int{32, 64}, Kernel: 3, Unpool: UnpoolLocations,
+		TrainConfig: TrainConfig{Optimizer: "adam", LearningRate: 1e-3, Epochs: 5, BatchSize: 100}}
 }
 
 // Validate names the first bad field.
@@ -60,25 +55,21 @@ func (c ConvAEConfig) Validate() error {
 		return fmt.Errorf("ConvAEConfig.Kernel must be odd and positive (to keep sizes), got %d", c.Kernel)
 	case c.Unpool != UnpoolLocations && c.Unpool != UnpoolCopy && c.Unpool != UpsampleConv:
 		return fmt.Errorf("ConvAEConfig.Unpool must be %q, %q or %q, got %q", UnpoolLocations, UnpoolCopy, UpsampleConv, c.Unpool)
-	case c.BatchSize <= 0 || c.Epochs < 0 || c.LearningRate <= 0:
-		return fmt.Errorf("ConvAEConfig: BatchSize %d, Epochs %d, LearningRate %g: want positive values", c.BatchSize, c.Epochs, c.LearningRate)
 	}
 	for i, ch := range c.Channels {
 		if ch <= 0 {
 			return fmt.Errorf("ConvAEConfig.Channels[%d] must be positive, got %d", i, ch)
 		}
 	}
-	_, err := NewOptimizer(c.Optimizer, c.LearningRate)
-	return err
+	return c.TrainConfig.check("ConvAEConfig")
 }
 
 // ConvAE is the lecture's convolutional autoencoder: convolutions and max
 // pooling down, unpooling and deconvolution up, for square grey images.
 type ConvAE struct {
-	Config  ConvAEConfig
-	Side    int // image side (28 for MNIST).
-	Store   *model.Store
-	Trainer *train.Trainer
+	Model
+	Config ConvAEConfig
+	Side   int // image side (28 for MNIST).
 
 	reconstruct *evalExec // x → sigmoid outputs
 	features    *evalExec // x → first stage's feature maps, before pooling
@@ -93,35 +84,36 @@ func NewConvAE(cfg ConvAEConfig, side int) (*ConvAE, error) {
 	if side%(1<<len(cfg.Channels)) != 0 {
 		return nil, fmt.Errorf("ConvAE: %d×%d images cannot be max-pooled %d times by 2", side, side, len(cfg.Channels))
 	}
-	backend, err := Backend()
-	if err != nil {
+	a := &ConvAE{Config: cfg, Side: side}
+	var err error
+	if a.Model, err = newModel(&a.Config.TrainConfig); err != nil {
 		return nil, err
 	}
-	opt, _ := NewOptimizer(cfg.Optimizer, cfg.LearningRate)
-	a := &ConvAE{Config: cfg, Side: side, Store: model.NewStore()}
-	SetSeed(a.Store, cfg.Seed)
-	a.Trainer = train.NewTrainer(backend, a.Store, func(scope *model.Scope, x *Node) *Node {
+	opt, _ := cfg.optimizer()
+	a.Trainer = train.NewTrainer(a.backend, a.Store, func(scope *model.Scope, x *Node) *Node {
 		logits := a.Logits(scope, x)
 		flat := Reshape(logits, x.Shape().Dimensions...)
 		train.AddMainLoss(loss.BinaryCrossentropyLogits([]*Node{x}, []*Node{flat}))
 		return flat
 	}, nil, opt, nil, nil)
-	if err := a.newExecs(backend); err != nil {
-		return nil, err
+	a.trainData = func(data *Data) (*Data, error) {
+		if d := data.size(); d != a.Side*a.Side {
+			return nil, fmt.Errorf("ConvAE: data %q has examples of %d values, want %d×%d", data.Name, d, a.Side, a.Side)
+		}
+		return data, nil
 	}
-	return a, nil
-}
-
-func (a *ConvAE) newExecs(backend compute.Backend) (err error) {
-	if a.reconstruct, err = newEvalExec(backend, a.Store, func(scope *model.Scope, x *Node) *Node {
+	if a.reconstruct, err = newEvalExec(a.backend, a.Store, func(scope *model.Scope, x *Node) *Node {
 		return Reshape(Sigmoid(a.Logits(scope, x)), x.Shape().Dimensions...)
 	}); err != nil {
-		return err
+		return nil, err
 	}
-	a.features, err = newEvalExec(backend, a.Store, func(scope *model.Scope, x *Node) *Node {
+	if a.features, err = newEvalExec(a.backend, a.Store, func(scope *model.Scope, x *Node) *Node {
 		return a.stage(scope.In("encoder"), a.image(x), 0)
-	})
-	return err
+	}); err != nil {
+		return nil, err
+	}
+	a.forward = func() (*Graph, error) { return a.reconstruct.Compile(shapes.Make(dtypes.Float32, 1, side*side)) }
+	return a, nil
 }
 
 // image reshapes flat examples [B, side²] to [B, side, side, 1].
@@ -167,16 +159,6 @@ func (a *ConvAE) Logits(scope *model.Scope, x *Node) *Node {
 	return h
 }
 
-// Train fits the autoencoder on data (flat side² examples in [0, 1]).
-func (a *ConvAE) Train(ctx context.Context, data *Data, dir string, progress bool) (*History, error) {
-	if d := data.size(); d != a.Side*a.Side {
-		return nil, fmt.Errorf("ConvAE: data %q has examples of %d values, want %d×%d", data.Name, d, a.Side, a.Side)
-	}
-	fit := &Fit{Trainer: a.Trainer, Data: data, BatchSize: a.Config.BatchSize, Epochs: a.Config.Epochs,
-		Seed: a.Config.Seed, Dir: dir, Progress: progress}
-	return fit.Run(ctx)
-}
-
 // Reconstruct returns the autoencoder's outputs (in [0, 1]) for every
 // example of data.
 func (a *ConvAE) Reconstruct(data *Data) ([][]float32, error) {
@@ -192,37 +174,4 @@ func (a *ConvAE) Features(data *Data, n int) ([][][][]float32, error) {
 		return nil, err
 	}
 	return out[0].Value().([][][][]float32), nil
-}
-
-// mapBatches runs exec (one input, one [B, dim] output) over data in
-// evaluation batches and collects the rows.
-func mapBatches(data *Data, exec *evalExec) ([][]float32, error) {
-	rows := make([][]float32, 0, data.Len())
-	err := forBatches(data, func(x *tensors.Tensor, from, n int) error {
-		out, err := exec.Call(x)
-		if err != nil {
-			return err
-		}
-		rows = append(rows, out[0].Value().([][]float32)[:n]...)
-		return nil
-	})
-	return rows, err
-}
-
-// MSEPerImage is the mean over images of the sum of squared errors between
-// each image and its reconstruction, pixels in [0, 1] (Hinton &
-// Salakhutdinov's measure).
-func MSEPerImage(data *Data, recon [][]float32) (float64, error) {
-	if len(recon) != data.Len() {
-		return 0, fmt.Errorf("MSEPerImage: %d reconstructions for %d images", len(recon), data.Len())
-	}
-	d := data.size()
-	total := 0.0
-	for i, r := range recon {
-		for j, v := range r {
-			e := float64(v) - float64(data.X[i*d+j])
-			total += e * e
-		}
-	}
-	return total / float64(len(recon)), nil
 }

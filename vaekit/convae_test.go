@@ -22,7 +22,7 @@ func TestConvAETrains(t *testing.T) {
 		}
 		mseBefore, _ := MSEPerImage(data, before)
 		start := time.Now()
-		if _, err := ae.Train(context.Background(), data, "", false); err != nil {
+		if _, err := ae.Train(context.Background(), data, TrainOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		elapsed := time.Since(start)

@@ -137,3 +137,40 @@ func (b *batches) Iter() iter.Seq2[train.Batch, error] {
 		}
 	}
 }
+
+// forBatches calls fn on data in fixed-size batches (evalBatch); the last
+// one is padded by repeating its first example, and fn is told how many are real.
+func forBatches(data *Data, fn func(x *tensors.Tensor, from, n int) error) error {
+	if err := data.check(); err != nil {
+		return err
+	}
+	total := data.Len()
+	for from := 0; from < total; from += evalBatch {
+		n := min(evalBatch, total-from)
+		x, _ := data.gather(func(i int) int {
+			if i < n {
+				return from + i
+			}
+			return from
+		}, evalBatch)
+		if err := fn(x, from, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mapBatches runs exec (one input, one [B, dim] output) over data in
+// evaluation batches and collects the rows.
+func mapBatches(data *Data, exec *evalExec) ([][]float32, error) {
+	rows := make([][]float32, 0, data.Len())
+	err := forBatches(data, func(x *tensors.Tensor, from, n int) error {
+		out, err := exec.Call(x)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, out[0].Value().([][]float32)[:n]...)
+		return nil
+	})
+	return rows, err
+}

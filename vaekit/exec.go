@@ -4,6 +4,8 @@ import (
 	"slices"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -50,3 +52,6 @@ func (e *evalExec) Call(args ...any) ([]*tensors.Tensor, error) {
 	e.seen = values
 	return e.exec.Call(args...)
 }
+
+// Compile builds (without running) the graph for inputs of these shapes.
+func (e *evalExec) Compile(inputs ...shapes.Shape) (*Graph, error) { return e.exec.Compile(inputs...) }

@@ -7,10 +7,6 @@ import (
 	"gonum.org/v1/gonum/mat"
 )
 
-// Features returns the last hidden layer's activations (the penultimate
-// layer, before the class logits) for every example of data.
-func (m *Classifier) Features(data *Data) ([][]float32, error) { return mapBatches(data, m.features) }
-
 // Gaussian is the mean and covariance of feature vectors.
 type Gaussian struct {
 	Mean []float64

@@ -50,11 +50,11 @@ func TestClassifierOnRealDigits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mlp, err := NewClassifier(ClassifierConfig{Layers: []int{512, 128}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3, BatchSize: 100}, nil)
+	mlp, err := NewClassifier(ClassifierConfig{Layers: []int{512, 128}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3, BatchSize: 100, Epochs: 6}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := mlp.TrainSteps(context.Background(), ImageData(trainSet.Subset(5000)), 300, "", false); err != nil {
+	if _, err := mlp.Train(context.Background(), ImageData(trainSet.Subset(5000)), TrainOptions{}); err != nil { // 300 steps
 		t.Fatal(err)
 	}
 	test := ImageData(mnistTest(t, 2000))

@@ -46,13 +46,6 @@ func (e *DivergedError) Error() string {
 		msg, e.Checkpoint, e.Dir)
 }
 
-// SetSeed makes a store's random numbers (variable initialisation, noise in
-// the graph) deterministic. It sets the seed rather than the generator's
-// state, so that a checkpoint loaded later restores its own state.
-func SetSeed(store *model.Store, seed int64) {
-	store.SetParam(model.JoinPath(model.ScopeSeparator, model.ParamInitialSeed), seed)
-}
-
 // Fit trains a GoMLX trainer on in-memory data for a number of epochs,
 // with a progress bar, a per-epoch metric history and, given a directory,
 // checkpoints: a run that was interrupted resumes where it stopped, and a

@@ -1,7 +1,6 @@
 package vaekit
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/gomlx/compute/dtypes"
@@ -12,8 +11,8 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/vaekit/vaekit/vaekit/ops"
 )
 
@@ -36,42 +35,44 @@ const (
 // GANConfig holds a GAN's hyperparameters. DefaultDCGANConfig is the
 // article's (and BENCHMARKS.md's) DCGAN.
 type GANConfig struct {
-	Arch         string  `json:"arch"`          // ArchMLP or ArchDCGAN.
-	Conditional  bool    `json:"conditional"`   // give the class label to G and D.
-	Classes      int     `json:"classes"`       // label values, for a conditional GAN.
-	Noise        int     `json:"noise"`         // size of z ~ U(−1, 1).
-	Hidden       []int   `json:"hidden"`        // MLP: generator sizes (the discriminator mirrors them).
-	GLoss        string  `json:"g_loss"`        // NonSaturating or Saturating.
-	DSteps       int     `json:"d_steps"`       // k discriminator steps per generator step.
-	LearningRate float64 `json:"learning_rate"` // Adam, both networks.
-	Beta1        float64 `json:"beta1"`
-	Epochs       int     `json:"epochs"`     // passes of the generator over the data (k·batch real images a step).
-	BatchSize    int     `json:"batch_size"` // real (and fake) images per discriminator step.
-	Seed         int64   `json:"seed"`
+	Arch        string `json:"arch"`        // ArchMLP or ArchDCGAN.
+	Conditional bool   `json:"conditional"` // give the class label to G and D.
+	Classes     int    `json:"classes"`     // label values, for a conditional GAN.
+	Noise       int    `json:"noise"`       // size of z ~ U(−1, 1).
+	Hidden      []int  `json:"hidden"`      // MLP: generator sizes (the discriminator mirrors them).
+	GLoss       string `json:"g_loss"`      // NonSaturating or Saturating.
+	DSteps      int    `json:"d_steps"`     // k discriminator steps per generator step.
 	// RealLabel is D's target for real images: below 1 is one-sided label
-	// smoothing (Salimans et al. 2016), which keeps an MLP discriminator from
-	// becoming certain and starving G of gradient; 0 means 1.
+	// smoothing (Salimans et al. 2016); 0 means 1.
 	RealLabel float64 `json:"real_label,omitempty"`
 	// DefaultInit keeps GoMLX's default initialisation (scaled by fan-in)
-	// instead of DCGAN's N(0, 0.02): an MLP GAN needs it.
+	// instead of DCGAN's N(0, 0.02).
 	DefaultInit bool `json:"default_init,omitempty"`
+	// TrainConfig: each network has its own optimizer; an epoch is a pass of
+	// the generator over the data, BatchSize real images per D step.
+	TrainConfig
+	// Generator maps z [B, noise] (and labels [B], for a conditional GAN) to
+	// images [B, 28, 28, 1] in [−1, 1]; Discriminator maps such images (and
+	// labels) to the logits [B] of "real". Nil ones are Arch's.
+	Generator, Discriminator GANNetwork `json:"-"`
 }
+
+// GANNetwork is a GAN's generator or discriminator: a network of an input
+// and the class labels (unused by an unconditional GAN).
+type GANNetwork func(scope *model.Scope, x, labels *Node) *Node
 
 // DefaultDCGANConfig: 100-d uniform noise, G dense 7·7·128 + BN + ReLU,
 // deconv 128→64 (4×4, stride 2) + BN + ReLU, deconv 64→1 + tanh; D conv 1→64
 // (4×4, stride 2) + LeakyReLU 0.2, conv 64→128 + BN + LeakyReLU, dense → logit;
 // one D step and one non-saturating G step; Adam 2e-4, β1 0.5, batch 64.
 func DefaultDCGANConfig() GANConfig {
-	return GANConfig{Arch: ArchDCGAN, Noise: 100, Classes: 10, GLoss: NonSaturating, DSteps: 1, LearningRate: 2e-4,
-		Beta1: 0.5, Epochs: 5, BatchSize: 64}
+	return GANConfig{Arch: ArchDCGAN, Noise: 100, Classes: 10, GLoss: NonSaturating, DSteps: 1,
+		TrainConfig: TrainConfig{Optimizer: "adam", LearningRate: 2e-4, Beta1: 0.5, Epochs: 5, BatchSize: 64}}
 }
 
 // DefaultMLPGANConfig: the original MLP GAN (hidden 256 and 512, LeakyReLU
 // 0.2, tanh output), with DCGAN's optimizer settings, GoMLX's default
-// initialisation and real labels smoothed to 0.9. (With DCGAN's N(0, 0.02)
-// and no smoothing, the conditional GAN's D won outright, D(G(z)) ≈ 1e-6
-// from epoch 7, and G collapsed; smoothing alone did not save it, the
-// initialisation did: 5 epochs, mnist_fid 112, requested digits 78 %.)
+// initialisation and real labels smoothed to 0.9 (docs/gan-notes.md says why).
 func DefaultMLPGANConfig() GANConfig {
 	cfg := DefaultDCGANConfig()
 	cfg.Arch, cfg.Hidden, cfg.RealLabel, cfg.DefaultInit = ArchMLP, []int{256, 512}, 0.9, true
@@ -94,13 +95,12 @@ func (c GANConfig) Validate() error {
 		return fmt.Errorf("GANConfig.GLoss must be %q or %q, got %q", NonSaturating, Saturating, c.GLoss)
 	case c.DSteps < 1:
 		return fmt.Errorf("GANConfig.DSteps (k) must be >= 1, got %d", c.DSteps)
-	case c.Noise <= 0 || c.BatchSize <= 0 || c.Epochs < 0 || c.LearningRate <= 0:
-		return fmt.Errorf("GANConfig: Noise %d, BatchSize %d, Epochs %d, LearningRate %g: want positive values",
-			c.Noise, c.BatchSize, c.Epochs, c.LearningRate)
+	case c.Noise <= 0:
+		return fmt.Errorf("GANConfig.Noise must be positive, got %d", c.Noise)
 	case c.Conditional && c.Classes < 2:
 		return fmt.Errorf("GANConfig.Classes must be >= 2 for a conditional GAN, got %d", c.Classes)
 	}
-	return nil
+	return c.TrainConfig.check("GANConfig")
 }
 
 // GAN is a generative adversarial network on 28×28 grey images: a
@@ -108,13 +108,12 @@ func (c GANConfig) Validate() error {
 // "generator" and "discriminator") and separate Adam optimizers. Weights
 // start from N(0, 0.02), as in the DCGAN paper.
 type GAN struct {
-	Config  GANConfig
-	Store   *model.Store
-	Trainer *train.Trainer // one step: k discriminator updates, then one generator update.
+	Model                    // its Trainer's step: k discriminator updates, then one generator update.
+	Config                   GANConfig
+	Generator, Discriminator GANNetwork
 
 	optD, optG      optimizer.Interface
 	generate, probe *evalExec
-	dStep, gStep    *model.Exec // they train: each call changes the variables.
 	side            int
 }
 
@@ -123,39 +122,51 @@ func NewGAN(cfg GANConfig) (*GAN, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	backend, err := Backend()
-	if err != nil {
+	g := &GAN{Config: cfg, Generator: cfg.Generator, Discriminator: cfg.Discriminator, side: 28}
+	if g.Generator == nil {
+		g.Generator = g.defaultGenerator
+	}
+	if g.Discriminator == nil {
+		g.Discriminator = g.defaultDiscriminator
+	}
+	var err error
+	if g.Model, err = newModel(&g.Config.TrainConfig); err != nil {
 		return nil, err
 	}
-	g := &GAN{Config: cfg, Store: model.NewStore(), side: 28}
-	SetSeed(g.Store, cfg.Seed)
-	g.optD = optimizer.Adam().LearningRate(cfg.LearningRate).Betas(cfg.Beta1, 0.999).Done()
-	g.optG = optimizer.Adam().LearningRate(cfg.LearningRate).Betas(cfg.Beta1, 0.999).Done()
-	var metrics []metric.Interface
-	for i, name := range []string{"d_loss", "g_loss", "d_real", "d_fake"} {
-		metrics = append(metrics, metric.NewBaseMetric(name, name, metric.LossMetricType,
-			func(_ *model.Scope, _, p []*Node) *Node { return p[i] }, nil))
-	}
-	g.Trainer = train.NewTrainer(backend, g.Store, g.trainGraph, nil, stepCounter{}, metrics, nil)
-	if g.generate, err = newEvalExec(backend, g.Store, func(scope *model.Scope, z, labels *Node) *Node {
-		return MulScalar(OnePlus(g.Generator(scope, z, labels)), 0.5) // to [0, 1].
+	g.optD, _ = cfg.optimizer()
+	g.optG, _ = cfg.optimizer()
+	g.Trainer = train.NewTrainer(g.backend, g.Store, g.trainGraph, nil, stepCounter{},
+		lossMetrics("d_loss", "g_loss", "d_real", "d_fake"), nil)
+	g.trainData = g.checkData
+	g.stepExamples = func() int { return g.Config.DSteps * g.Config.BatchSize }
+	g.labelsAsInput = cfg.Conditional
+	if g.generate, err = newEvalExec(g.backend, g.Store, func(scope *model.Scope, z, labels *Node) *Node {
+		return MulScalar(OnePlus(g.generator(scope, z, labels)), 0.5) // to [0, 1].
 	}); err != nil {
 		return nil, err
 	}
-	if g.dStep, err = model.NewExec(backend, g.Store, func(scope *model.Scope, x, labels *Node) []*Node {
-		dLoss, dReal, dFake := g.discriminatorStep(scope, x, labels)
-		return []*Node{dLoss, dReal, dFake}
-	}); err != nil {
+	if g.probe, err = newEvalExec(g.backend, g.Store, g.probeGraph); err != nil {
 		return nil, err
 	}
-	if g.gStep, err = model.NewExec(backend, g.Store, func(scope *model.Scope, labels *Node) []*Node {
-		gLoss, _ := g.generatorStep(scope, labels)
-		return []*Node{gLoss}
-	}); err != nil {
-		return nil, err
+	g.forward = func() (*Graph, error) {
+		return g.probe.Compile(shapes.Make(dtypes.Float32, 1, cfg.Noise), shapes.Make(dtypes.Int32, 1))
 	}
-	g.probe, err = newEvalExec(backend, g.Store, g.probeGraph)
-	return g, err
+	return g, nil
+}
+
+// checkData checks the GAN's training data (28×28 images; labels for a
+// conditional GAN) and drops the labels an unconditional GAN does not use.
+func (g *GAN) checkData(data *Data) (*Data, error) {
+	if d := data.size(); d != g.side*g.side {
+		return nil, fmt.Errorf("GAN: data %q has examples of %d values, want 28×28", data.Name, d)
+	}
+	if g.Config.Conditional && data.Labels == nil {
+		return nil, fmt.Errorf("GAN: a conditional GAN needs labelled data, %q has none", data.Name)
+	}
+	if !g.Config.Conditional {
+		data = &Data{Name: data.Name, X: data.X, Shape: data.Shape}
+	}
+	return data, nil
 }
 
 // stepCounter is the Trainer's "optimizer": the GAN updates its two
@@ -200,10 +211,26 @@ func (g *GAN) withLabel(x, labels *Node) *Node {
 	return Concatenate([]*Node{x, OneHot(labels, g.Config.Classes, x.DType())}, -1)
 }
 
-// Generator maps z [B, noise] (and labels [B], for a conditional GAN) to
-// images [B, 28, 28, 1] in [−1, 1].
-func (g *GAN) Generator(root *model.Scope, z, labels *Node) *Node {
-	scope := g.initialized(root.At("generator"))
+// generator runs the Generator in scope "generator" and checks its images.
+func (g *GAN) generator(root *model.Scope, z, labels *Node) *Node {
+	images := g.Generator(g.initialized(root.At("generator")), z, labels)
+	if want := shapes.Make(z.DType(), z.Shape().Dimensions[0], g.side, g.side, 1); images == nil || !images.Shape().Equal(want) {
+		exceptions.Panicf("GAN.Generator must give images of shape %s, it gave %s", want, shapeOf(images))
+	}
+	return images
+}
+
+// discriminator runs the Discriminator in scope "discriminator" and checks its logits.
+func (g *GAN) discriminator(root *model.Scope, x, labels *Node) *Node {
+	logits := g.Discriminator(g.initialized(root.At("discriminator")), x, labels)
+	if want := shapes.Make(x.DType(), x.Shape().Dimensions[0]); logits == nil || !logits.Shape().Equal(want) {
+		exceptions.Panicf("GAN.Discriminator must give logits of shape %s, it gave %s", want, shapeOf(logits))
+	}
+	return logits
+}
+
+// defaultGenerator is Arch's generator (see DefaultDCGANConfig, DefaultMLPGANConfig).
+func (g *GAN) defaultGenerator(scope *model.Scope, z, labels *Node) *Node {
 	h := g.withLabel(z, labels)
 	b := z.Shape().Dimensions[0]
 	if g.Config.Arch == ArchMLP {
@@ -220,10 +247,7 @@ func (g *GAN) Generator(root *model.Scope, z, labels *Node) *Node {
 }
 
 // initialized gives the weights DCGAN's N(0, 0.02) initialisation unless
-// DefaultInit: from N(0, 0.02) the MLP GAN's generator started near a
-// constant and collapsed to one saturated image for every z and label
-// (measured on the conditional GAN: mnist_fid 502, requested digits
-// recognised 10 %).
+// DefaultInit.
 func (g *GAN) initialized(scope *model.Scope) *model.Scope {
 	if g.Config.DefaultInit {
 		return scope
@@ -231,10 +255,8 @@ func (g *GAN) initialized(scope *model.Scope) *model.Scope {
 	return scope.WithInitializer(initializer.RandomNormalFn(scope, 0.02))
 }
 
-// Discriminator maps images x [B, 28, 28, 1] in [−1, 1] (and labels) to the
-// logits [B] of "x is real".
-func (g *GAN) Discriminator(root *model.Scope, x, labels *Node) *Node {
-	scope := g.initialized(root.At("discriminator"))
+// defaultDiscriminator is Arch's discriminator.
+func (g *GAN) defaultDiscriminator(scope *model.Scope, x, labels *Node) *Node {
 	b := x.Shape().Dimensions[0]
 	var h *Node
 	if g.Config.Arch == ArchMLP {
@@ -262,13 +284,10 @@ func (g *GAN) noise(scope *model.Scope, gr *Graph, b int) *Node {
 	return AddScalar(MulScalar(u, 2), -1)
 }
 
-// DLoss is the discriminator's loss from its logits on real and fake
-// images: −log D(x) − log(1 − D(G(z))), batch means.
-func DLoss(realLogits, fakeLogits *Node) *Node { return DLossSmoothed(realLogits, fakeLogits, 1) }
-
-// DLossSmoothed is DLoss with target t for real images (one-sided label
-// smoothing): −t log D(x) − (1−t) log(1 − D(x)) − log(1 − D(G(z))); t = 0
-// means 1.
+// DLossSmoothed is the discriminator's loss from its logits on real and
+// fake images, batch means, with target t for real images (t < 1 is
+// one-sided label smoothing): −t log D(x) − (1−t) log(1 − D(x)) − log(1 − D(G(z)));
+// t = 0 means 1.
 func DLossSmoothed(realLogits, fakeLogits *Node, t float64) *Node {
 	if t == 0 {
 		t = 1
@@ -293,8 +312,8 @@ func (g *GAN) discriminatorStep(scope *model.Scope, x, labels *Node) (dLoss, dRe
 	gr := x.Graph()
 	b := x.Shape().Dimensions[0]
 	real := AddScalar(MulScalar(Reshape(x, b, g.side, g.side, 1), 2), -1)
-	fake := StopGradient(g.Generator(scope, g.noise(scope, gr, b), labels))
-	realLogits, fakeLogits := g.Discriminator(scope, real, labels), g.Discriminator(scope, fake, labels)
+	fake := StopGradient(g.generator(scope, g.noise(scope, gr, b), labels))
+	realLogits, fakeLogits := g.discriminator(scope, real, labels), g.discriminator(scope, fake, labels)
 	dLoss = DLossSmoothed(realLogits, fakeLogits, g.Config.RealLabel)
 	g.optD.UpdateGraph(scope.At("discriminator"), gr, dLoss)
 	return dLoss, ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits))
@@ -312,8 +331,8 @@ func (g *GAN) generatorStep(scope *model.Scope, labels *Node) (gLoss, fake *Node
 			v.SetNodeValue(StopGradient(v.NodeValue(gr)))
 		}
 	}
-	fake = g.Generator(scope, g.noise(scope, gr, b), labels)
-	gLoss = ReduceAllMean(GLoss(g.Config.GLoss, g.Discriminator(scope, fake, labels)))
+	fake = g.generator(scope, g.noise(scope, gr, b), labels)
+	gLoss = ReduceAllMean(GLoss(g.Config.GLoss, g.discriminator(scope, fake, labels)))
 	g.optG.UpdateGraph(scope.At("generator"), gr, gLoss)
 	return gLoss, fake
 }
@@ -348,28 +367,10 @@ func (g *GAN) trainGraph(scope *model.Scope, inputs []*Node) []*Node {
 // magnitude of the gradient of each generator loss with respect to D's
 // logit: the quantity whose saturation the article discusses.
 func (g *GAN) probeGraph(scope *model.Scope, z, labels *Node) []*Node {
-	logits := g.Discriminator(scope, g.Generator(scope, z, labels), labels)
+	logits := g.discriminator(scope, g.generator(scope, z, labels), labels)
 	sat := Gradient(ReduceAllSum(GLoss(Saturating, logits)), logits)[0]
 	nonSat := Gradient(ReduceAllSum(GLoss(NonSaturating, logits)), logits)[0]
 	return []*Node{Sigmoid(logits), Abs(sat), Abs(nonSat)}
-}
-
-// Train fits the GAN: each step takes k·BatchSize real images.
-func (g *GAN) Train(ctx context.Context, data *Data, dir string, progress bool, recordEvery int,
-	onStep func(step int, metrics map[string]float64)) (*History, error) {
-	if d := data.size(); d != g.side*g.side {
-		return nil, fmt.Errorf("GAN: data %q has examples of %d values, want 28×28", data.Name, d)
-	}
-	if g.Config.Conditional && data.Labels == nil {
-		return nil, fmt.Errorf("GAN: a conditional GAN needs labelled data, %q has none", data.Name)
-	}
-	if !g.Config.Conditional {
-		data = &Data{Name: data.Name, X: data.X, Shape: data.Shape}
-	}
-	fit := &Fit{Trainer: g.Trainer, Data: data, BatchSize: g.Config.DSteps * g.Config.BatchSize, Epochs: g.Config.Epochs,
-		Seed: g.Config.Seed, Dir: dir, Progress: progress, RecordEvery: recordEvery, OnStep: onStep,
-		LabelsAsInput: g.Config.Conditional}
-	return fit.Run(ctx)
 }
 
 // Generate returns images (in [0, 1], flat 784) for latent codes z and, for

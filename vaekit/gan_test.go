@@ -9,6 +9,7 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 func TestGeneratorLossGradientsClosedForm(t *testing.T) {
@@ -34,7 +35,7 @@ func TestGeneratorLossGradientsClosedForm(t *testing.T) {
 
 // TestDLossSmoothedClosedForm: with real target t, D's loss on a real logit l
 // is −t log σ(l) − (1−t) log(1−σ(l)), whose gradient is σ(l) − t; t = 1 (or
-// 0, the default) is plain DLoss.
+// 0, the default) is the unsmoothed loss.
 func TestDLossSmoothedClosedForm(t *testing.T) {
 	testBackend(t)
 	real := []float32{-3, 0, 1.5, 4}
@@ -112,12 +113,26 @@ func TestGANStepsTouchOnlyTheirOwnNetwork(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		x, labels := data.Batch(0, 32)
-		// A first round of both steps creates every variable and optimizer state.
-		if _, err := g.dStep.Call(x, labels); err != nil {
+		dStep, err := model.NewExec(MustBackend(), g.Store, func(scope *model.Scope, x, labels *Node) []*Node {
+			dLoss, dReal, dFake := g.discriminatorStep(scope, x, labels)
+			return []*Node{dLoss, dReal, dFake}
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := g.gStep.Call(labels); err != nil {
+		gStep, err := model.NewExec(MustBackend(), g.Store, func(scope *model.Scope, labels *Node) []*Node {
+			gLoss, _ := g.generatorStep(scope, labels)
+			return []*Node{gLoss}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, labels := data.Batch(0, 32)
+		// A first round of both steps creates every variable and optimizer state.
+		if _, err := dStep.Call(x, labels); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := gStep.Call(labels); err != nil {
 			t.Fatal(err)
 		}
 		for _, step := range []struct {
@@ -125,8 +140,8 @@ func TestGANStepsTouchOnlyTheirOwnNetwork(t *testing.T) {
 			run   func() error
 			moves string
 		}{
-			{"D step", func() error { _, err := g.dStep.Call(x, labels); return err }, "discriminator"},
-			{"G step", func() error { _, err := g.gStep.Call(labels); return err }, "generator"},
+			{"D step", func() error { _, err := dStep.Call(x, labels); return err }, "discriminator"},
+			{"G step", func() error { _, err := gStep.Call(labels); return err }, "generator"},
 		} {
 			before := snapshot(t, g)
 			if err := step.run(); err != nil {
@@ -160,7 +175,7 @@ func TestGANTrains(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hist, err := g.Train(context.Background(), data, "", false, 1, nil)
+	hist, err := g.Train(context.Background(), data, TrainOptions{RecordEvery: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

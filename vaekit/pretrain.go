@@ -18,23 +18,24 @@ import (
 // ReLU codes with squared error. It returns a store holding "net/layer_i"
 // for NewClassifier.
 //
-// Each stage has a store of its own (checkpointed under dir/stage_i when
-// dir is set); layers are copied from one stage to the next.
-func Pretrain(ctx context.Context, cfg ClassifierConfig, data *Data, epochs int, dir string, progress bool) (*model.Store, error) {
+// Each stage is a model of its own, trained for epochs (checkpointed under
+// opts.Dir/stage_i when set); layers are copied from one stage to the next.
+func Pretrain(ctx context.Context, cfg ClassifierConfig, data *Data, epochs int, opts TrainOptions) (*model.Store, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	if len(cfg.Conv) > 0 {
 		return nil, fmt.Errorf("Pretrain: layer-wise pretraining is for dense layers, the config has convolutions %v", cfg.Conv)
 	}
-	backend, err := Backend()
-	if err != nil {
-		return nil, err
-	}
 	var prev *model.Store
 	for stage := range cfg.Layers {
-		store := model.NewStore()
-		SetSeed(store, cfg.Seed+int64(stage))
+		stageCfg := cfg.TrainConfig
+		stageCfg.Seed, stageCfg.Epochs = cfg.Seed+int64(stage), epochs
+		m, err := newModel(&stageCfg)
+		if err != nil {
+			return nil, err
+		}
+		store := m.Store
 		if prev != nil {
 			for i := range stage {
 				for _, name := range []string{"weights", "biases"} {
@@ -46,8 +47,8 @@ func Pretrain(ctx context.Context, cfg ClassifierConfig, data *Data, epochs int,
 				}
 			}
 		}
-		opt, _ := NewOptimizer(cfg.Optimizer, cfg.LearningRate)
-		trainer := train.NewTrainer(backend, store, func(scope *model.Scope, x *Node) *Node {
+		opt, _ := stageCfg.optimizer()
+		m.Trainer = train.NewTrainer(m.backend, store, func(scope *model.Scope, x *Node) *Node {
 			net := scope.In("net")
 			in := StopGradient(hidden(net, x, cfg.Layers[:stage]))
 			code := activation.Relu(dense(net.In("layer_%d", stage), in, cfg.Layers[stage]))
@@ -61,14 +62,12 @@ func Pretrain(ctx context.Context, cfg ClassifierConfig, data *Data, epochs int,
 			train.AddMainLoss(ReduceAllMean(recon))
 			return out
 		}, nil, opt, nil, nil)
-		stageDir := ""
-		if dir != "" {
-			stageDir = filepath.Join(dir, fmt.Sprintf("stage_%d", stage))
+		stageOpts := opts
+		if opts.Dir != "" {
+			stageOpts.Dir = filepath.Join(opts.Dir, fmt.Sprintf("stage_%d", stage))
 		}
 		unlabelled := &Data{Name: data.Name, X: data.X, Shape: data.Shape}
-		fit := &Fit{Trainer: trainer, Data: unlabelled, BatchSize: cfg.BatchSize, Epochs: epochs, Seed: cfg.Seed,
-			Dir: stageDir, Progress: progress}
-		if _, err := fit.Run(ctx); err != nil {
+		if _, err := m.Train(ctx, unlabelled, stageOpts); err != nil {
 			return nil, fmt.Errorf("pretraining layer %d: %w", stage, err)
 		}
 		prev = store

@@ -25,11 +25,11 @@ func TestPretrainFreezesEarlierLayers(t *testing.T) {
 	ctx := context.Background()
 	one := cfg
 	one.Layers = cfg.Layers[:1]
-	first, err := Pretrain(ctx, one, data, 1, "", false)
+	first, err := Pretrain(ctx, one, data, 1, TrainOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	both, err := Pretrain(ctx, cfg, data, 1, "", false)
+	both, err := Pretrain(ctx, cfg, data, 1, TrainOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,8 @@ func TestPretrainFreezesEarlierLayers(t *testing.T) {
 		t.Error("NewClassifier did not start from the pretrained, trainable layer 0")
 	}
 	before, _ := mlp.Accuracy(data)
-	if _, err := mlp.TrainSteps(ctx, data, 200, "", false); err != nil {
+	mlp.Config.Epochs = 200 / (data.Len() / cfg.BatchSize) // 200 steps.
+	if _, err := mlp.Train(ctx, data, TrainOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	after, _ := mlp.Accuracy(data)

@@ -1,20 +1,18 @@
 package vaekit
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"math"
-	"strings"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/metric"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // Input treatments of a VAE with a Bernoulli decoder.
@@ -32,22 +30,30 @@ const (
 // VAEConfig holds a VAE's hyperparameters. DefaultVAEConfig gives the
 // Keras-blog setting that article 000 follows.
 type VAEConfig struct {
-	Hidden       []int   `json:"hidden"`        // encoder layer sizes (the decoder mirrors them).
-	Latent       int     `json:"latent"`        // size of z.
-	Optimizer    string  `json:"optimizer"`     // "rmsprop", "adam" or "sgd".
-	LearningRate float64 `json:"learning_rate"` // of the optimizer.
-	Epochs       int     `json:"epochs"`
-	BatchSize    int     `json:"batch_size"`
-	KLWeight     float64 `json:"kl_weight"` // weight of the KL term (1 is the ELBO; β-VAE otherwise).
-	Input        string  `json:"input"`     // InputGrey or InputBinarized.
-	Seed         int64   `json:"seed"`
+	Hidden   []int   `json:"hidden"`    // the default encoder's layer sizes (its decoder mirrors them).
+	Latent   int     `json:"latent"`    // size of z.
+	KLWeight float64 `json:"kl_weight"` // weight of the KL term (1 is the ELBO; β-VAE otherwise).
+	Input    string  `json:"input"`     // InputGrey or InputBinarized.
+	TrainConfig
+	// Encoder and Decoder are the networks; nil ones are DenseEncoder(Hidden,
+	// Latent) and DenseDecoder(Hidden, dim).
+	Encoder VAEEncoder `json:"-"`
+	Decoder Network    `json:"-"`
 }
+
+// VAEEncoder is a VAE's q(z|x): from x [batch, dim] to the mean and the
+// log-variance of z, each [batch, latent].
+type VAEEncoder func(scope *model.Scope, x *Node) (mean, logVar *Node)
+
+// Network is a network of one input and one output, e.g. a decoder from
+// codes [batch, code] to logits [batch, dim].
+type Network func(scope *model.Scope, x *Node) *Node
 
 // DefaultVAEConfig is the Keras blog's VAE: 784-256-2, batch 100, RMSprop
 // (learning rate 1e-3), 50 epochs, grey-level input.
 func DefaultVAEConfig() VAEConfig {
-	return VAEConfig{Hidden: []int{256}, Latent: 2, Optimizer: "rmsprop", LearningRate: 1e-3,
-		Epochs: 50, BatchSize: 100, KLWeight: 1, Input: InputGrey}
+	return VAEConfig{Hidden: []int{256}, Latent: 2, KLWeight: 1, Input: InputGrey,
+		TrainConfig: TrainConfig{Optimizer: "rmsprop", LearningRate: 1e-3, Epochs: 50, BatchSize: 100}}
 }
 
 // Validate checks every field and names the first bad one.
@@ -56,16 +62,10 @@ func (c VAEConfig) Validate() error {
 		return err
 	}
 	switch {
-	case len(c.Hidden) == 0:
-		return errors.New("VAEConfig.Hidden: need at least one hidden layer")
+	case len(c.Hidden) == 0 && (c.Encoder == nil || c.Decoder == nil):
+		return errors.New("VAEConfig.Hidden: the default networks need at least one hidden layer")
 	case c.Latent <= 0:
 		return fmt.Errorf("VAEConfig.Latent must be positive, got %d", c.Latent)
-	case c.LearningRate <= 0 || math.IsNaN(c.LearningRate):
-		return fmt.Errorf("VAEConfig.LearningRate must be positive, got %g", c.LearningRate)
-	case c.Epochs < 0:
-		return fmt.Errorf("VAEConfig.Epochs must be >= 0, got %d", c.Epochs)
-	case c.BatchSize <= 0:
-		return fmt.Errorf("VAEConfig.BatchSize must be positive, got %d", c.BatchSize)
 	case c.KLWeight < 0:
 		return fmt.Errorf("VAEConfig.KLWeight must be >= 0, got %g", c.KLWeight)
 	case c.Input != InputGrey && c.Input != InputBinarized:
@@ -76,32 +76,19 @@ func (c VAEConfig) Validate() error {
 			return fmt.Errorf("VAEConfig.Hidden[%d] must be positive, got %d", i, h)
 		}
 	}
-	_, err := NewOptimizer(c.Optimizer, c.LearningRate)
-	return err
+	return c.TrainConfig.check("VAEConfig")
 }
 
-// NewOptimizer returns a GoMLX optimizer by name: "rmsprop", "adam" or "sgd".
-func NewOptimizer(name string, learningRate float64) (optimizer.Interface, error) {
-	switch strings.ToLower(name) {
-	case "rmsprop":
-		return optimizer.RMSProp().LearningRate(learningRate).Done(), nil
-	case "adam":
-		return optimizer.Adam().LearningRate(learningRate).Done(), nil
-	case "sgd":
-		return optimizer.StochasticGradientDescent().WithLearningRate(learningRate).Done(), nil
-	}
-	return nil, fmt.Errorf("unknown optimizer %q (want rmsprop, adam or sgd)", name)
-}
-
-// VAE is a variational autoencoder with a dense ReLU encoder giving z_mean
-// and z_log_var, the reparameterisation trick, and a Bernoulli decoder
-// from logits. Its loss is the negative ELBO: reconstruction cross-entropy
-// (summed over pixels) plus the analytic KL divergence to N(0, I).
+// VAE is a variational autoencoder: an encoder giving the mean and
+// log-variance of q(z|x), the reparameterisation trick, and a Bernoulli
+// decoder from logits. Its loss is the negative ELBO: reconstruction
+// cross-entropy (summed over pixels) plus the analytic KL divergence to N(0, I).
 type VAE struct {
+	Model
 	Config  VAEConfig
 	Dim     int // input size (784 for MNIST).
-	Store   *model.Store
-	Trainer *train.Trainer
+	Encoder VAEEncoder
+	Decoder Network
 
 	encode *evalExec // x → z_mean, z_log_var
 	decode *evalExec // z → Bernoulli means
@@ -113,61 +100,95 @@ func NewVAE(cfg VAEConfig, dim int) (*VAE, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	backend, err := Backend()
-	if err != nil {
+	v := &VAE{Config: cfg, Dim: dim, Encoder: cfg.Encoder, Decoder: cfg.Decoder}
+	if v.Encoder == nil {
+		v.Encoder = DenseEncoder(cfg.Hidden, cfg.Latent)
+	}
+	if v.Decoder == nil {
+		v.Decoder = DenseDecoder(cfg.Hidden, dim)
+	}
+	var err error
+	if v.Model, err = newModel(&v.Config.TrainConfig); err != nil {
 		return nil, err
 	}
-	opt, _ := NewOptimizer(cfg.Optimizer, cfg.LearningRate)
-	v := &VAE{Config: cfg, Dim: dim, Store: model.NewStore()}
-	SetSeed(v.Store, cfg.Seed)
-	metricOf := func(name string, i int) metric.Interface {
-		return metric.NewBaseMetric(name, name, metric.LossMetricType,
-			func(_ *model.Scope, _, predictions []*Node) *Node { return predictions[i] }, nil)
+	opt, _ := cfg.optimizer()
+	v.Trainer = train.NewTrainer(v.backend, v.Store, v.trainGraph, nil, opt, lossMetrics("recon", "kl"), nil)
+	v.trainData = func(data *Data) (*Data, error) {
+		if d := data.size(); d != v.Dim {
+			return nil, fmt.Errorf("VAE: data %q has examples of %d values, the model takes %d", data.Name, d, v.Dim)
+		}
+		return data, nil
 	}
-	v.Trainer = train.NewTrainer(backend, v.Store, v.trainGraph, nil, opt,
-		[]metric.Interface{metricOf("recon", 0), metricOf("kl", 1)}, nil)
-	if v.encode, err = newEvalExec(backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
-		mean, logVar := v.Encoder(scope, x)
+	if v.encode, err = newEvalExec(v.backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
+		mean, logVar := v.encoder(scope, x)
 		return []*Node{mean, logVar}
 	}); err != nil {
 		return nil, err
 	}
-	if v.decode, err = newEvalExec(backend, v.Store, func(scope *model.Scope, z *Node) *Node {
-		return Sigmoid(v.Decoder(scope, z))
+	if v.decode, err = newEvalExec(v.backend, v.Store, func(scope *model.Scope, z *Node) *Node {
+		return Sigmoid(v.decoder(scope, z))
 	}); err != nil {
 		return nil, err
 	}
-	if v.terms, err = newEvalExec(backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
+	if v.terms, err = newEvalExec(v.backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
 		recon, kl := v.Terms(scope, x)
 		return []*Node{recon, kl}
 	}); err != nil {
 		return nil, err
 	}
+	v.forward = func() (*Graph, error) { return v.terms.Compile(shapes.Make(dtypes.Float32, 1, dim)) }
 	return v, nil
 }
 
-// Encoder maps x [batch, dim] to the parameters of q(z|x): z_mean and
-// z_log_var, each [batch, latent].
-func (v *VAE) Encoder(scope *model.Scope, x *Node) (mean, logVar *Node) {
-	scope = scope.In("encoder")
-	h := x
-	for i, size := range v.Config.Hidden {
-		h = activation.Relu(layers.Dense(scope.In("hidden_%d", i), h, true, size))
+// DenseEncoder is the Keras blog's encoder: dense ReLU layers of the given
+// sizes, then two dense heads, z_mean and z_log_var, of size latent.
+func DenseEncoder(hidden []int, latent int) VAEEncoder {
+	return func(scope *model.Scope, x *Node) (mean, logVar *Node) {
+		h := x
+		for i, size := range hidden {
+			h = activation.Relu(layers.Dense(scope.In("hidden_%d", i), h, true, size))
+		}
+		return layers.Dense(scope.In("z_mean"), h, true, latent), layers.Dense(scope.In("z_log_var"), h, true, latent)
 	}
-	mean = layers.Dense(scope.In("z_mean"), h, true, v.Config.Latent)
-	logVar = layers.Dense(scope.In("z_log_var"), h, true, v.Config.Latent)
-	return
 }
 
-// Decoder maps z [batch, latent] to the logits of p(x|z), [batch, dim]:
-// the hidden layers in reverse order, then dim Bernoulli logits.
-func (v *VAE) Decoder(scope *model.Scope, z *Node) (logits *Node) {
-	scope = scope.In("decoder")
-	h := z
-	for i := len(v.Config.Hidden) - 1; i >= 0; i-- {
-		h = activation.Relu(layers.Dense(scope.In("hidden_%d", i), h, true, v.Config.Hidden[i]))
+// DenseDecoder mirrors DenseEncoder: the hidden layers in reverse order,
+// then dim logits.
+func DenseDecoder(hidden []int, dim int) Network {
+	return func(scope *model.Scope, z *Node) *Node {
+		h := z
+		for i := len(hidden) - 1; i >= 0; i-- {
+			h = activation.Relu(layers.Dense(scope.In("hidden_%d", i), h, true, hidden[i]))
+		}
+		return layers.Dense(scope.In("logits"), h, true, dim)
 	}
-	return layers.Dense(scope.In("logits"), h, true, v.Dim)
+}
+
+// encoder runs the Encoder in scope "encoder" and checks what it gives.
+func (v *VAE) encoder(scope *model.Scope, x *Node) (mean, logVar *Node) {
+	mean, logVar = v.Encoder(scope.In("encoder"), x)
+	want := shapes.Make(x.DType(), x.Shape().Dimensions[0], v.Config.Latent)
+	if mean == nil || logVar == nil || !mean.Shape().Equal(want) || !logVar.Shape().Equal(want) {
+		exceptions.Panicf("VAE.Encoder must give a mean and a log-variance of shape %s (VAEConfig.Latent = %d), it gave %s and %s",
+			want, v.Config.Latent, shapeOf(mean), shapeOf(logVar))
+	}
+	return mean, logVar
+}
+
+// decoder runs the Decoder in scope "decoder" and checks what it gives.
+func (v *VAE) decoder(scope *model.Scope, z *Node) *Node {
+	logits := v.Decoder(scope.In("decoder"), z)
+	if want := shapes.Make(z.DType(), z.Shape().Dimensions[0], v.Dim); logits == nil || !logits.Shape().Equal(want) {
+		exceptions.Panicf("VAE.Decoder must give logits of shape %s, it gave %s", want, shapeOf(logits))
+	}
+	return logits
+}
+
+func shapeOf(n *Node) string {
+	if n == nil {
+		return "nil"
+	}
+	return n.Shape().String()
 }
 
 // Reparameterize draws z = mean + exp(logVar/2)·ε with ε ~ N(0, I): the
@@ -197,9 +218,9 @@ func (v *VAE) Terms(scope *model.Scope, x *Node) (recon, kl *Node) {
 		u := scope.RandomUniform(x.Graph(), x.Shape())
 		x = ConvertDType(LessThan(u, x), x.DType())
 	}
-	mean, logVar := v.Encoder(scope, x)
+	mean, logVar := v.encoder(scope, x)
 	z := Reparameterize(scope, mean, logVar)
-	return BernoulliNLL(v.Decoder(scope, z), x), KLDivergence(mean, logVar)
+	return BernoulliNLL(v.decoder(scope, z), x), KLDivergence(mean, logVar)
 }
 
 // trainGraph is the training step's model: it adds the loss (mean negative
@@ -209,19 +230,6 @@ func (v *VAE) trainGraph(scope *model.Scope, x *Node) []*Node {
 	reconMean, klMean := ReduceAllMean(recon), ReduceAllMean(kl)
 	train.AddMainLoss(Add(reconMean, MulScalar(klMean, v.Config.KLWeight)))
 	return []*Node{reconMean, klMean}
-}
-
-// Train fits the VAE on data with Config's epochs and batch size.
-// With a checkpoint directory, an interrupted run resumes and a finished
-// one is reused. onEpoch may add metrics (e.g. test ELBO) to each epoch.
-func (v *VAE) Train(ctx context.Context, data *Data, dir string, progress bool,
-	onEpoch func(epoch int, metrics map[string]float64) error) (*History, error) {
-	if d := data.size(); d != v.Dim {
-		return nil, fmt.Errorf("VAE: data %q has examples of %d values, the model takes %d", data.Name, d, v.Dim)
-	}
-	fit := &Fit{Trainer: v.Trainer, Data: data, BatchSize: v.Config.BatchSize, Epochs: v.Config.Epochs,
-		Seed: v.Config.Seed, Dir: dir, Progress: progress, OnEpoch: onEpoch}
-	return fit.Run(ctx)
 }
 
 // ELBO is an evaluation of the evidence lower bound, per image, in nats.
@@ -287,26 +295,4 @@ func (v *VAE) Decode(z [][]float32) ([][]float32, error) {
 // Sample draws n images from the model: z ~ N(0, I) (with seed), decoded.
 func (v *VAE) Sample(n int, seed uint64) ([][]float32, error) {
 	return v.Decode(NormalSamples(n, v.Config.Latent, seed))
-}
-
-// forBatches calls fn on data in fixed-size batches; the last one is
-// padded by repeating its first example, and fn is told how many are real.
-func forBatches(data *Data, fn func(x *tensors.Tensor, from, n int) error) error {
-	if err := data.check(); err != nil {
-		return err
-	}
-	total := data.Len()
-	for from := 0; from < total; from += evalBatch {
-		n := min(evalBatch, total-from)
-		x, _ := data.gather(func(i int) int {
-			if i < n {
-				return from + i
-			}
-			return from
-		}, evalBatch)
-		if err := fn(x, from, n); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -9,6 +9,10 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit/ops"
 )
 
 func TestKLDivergenceClosedForm(t *testing.T) {
@@ -102,7 +106,7 @@ func TestVAETrains(t *testing.T) {
 		if before.Recon < 300 || before.Recon > 3000 || before.KL < 0 || before.KL > 100 || before.N != 2000 {
 			t.Errorf("%s: untrained ELBO out of range: %+v", input, before)
 		}
-		hist, err := vae.Train(context.Background(), test, "", false, nil)
+		hist, err := vae.Train(context.Background(), test, TrainOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,7 +157,7 @@ func TestEvalSeesTraining(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := v.Train(context.Background(), data, "", false, nil); err != nil {
+		if _, err := v.Train(context.Background(), data, TrainOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		first, err := v.Encode(data)
@@ -161,7 +165,7 @@ func TestEvalSeesTraining(t *testing.T) {
 			t.Fatal(err)
 		}
 		v.Config.Epochs = 3
-		if _, err := v.Train(context.Background(), data, "", false, nil); err != nil {
+		if _, err := v.Train(context.Background(), data, TrainOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		again, err := v.Encode(data)
@@ -199,5 +203,77 @@ func TestEvalSeesTraining(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestVAENetworksAsValues: networks written out in the notebook's way are
+// the default ones (same fingerprint, so the same trained model), an edited
+// one trains under a new fingerprint, and a network of the wrong shape is
+// refused by name.
+func TestVAENetworksAsValues(t *testing.T) {
+	testBackend(t)
+	encoder := func(scope *model.Scope, x *Node) (mean, logVar *Node) {
+		h := activation.Relu(layers.Dense(scope.In("hidden_0"), x, true, 256))
+		return layers.Dense(scope.In("z_mean"), h, true, 2), layers.Dense(scope.In("z_log_var"), h, true, 2)
+	}
+	convEncoder := func(scope *model.Scope, x *Node) (mean, logVar *Node) {
+		h := Reshape(x, x.Shape().Dimensions[0], 28, 28, 1)
+		h = activation.Relu(ops.ConvLayer(scope.In("conv_0"), h, 8, 3, 2, 1))
+		h = Reshape(h, h.Shape().Dimensions[0], -1)
+		return layers.Dense(scope.In("z_mean"), h, true, 2), layers.Dense(scope.In("z_log_var"), h, true, 2)
+	}
+	fingerprint := func(enc VAEEncoder) (*VAE, string) {
+		cfg := DefaultVAEConfig()
+		cfg.Encoder, cfg.Epochs = enc, 1
+		v, err := NewVAE(cfg, 784)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := v.Fingerprint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v, f
+	}
+	_, def := fingerprint(nil)
+	_, same := fingerprint(encoder)
+	conv, edited := fingerprint(convEncoder)
+	if def != same {
+		t.Errorf("the written-out default encoder has fingerprint %s, the default %s", same, def)
+	}
+	if edited == def {
+		t.Errorf("a convolutional encoder has the default's fingerprint %s", def)
+	}
+	summary, err := conv.Summary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("\n%s", summary)
+	for _, want := range []string{"/encoder/conv_0", "/decoder/logits/dense", "total"} {
+		if !strings.Contains(summary, want) {
+			t.Errorf("the summary lacks %q", want)
+		}
+	}
+	data := ImageData(mnistTest(t, 500))
+	conv.Config.Epochs = 4
+	hist, err := conv.Train(context.Background(), data, TrainOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, last := hist.Epochs[0].Metrics["recon"], hist.Last()["recon"]; !(last < first) {
+		t.Errorf("the convolutional encoder's VAE did not learn: reconstruction %.1f nats, then %.1f", first, last)
+	}
+
+	cfg := DefaultVAEConfig()
+	cfg.Encoder = func(scope *model.Scope, x *Node) (mean, logVar *Node) {
+		h := layers.Dense(scope.In("z"), x, true, 3)
+		return h, h
+	}
+	v, err := NewVAE(cfg, 784)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Encode(data); err == nil || !strings.Contains(err.Error(), "VAE.Encoder must give") {
+		t.Errorf("an encoder of 3-D codes for a 2-D latent space: got %v", err)
 	}
 }

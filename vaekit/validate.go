@@ -23,7 +23,11 @@ func finiteValue(name string, v reflect.Value) error {
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if f := v.Type().Field(i); f.IsExported() {
-				if err := finiteValue(name+"."+f.Name, v.Field(i)); err != nil {
+				fieldName := name + "." + f.Name
+				if f.Anonymous { // an embedded TrainConfig's fields read as the config's own.
+					fieldName = name
+				}
+				if err := finiteValue(fieldName, v.Field(i)); err != nil {
 					return err
 				}
 			}

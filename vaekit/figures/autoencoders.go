@@ -85,11 +85,11 @@ func fitAE(ctx context.Context, kind string, hyper any, cfg vaekit.AEConfig, dat
 	if err != nil {
 		return nil, nil, err
 	}
-	dir, err := runDir(opts, kind, hyper, data.Name, data.Len())
+	dir, err := runDir(opts, kind, hyper, ae, data.Name, data.Len())
 	if err != nil {
 		return nil, nil, err
 	}
-	hist, err := ae.Train(ctx, data, dir, opts.Progress)
+	hist, err := ae.Train(ctx, data, vaekit.TrainOptions{Dir: dir, Progress: opts.Progress})
 	if err != nil {
 		return nil, nil, err
 	}

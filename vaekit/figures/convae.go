@@ -89,19 +89,31 @@ func modelsRoot(opts Options) string {
 	return vaekit.ModelsDir()
 }
 
-// modelDir is the checkpoint directory of a model of kind trained with
-// these hyperparameters on this data.
-func modelDir(opts Options, kind string, hyper any, train *datasets.ImageSet) (string, error) {
-	return runDir(opts, kind, hyper, train.Name, train.Count)
+// modelDir is where a model of kind, trained with these hyperparameters on
+// this data, is kept: every figure trains or loads its models there. The
+// model's fingerprint (nil: none) keys its networks, so an edited network
+// trains anew.
+func modelDir(opts Options, kind string, hyper any, m fingerprinter, train *datasets.ImageSet) (string, error) {
+	return runDir(opts, kind, hyper, m, train.Name, train.Count)
 }
 
+type fingerprinter interface{ Fingerprint() (string, error) }
+
 // runDir is modelDir for data known by its name and number of examples.
-func runDir(opts Options, kind string, hyper any, data string, size int) (string, error) {
+func runDir(opts Options, kind string, hyper any, m fingerprinter, data string, size int) (string, error) {
+	var network string
+	if m != nil {
+		var err error
+		if network, err = m.Fingerprint(); err != nil {
+			return "", err
+		}
+	}
 	return vaekit.RunDir(modelsRoot(opts), kind, struct {
-		Hyper any
-		Data  string
-		Size  int
-	}{hyper, data, size})
+		Hyper   any
+		Network string `json:",omitempty"`
+		Data    string
+		Size    int
+	}{hyper, network, data, size})
 }
 
 // TrainConvAE trains (or loads) the convolutional AE with the given decoder.
@@ -115,11 +127,11 @@ func TrainConvAE(ctx context.Context, exp ConvAEExperiment, unpool string, opts 
 	if err != nil {
 		return nil, err
 	}
-	dir, err := modelDir(opts, "conv-ae", exp.ConvAEConfig, train)
+	dir, err := modelDir(opts, "conv-ae", exp.ConvAEConfig, ae, train)
 	if err != nil {
 		return nil, err
 	}
-	hist, err := ae.Train(ctx, vaekit.ImageData(train), dir, opts.Progress)
+	hist, err := ae.Train(ctx, vaekit.ImageData(train), vaekit.TrainOptions{Dir: dir, Progress: opts.Progress})
 	if err != nil {
 		return nil, err
 	}

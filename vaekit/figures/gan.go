@@ -54,11 +54,11 @@ func NewFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 	dir, err := modelDir(opts, "mnist-classifier", struct {
 		Config vaekit.ClassifierConfig
 		Steps  int
-	}{FIDClassifierConfig, fidClassifierSteps}, train)
+	}{FIDClassifierConfig, fidClassifierSteps}, clf, train)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := clf.TrainSteps(ctx, vaekit.ImageData(train), fidClassifierSteps, dir, opts.Progress); err != nil {
+	if err := trainSteps(ctx, clf, vaekit.ImageData(train), fidClassifierSteps, dir, opts.Progress); err != nil {
 		return nil, err
 	}
 	testData := vaekit.ImageData(test)
@@ -174,7 +174,7 @@ func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN
 	if err != nil {
 		return nil, err
 	}
-	dir, err := modelDir(opts, "gan", exp.GANConfig, train)
+	dir, err := modelDir(opts, "gan", exp.GANConfig, gan, train)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +229,8 @@ func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN
 			hookErr = atomicfile.WriteFile(recPath, raw)
 		}
 	}
-	hist, err := gan.Train(ctx, vaekit.ImageData(train), dir, opts.Progress, max(1, total/200), onStep)
+	hist, err := gan.Train(ctx, vaekit.ImageData(train), vaekit.TrainOptions{Dir: dir, Progress: opts.Progress,
+		RecordEvery: max(1, total/200), OnStep: onStep})
 	if err == nil {
 		err = hookErr
 	}

@@ -55,11 +55,12 @@ func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Re
 	dir, err := modelDir(opts, "pretrain", struct {
 		Config vaekit.ClassifierConfig
 		Epochs int
-	}{exp.ClassifierConfig, exp.PretrainEpochs}, trainSet)
+	}{exp.ClassifierConfig, exp.PretrainEpochs}, nil, trainSet)
 	if err != nil {
 		return nil, err
 	}
-	pretrained, err := vaekit.Pretrain(ctx, exp.ClassifierConfig, train, exp.PretrainEpochs, dir, opts.Progress)
+	pretrained, err := vaekit.Pretrain(ctx, exp.ClassifierConfig, train, exp.PretrainEpochs,
+		vaekit.TrainOptions{Dir: dir, Progress: opts.Progress})
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +77,7 @@ func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Re
 				return nil, err
 			}
 			runDir := filepath.Join(dir, fmt.Sprintf("finetune-%s-%d-steps%d", init.name, labelled.Count, exp.FineTuneSteps))
-			if _, err := mlp.TrainSteps(ctx, vaekit.ImageData(labelled), exp.FineTuneSteps, runDir, opts.Progress); err != nil {
+			if err := trainSteps(ctx, mlp, vaekit.ImageData(labelled), exp.FineTuneSteps, runDir, opts.Progress); err != nil {
 				return nil, err
 			}
 			acc, err := mlp.Accuracy(test)
@@ -105,4 +106,14 @@ func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Re
 	metrics["note"] = "gain = pretrained minus random-init test accuracy, in percentage points, same architecture, labels and steps"
 	fig := chart.New("Greedy layer-wise autoencoder pretraining", p).Size(7.5, 5.4)
 	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: mnistDataset(trainSet, testSet)}, nil
+}
+
+// trainSteps trains a classifier for about steps steps (whole epochs, at
+// least one), its batch size capped by the number of examples.
+func trainSteps(ctx context.Context, clf *vaekit.Classifier, data *vaekit.Data, steps int, dir string, progress bool) error {
+	clf.Config.BatchSize = min(clf.Config.BatchSize, data.Len())
+	perEpoch := data.Len() / clf.Config.BatchSize
+	clf.Config.Epochs = max(1, (steps+perEpoch-1)/perEpoch)
+	_, err := clf.Train(ctx, data, vaekit.TrainOptions{Dir: dir, Progress: progress})
+	return err
 }

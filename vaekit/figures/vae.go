@@ -92,24 +92,16 @@ func TrainVAE(ctx context.Context, exp VAEExperiment, opts Options) (*TrainedVAE
 	if err != nil {
 		return nil, err
 	}
-	models := opts.Models
-	if models == "" {
-		models = vaekit.ModelsDir()
-	}
-	dir, err := vaekit.RunDir(models, "vae", struct {
-		Config vaekit.VAEConfig
-		Data   string
-		Size   int
-	}{exp.VAEConfig, trainSet.Name, trainSet.Count})
+	dir, err := modelDir(opts, "vae", exp.VAEConfig, vae, trainSet)
 	if err != nil {
 		return nil, err
 	}
 	testData := vaekit.ImageData(test)
-	hist, err := vae.Train(ctx, vaekit.ImageData(trainSet), dir, opts.Progress, func(epoch int, m map[string]float64) error {
+	hist, err := vae.Train(ctx, vaekit.ImageData(trainSet), vaekit.TrainOptions{Dir: dir, Progress: opts.Progress, OnEpoch: func(epoch int, m map[string]float64) error {
 		e, err := vae.Evaluate(testData)
 		m["test_recon"], m["test_kl"], m["test_elbo"] = e.Recon, e.KL, e.ELBO
 		return err
-	})
+	}})
 	if err != nil {
 		return nil, err
 	}
