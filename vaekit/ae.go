@@ -7,9 +7,11 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // Losses of a dense autoencoder (AEConfig.Loss).
@@ -39,6 +41,9 @@ type AEConfig struct {
 	Noise      string  `json:"noise"`       // NoiseNone, NoiseGaussian or NoiseMasking.
 	NoiseLevel float64 `json:"noise_level"` // Gaussian σ, or masking probability.
 	TrainConfig
+	// Encoder maps inputs [B, dim] to codes [B, code], Decoder codes to
+	// output logits [B, dim]; nil ones are the dense networks of Layers.
+	Encoder, Decoder Network `json:"-"`
 }
 
 // DefaultAEConfig is the lecture's deep autoencoder 784-1000-500-250-30
@@ -55,8 +60,10 @@ func (c AEConfig) Validate() error {
 		return err
 	}
 	switch {
-	case len(c.Layers) == 0:
-		return fmt.Errorf("AEConfig.Layers: need at least the code layer")
+	case len(c.Layers) == 0 && (c.Encoder == nil || c.Decoder == nil):
+		return fmt.Errorf("AEConfig.Layers: the default networks need at least the code layer")
+	case c.Tied && (c.Encoder != nil || c.Decoder != nil):
+		return fmt.Errorf("AEConfig.Tied ties the default networks' weights; with your own Encoder or Decoder, tie them there")
 	case c.Loss != LossBCE && c.Loss != LossMSE:
 		return fmt.Errorf("AEConfig.Loss must be %q or %q, got %q", LossBCE, LossMSE, c.Loss)
 	case c.Noise != NoiseNone && c.Noise != NoiseGaussian && c.Noise != NoiseMasking:
@@ -88,8 +95,8 @@ func Corrupt(scope *model.Scope, x *Node, noise string, level float64) *Node {
 	return x
 }
 
-// AE is a dense autoencoder: ReLU hidden layers, a linear code layer, and a
-// decoder mirroring the encoder to sigmoid outputs.
+// AE is an autoencoder, by default dense: ReLU hidden layers, a linear code
+// layer, and a decoder mirroring the encoder to sigmoid outputs.
 type AE struct {
 	Model
 	Config AEConfig
@@ -104,6 +111,9 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 		return nil, err
 	}
 	a := &AE{Config: cfg, Dim: dim}
+	if a.Config.Encoder == nil {
+		a.Config.Encoder = a.denseEncoder
+	}
 	var err error
 	if a.Model, err = newModel(&a.Config.TrainConfig); err != nil {
 		return nil, err
@@ -120,9 +130,9 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 		exec **evalExec
 		fn   func(*model.Scope, *Node) *Node
 	}{
-		{&a.encode, a.Encoder},
+		{&a.encode, a.encoder},
 		{&a.reconstruct, func(s *model.Scope, x *Node) *Node { return Sigmoid(a.Logits(s, x)) }},
-		{&a.decode, func(s *model.Scope, z *Node) *Node { return Sigmoid(a.Decoder(s, z)) }},
+		{&a.decode, func(s *model.Scope, z *Node) *Node { return Sigmoid(a.decoder(s, z)) }},
 		{&a.corrupt, func(s *model.Scope, x *Node) *Node { return Corrupt(s, x, cfg.Noise, cfg.NoiseLevel) }},
 	} {
 		if *e.exec, err = newEvalExec(a.backend, a.Store, e.fn); err != nil {
@@ -133,21 +143,30 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 	return a, nil
 }
 
-// dense is a fully connected layer x·W + b with W [in, out] and b [out] in
-// scope (W stays reachable by the name "weights" for tied decoders).
-func dense(scope *model.Scope, x *Node, out int) *Node {
-	in := x.Shape().Dimensions[x.Rank()-1]
-	w := scope.VariableWithShape("weights", shapes.Make(x.DType(), in, out)).NodeValue(x.Graph())
-	b := scope.VariableWithShape("biases", shapes.Make(x.DType(), out)).NodeValue(x.Graph())
-	return Add(MatMul(x, w), ExpandLeftToRank(b, 2))
+// encoder runs the Encoder in scope "encoder".
+func (a *AE) encoder(scope *model.Scope, x *Node) *Node {
+	return a.Config.Encoder(scope.In("encoder"), x)
 }
 
-// Encoder maps x [B, dim] to codes [B, code].
-func (a *AE) Encoder(scope *model.Scope, x *Node) *Node {
-	enc := scope.In("encoder")
+// decoder runs the Decoder in scope "decoder" and checks its logits.
+func (a *AE) decoder(scope *model.Scope, z *Node) *Node {
+	var logits *Node
+	if a.Config.Decoder == nil {
+		logits = a.denseDecoder(scope, z)
+	} else {
+		logits = a.Config.Decoder(scope.In("decoder"), z)
+	}
+	if want := shapes.Make(z.DType(), z.Shape().Dimensions[0], a.Dim); logits == nil || !logits.Shape().Equal(want) {
+		exceptions.Panicf("AE.Decoder must give logits of shape %s, it gave %s", want, shapeOf(logits))
+	}
+	return logits
+}
+
+// denseEncoder is the default encoder: Layers, ReLU but for the linear code.
+func (a *AE) denseEncoder(enc *model.Scope, x *Node) *Node {
 	h := x
 	for i, out := range a.Config.Layers {
-		h = dense(enc.In("layer_%d", i), h, out)
+		h = layers.Dense(enc.In("layer_%d", i), h, true, out)
 		if i < len(a.Config.Layers)-1 {
 			h = activation.Relu(h)
 		}
@@ -155,8 +174,9 @@ func (a *AE) Encoder(scope *model.Scope, x *Node) *Node {
 	return h
 }
 
-// Decoder maps codes [B, code] to output logits [B, dim].
-func (a *AE) Decoder(scope *model.Scope, z *Node) *Node {
+// denseDecoder is the default decoder, mirroring denseEncoder; a tied one
+// reads the encoder's weights, transposed. It takes the model's root scope.
+func (a *AE) denseDecoder(scope *model.Scope, z *Node) *Node {
 	// At, not In: a tied decoder reads the encoder's variables again.
 	enc, dec := scope.At("encoder"), scope.In("decoder")
 	sizes := append([]int{a.Dim}, a.Config.Layers...)
@@ -164,16 +184,14 @@ func (a *AE) Decoder(scope *model.Scope, z *Node) *Node {
 	for i := len(a.Config.Layers) - 1; i >= 0; i-- {
 		in, out := sizes[i+1], sizes[i]
 		layer := dec.In("layer_%d", i)
-		var w *Node
 		if a.Config.Tied {
 			// The encoder's own weights variable, transposed: one variable, two uses.
-			w = Transpose(enc.At("layer_%d", i).VariableWithShape("weights",
-				shapes.Make(z.DType(), out, in)).NodeValue(z.Graph()), 0, 1)
+			w := enc.At("layer_%d", i).At("dense").VariableWithShape("weights", shapes.Make(z.DType(), out, in))
+			b := layer.In("dense").VariableWithShape("biases", shapes.Make(z.DType(), out))
+			h = Add(MatMul(h, Transpose(w.NodeValue(z.Graph()), 0, 1)), ExpandLeftToRank(b.NodeValue(z.Graph()), 2))
 		} else {
-			w = layer.VariableWithShape("weights", shapes.Make(z.DType(), in, out)).NodeValue(z.Graph())
+			h = layers.Dense(layer, h, true, out)
 		}
-		b := layer.VariableWithShape("biases", shapes.Make(z.DType(), out)).NodeValue(z.Graph())
-		h = Add(MatMul(h, w), ExpandLeftToRank(b, 2))
 		if i > 0 {
 			h = activation.Relu(h)
 		}
@@ -182,7 +200,7 @@ func (a *AE) Decoder(scope *model.Scope, z *Node) *Node {
 }
 
 // Logits runs the whole autoencoder.
-func (a *AE) Logits(scope *model.Scope, x *Node) *Node { return a.Decoder(scope, a.Encoder(scope, x)) }
+func (a *AE) Logits(scope *model.Scope, x *Node) *Node { return a.decoder(scope, a.encoder(scope, x)) }
 
 // ReconLoss is the per-example reconstruction loss of the clean target
 // from output logits, summed over pixels.
@@ -195,8 +213,8 @@ func (a *AE) ReconLoss(logits, target *Node) *Node {
 
 func (a *AE) trainGraph(scope *model.Scope, x *Node) []*Node {
 	noisy := Corrupt(scope, x, a.Config.Noise, a.Config.NoiseLevel)
-	code := a.Encoder(scope, noisy)
-	recon := ReduceAllMean(a.ReconLoss(a.Decoder(scope, code), x))
+	code := a.encoder(scope, noisy)
+	recon := ReduceAllMean(a.ReconLoss(a.decoder(scope, code), x))
 	loss := recon
 	if a.Config.CodeL2 > 0 {
 		loss = Add(loss, MulScalar(ReduceAllMean(ReduceSum(Square(code), -1)), a.Config.CodeL2))

@@ -1,6 +1,3 @@
-// Package vaekit holds the models, training loop and figures of vaekit:
-// autoencoders, VAEs and GANs on GoMLX, reproducing four articles' figures
-// with real data.
 package vaekit
 
 import (

@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
@@ -47,7 +48,7 @@ func (c ClassifierConfig) Validate() error {
 func hidden(net *model.Scope, x *Node, sizes []int) *Node {
 	h := x
 	for i, size := range sizes {
-		h = activation.Relu(dense(net.In("layer_%d", i), h, size))
+		h = activation.Relu(layers.Dense(net.In("layer_%d", i), h, true, size))
 	}
 	return h
 }
@@ -55,8 +56,7 @@ func hidden(net *model.Scope, x *Node, sizes []int) *Node {
 // Classifier is a ReLU network with a linear head of class logits.
 type Classifier struct {
 	Model
-	Config ClassifierConfig
-	Body   Network
+	Config ClassifierConfig // its Body is set (the default when nil).
 
 	logits, features *evalExec
 }
@@ -68,9 +68,9 @@ func NewClassifier(cfg ClassifierConfig, init *model.Store) (*Classifier, error)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	m := &Classifier{Config: cfg, Body: cfg.Body}
-	if m.Body == nil {
-		m.Body = m.body
+	m := &Classifier{Config: cfg}
+	if m.Config.Body == nil {
+		m.Config.Body = m.body
 	}
 	var err error
 	if m.Model, err = newModel(&m.Config.TrainConfig); err != nil {
@@ -79,7 +79,7 @@ func NewClassifier(cfg ClassifierConfig, init *model.Store) (*Classifier, error)
 	if init != nil {
 		for i := range cfg.Layers {
 			for _, name := range []string{"weights", "biases"} {
-				path := fmt.Sprintf("/net/layer_%d/%s", i, name)
+				path := fmt.Sprintf("/net/layer_%d/dense/%s", i, name)
 				v := init.GetVariable(path)
 				if v == nil {
 					return nil, fmt.Errorf("NewClassifier: the initial weights lack %s", path)
@@ -107,7 +107,7 @@ func NewClassifier(cfg ClassifierConfig, init *model.Store) (*Classifier, error)
 		return nil, err
 	}
 	if m.features, err = newEvalExec(m.backend, m.Store, func(scope *model.Scope, x *Node) *Node {
-		return m.Body(scope.In("net"), x)
+		return m.Config.Body(scope.In("net"), x)
 	}); err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func NewClassifier(cfg ClassifierConfig, init *model.Store) (*Classifier, error)
 // Logits maps x [B, d] to class logits [B, classes].
 func (m *Classifier) Logits(scope *model.Scope, x *Node) *Node {
 	net := scope.In("net")
-	return dense(net.In("head"), m.Body(net, x), m.Config.Classes)
+	return layers.Dense(net.In("head"), m.Config.Body(net, x), true, m.Config.Classes)
 }
 
 // body is everything but the head: the penultimate features.

@@ -165,11 +165,10 @@ func (f *Fit) devices() (int, error) {
 
 // Run trains until Epochs are done. Cancelling ctx stops it after the
 // current step, saves a checkpoint and returns ErrInterrupted.
-func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
+func (f *Fit) Run(ctx context.Context) (*History, error) {
 	if err := f.validate(); err != nil {
 		return nil, err
 	}
-	store := f.Trainer.Store()
 	devices, err := f.devices()
 	if err != nil {
 		return nil, err
@@ -178,22 +177,81 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 		return nil, fmt.Errorf("vaekit.Fit: %w", err)
 	}
 	ds := &batches{data: f.Data, batchSize: f.BatchSize, seed: uint64(f.Seed), labelsAsInput: f.LabelsAsInput, shards: devices}
-	perEpoch := ds.stepsPerEpoch()
-	hist = &History{StepsPerEpoch: perEpoch}
-
-	var ckpt *checkpoints
-	lastSaved := -1
-	if f.Dir != "" {
-		if ckpt, err = openCheckpoints(ctx, store, f.Dir, 2, messages()); err != nil {
-			return nil, err
+	r, err := f.resume(ctx, ds.stepsPerEpoch())
+	if err != nil {
+		return nil, err
+	}
+	defer r.close()
+	if r.step >= r.target {
+		if r.step > 0 && f.Progress {
+			fmt.Printf("vaekit: %s: reusing the model trained to step %d (epoch %d) in %s\n",
+				f.Data.Name, r.step, r.step/r.perEpoch, f.Dir)
 		}
-		defer ckpt.Close()
-		if hist, err = loadHistory(f.Dir, perEpoch); err != nil {
+		return r.hist, nil
+	}
+	if r.step > 0 && f.Progress {
+		fmt.Printf("vaekit: resuming from step %d (epoch %d) in %s\n", r.step, r.step/r.perEpoch, f.Dir)
+	}
+	ds.startStep = r.step
+	var source train.Dataset = ds
+	if devices > 1 {
+		if source, err = distribute(f.Trainer.Backend(), ds, devices); err != nil {
 			return nil, err
 		}
 	}
-	globalStep, err := currentStep(store)
-	if err != nil {
+	loop := train.NewLoop(f.Trainer)
+	if f.Progress {
+		commandline.AttachProgressBar(loop)
+	}
+	loop.OnStep("vaekit.Fit", 0, func(loop *train.Loop, metrics []*tensors.Tensor) error {
+		return r.onStep(loop.LoopStep+1, metrics)
+	})
+	if _, err = loop.RunSteps(source, r.target-r.step); err != nil {
+		var diverged *DivergedError
+		switch {
+		case errors.As(err, &diverged):
+			return r.hist, diverged
+		case errors.Is(err, ErrInterrupted):
+			return r.hist, fmt.Errorf("%w at step %d; checkpoint saved in %s, run again to resume", ErrInterrupted, r.lastSaved, f.Dir)
+		}
+		return r.hist, fmt.Errorf("vaekit.Fit: %w", err)
+	}
+	return r.hist, nil
+}
+
+// fitRun is one Run in progress: where it resumed, the epoch's sums and
+// the checkpoints.
+type fitRun struct {
+	*Fit
+	ctx                   context.Context
+	hist                  *History
+	ckpt                  *checkpoints // nil without a directory.
+	step, perEpoch        int          // the global step it resumed from; steps per epoch.
+	target                int          // the global step it trains to.
+	lastSaved             int          // global step of the last checkpoint (-1: none).
+	lastSave, stepStarted time.Time
+	sums                  *EpochSums // of the epoch under way.
+	names                 []string   // of the trainer's metrics ("" for moving averages).
+}
+
+// resume opens the checkpoint directory (if any), restores the model and
+// its history, and drops the history's records past the checkpoint's step.
+func (f *Fit) resume(ctx context.Context, perEpoch int) (*fitRun, error) {
+	r := &fitRun{Fit: f, ctx: ctx, perEpoch: perEpoch, target: f.Epochs * perEpoch, lastSaved: -1,
+		hist: &History{StepsPerEpoch: perEpoch}, names: metricNames(f.Trainer)}
+	store := f.Trainer.Store()
+	var err error
+	if f.Dir != "" {
+		if r.ckpt, err = openCheckpoints(ctx, store, f.Dir, 2, messages()); err != nil {
+			return nil, err
+		}
+		if r.hist, err = loadHistory(f.Dir, perEpoch); err != nil {
+			r.close()
+			return nil, err
+		}
+	}
+	if r.step, err = currentStep(store); err != nil {
+		r.close()
 		return nil, err
 	}
 	// GoMLX's checkpoints do not record which variables are trainable: the
@@ -202,134 +260,117 @@ func (f *Fit) Run(ctx context.Context) (hist *History, err error) {
 	if rng := store.GetVariable(model.JoinPath(model.ScopeSeparator, model.RNGStateVariableName)); rng != nil {
 		rng.SetTrainable(false)
 	}
-	if ckpt != nil && globalStep > 0 {
-		lastSaved = globalStep
+	if r.ckpt != nil && r.step > 0 {
+		r.lastSaved = r.step
 	}
-	// Keep only what the checkpoint has reached (history is written after it).
-	for len(hist.Epochs) > 0 && hist.Epochs[len(hist.Epochs)-1].Step > globalStep {
-		hist.Epochs = hist.Epochs[:len(hist.Epochs)-1]
+	h := r.hist
+	for len(h.Epochs) > 0 && h.Epochs[len(h.Epochs)-1].Step > r.step {
+		h.Epochs = h.Epochs[:len(h.Epochs)-1]
 	}
-	for len(hist.Steps) > 0 && hist.Steps[len(hist.Steps)-1].Step > globalStep {
-		hist.Steps = hist.Steps[:len(hist.Steps)-1]
+	for len(h.Steps) > 0 && h.Steps[len(h.Steps)-1].Step > r.step {
+		h.Steps = h.Steps[:len(h.Steps)-1]
 	}
-	target := f.Epochs * perEpoch
-	if globalStep >= target {
-		if globalStep > 0 && f.Progress {
-			fmt.Printf("vaekit: %s: reusing the model trained to step %d (epoch %d) in %s\n",
-				f.Data.Name, globalStep, globalStep/perEpoch, f.Dir)
-		}
-		return hist, nil
+	r.sums = h.Partial
+	if r.sums == nil || r.step%perEpoch == 0 {
+		r.sums = &EpochSums{Sums: map[string]float64{}}
 	}
-	if globalStep > 0 && f.Progress {
-		fmt.Printf("vaekit: resuming from step %d (epoch %d) in %s\n", globalStep, globalStep/perEpoch, f.Dir)
-	}
-	ds.startStep = globalStep
-	var source train.Dataset = ds
-	if devices > 1 {
-		if source, err = distribute(f.Trainer.Backend(), ds, devices); err != nil {
-			return nil, err
-		}
-	}
-	sums := hist.Partial
-	if sums == nil || globalStep%perEpoch == 0 {
-		sums = &EpochSums{Sums: map[string]float64{}}
-	}
-	hist.Partial = nil
+	h.Partial = nil
+	r.lastSave, r.stepStarted = time.Now(), time.Now()
+	return r, nil
+}
 
-	saveEvery := f.SaveEvery
-	if saveEvery == 0 {
-		saveEvery = 30 * time.Second
+func (r *fitRun) close() {
+	if r.ckpt != nil {
+		r.ckpt.Close()
 	}
-	lastSave := time.Now()
-	save := func(step int) error {
-		if ckpt == nil {
-			return nil
-		}
-		lastSave = time.Now()
-		if err := ckpt.Save(); err != nil {
-			return fmt.Errorf("vaekit.Fit: saving a checkpoint at step %d in %s: %w", step, f.Dir, err)
-		}
-		lastSaved = step
-		return WriteJSON(filepath.Join(f.Dir, historyFile), hist)
-	}
+}
 
-	loop := train.NewLoop(f.Trainer)
-	if f.Progress {
-		commandline.AttachProgressBar(loop)
+// onStep takes a finished step's metrics: it stops on divergence, adds them
+// to the epoch's sums and the per-step records, closes an epoch at its end,
+// and checkpoints when due or interrupted.
+func (r *fitRun) onStep(step int, metrics []*tensors.Tensor) error {
+	r.hist.TrainSeconds += time.Since(r.stepStarted).Seconds()
+	defer func() { r.stepStarted = time.Now() }()
+	if loss := scalar(metrics[0]); math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return &DivergedError{Step: step, Loss: loss, Checkpoint: r.lastSaved, Dir: r.Dir}
 	}
-	names := metricNames(f.Trainer)
-	stepStart := time.Now()
-	loop.OnStep("vaekit.Fit", 0, func(loop *train.Loop, metrics []*tensors.Tensor) error {
-		step := loop.LoopStep + 1 // global step once this one is done.
-		hist.TrainSeconds += time.Since(stepStart).Seconds()
-		defer func() { stepStart = time.Now() }()
-		loss := scalar(metrics[0])
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return &DivergedError{Step: step, Loss: loss, Checkpoint: lastSaved, Dir: f.Dir}
+	values := make(map[string]float64, len(r.names))
+	for i, name := range r.names {
+		if name != "" {
+			values[name] = scalar(metrics[i])
+			r.sums.Sums[name] += values[name]
 		}
-		values := make(map[string]float64, len(names))
-		for i, name := range names {
-			if name != "" {
-				values[name] = scalar(metrics[i])
-				sums.Sums[name] += values[name]
-			}
+	}
+	r.sums.Steps++
+	if r.RecordEvery > 0 && step%r.RecordEvery == 0 {
+		r.hist.Steps = append(r.hist.Steps, Epoch{Epoch: (step-1)/r.perEpoch + 1, Step: step, Metrics: values})
+	}
+	if r.OnStep != nil {
+		r.OnStep(step, values)
+	}
+	if step%r.perEpoch == 0 {
+		if err := r.endEpoch(step); err != nil {
+			return err
 		}
-		sums.Steps++
-		if f.RecordEvery > 0 && step%f.RecordEvery == 0 {
-			hist.Steps = append(hist.Steps, Epoch{Epoch: (step-1)/perEpoch + 1, Step: step, Metrics: values})
+	} else if r.ctx.Err() != nil || time.Since(r.lastSave) >= 20*r.saveEvery() {
+		// Midway through a long epoch: keep its sums with the checkpoint.
+		r.hist.Partial = r.sums
+		err := r.save(step)
+		r.hist.Partial = nil
+		if err != nil {
+			return err
 		}
-		if f.OnStep != nil {
-			f.OnStep(step, values)
+	}
+	if r.ctx.Err() != nil {
+		return ErrInterrupted
+	}
+	return nil
+}
+
+// endEpoch records the epoch's means (with what OnEpoch adds) and saves a
+// checkpoint at the last epoch, on interruption, or when SaveEvery passed.
+func (r *fitRun) endEpoch(step int) error {
+	epoch := Epoch{Epoch: step / r.perEpoch, Step: step, Metrics: map[string]float64{}}
+	for name, sum := range r.sums.Sums {
+		epoch.Metrics[name] = sum / float64(r.sums.Steps)
+	}
+	if r.OnEpoch != nil {
+		if err := r.OnEpoch(epoch.Epoch, epoch.Metrics); err != nil {
+			return fmt.Errorf("vaekit.Fit: epoch %d: %w", epoch.Epoch, err)
 		}
-		if step%perEpoch == 0 {
-			epoch := Epoch{Epoch: step / perEpoch, Step: step, Metrics: map[string]float64{}}
-			for name, sum := range sums.Sums {
-				epoch.Metrics[name] = sum / float64(sums.Steps)
-			}
-			if f.OnEpoch != nil {
-				if err := f.OnEpoch(epoch.Epoch, epoch.Metrics); err != nil {
-					return fmt.Errorf("vaekit.Fit: epoch %d: %w", epoch.Epoch, err)
-				}
-			}
-			for name, v := range epoch.Metrics {
-				if math.IsNaN(v) || math.IsInf(v, 0) {
-					return fmt.Errorf("vaekit.Fit: epoch %d: metric %q is %v, not a number that can be recorded "+
-						"(the model diverged, or the metric divides by zero)", epoch.Epoch, name, v)
-				}
-			}
-			hist.Epochs = append(hist.Epochs, epoch)
-			sums = &EpochSums{Sums: map[string]float64{}}
-			if step == target || ctx.Err() != nil || time.Since(lastSave) >= saveEvery {
-				if err := save(step); err != nil {
-					return err
-				}
-			}
+	}
+	for name, v := range epoch.Metrics {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("vaekit.Fit: epoch %d: metric %q is %v, not a number that can be recorded "+
+				"(the model diverged, or the metric divides by zero)", epoch.Epoch, name, v)
 		}
-		midEpoch := step%perEpoch != 0
-		if midEpoch && (ctx.Err() != nil || time.Since(lastSave) >= 20*saveEvery) {
-			hist.Partial = sums
-			err := save(step)
-			hist.Partial = nil
-			if err != nil {
-				return err
-			}
-		}
-		if ctx.Err() != nil {
-			return ErrInterrupted
-		}
+	}
+	r.hist.Epochs = append(r.hist.Epochs, epoch)
+	r.sums = &EpochSums{Sums: map[string]float64{}}
+	if step == r.target || r.ctx.Err() != nil || time.Since(r.lastSave) >= r.saveEvery() {
+		return r.save(step)
+	}
+	return nil
+}
+
+func (r *fitRun) saveEvery() time.Duration {
+	if r.SaveEvery == 0 {
+		return 30 * time.Second
+	}
+	return r.SaveEvery
+}
+
+// save writes a checkpoint, then the history (which must not run ahead of it).
+func (r *fitRun) save(step int) error {
+	if r.ckpt == nil {
 		return nil
-	})
-	if _, err = loop.RunSteps(source, target-globalStep); err != nil {
-		var diverged *DivergedError
-		switch {
-		case errors.As(err, &diverged):
-			return hist, diverged
-		case errors.Is(err, ErrInterrupted):
-			return hist, fmt.Errorf("%w at step %d; checkpoint saved in %s, run again to resume", ErrInterrupted, lastSaved, f.Dir)
-		}
-		return hist, fmt.Errorf("vaekit.Fit: %w", err)
 	}
-	return hist, nil
+	r.lastSave = time.Now()
+	if err := r.ckpt.Save(); err != nil {
+		return fmt.Errorf("vaekit.Fit: saving a checkpoint at step %d in %s: %w", step, r.Dir, err)
+	}
+	r.lastSaved = step
+	return WriteJSON(filepath.Join(r.Dir, historyFile), r.hist)
 }
 
 // currentStep reads the global step, loading it from a checkpoint if one is attached.

@@ -7,6 +7,7 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
@@ -72,7 +73,7 @@ func DefaultDCGANConfig() GANConfig {
 
 // DefaultMLPGANConfig: the original MLP GAN (hidden 256 and 512, LeakyReLU
 // 0.2, tanh output), with DCGAN's optimizer settings, GoMLX's default
-// initialisation and real labels smoothed to 0.9 (docs/gan-notes.md says why).
+// initialisation and real labels smoothed to 0.9 (docs/notes.md says why).
 func DefaultMLPGANConfig() GANConfig {
 	cfg := DefaultDCGANConfig()
 	cfg.Arch, cfg.Hidden, cfg.RealLabel, cfg.DefaultInit = ArchMLP, []int{256, 512}, 0.9, true
@@ -108,9 +109,8 @@ func (c GANConfig) Validate() error {
 // "generator" and "discriminator") and separate Adam optimizers. Weights
 // start from N(0, 0.02), as in the DCGAN paper.
 type GAN struct {
-	Model                    // its Trainer's step: k discriminator updates, then one generator update.
-	Config                   GANConfig
-	Generator, Discriminator GANNetwork
+	Model            // its Trainer's step: k discriminator updates, then one generator update.
+	Config GANConfig // its Generator and Discriminator are set (Arch's when nil).
 
 	optD, optG      optimizer.Interface
 	generate, probe *evalExec
@@ -122,12 +122,12 @@ func NewGAN(cfg GANConfig) (*GAN, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	g := &GAN{Config: cfg, Generator: cfg.Generator, Discriminator: cfg.Discriminator, side: 28}
-	if g.Generator == nil {
-		g.Generator = g.defaultGenerator
+	g := &GAN{Config: cfg, side: 28}
+	if g.Config.Generator == nil {
+		g.Config.Generator = g.defaultGenerator
 	}
-	if g.Discriminator == nil {
-		g.Discriminator = g.defaultDiscriminator
+	if g.Config.Discriminator == nil {
+		g.Config.Discriminator = g.defaultDiscriminator
 	}
 	var err error
 	if g.Model, err = newModel(&g.Config.TrainConfig); err != nil {
@@ -179,12 +179,12 @@ func (stepCounter) UpdateGraph(scope *model.Scope, g *Graph, _ *Node) {
 }
 func (stepCounter) Clear(*model.Scope) error { return nil }
 
-// batchNorm normalises x with the statistics of its own batch over every
+// BatchNorm normalises x with the statistics of its own batch over every
 // axis but the last (channels), then scales and shifts by learnt gamma and
 // beta. GANs train and sample in this mode (as the DCGAN reference code
 // does), so no running averages are kept: a discriminator step cannot
 // change the generator's state, nor the converse.
-func batchNorm(scope *model.Scope, x *Node) *Node {
+func BatchNorm(scope *model.Scope, x *Node) *Node {
 	c := x.Shape().Dimensions[x.Rank()-1]
 	axes := make([]int, x.Rank()-1)
 	for i := range axes {
@@ -213,7 +213,7 @@ func (g *GAN) withLabel(x, labels *Node) *Node {
 
 // generator runs the Generator in scope "generator" and checks its images.
 func (g *GAN) generator(root *model.Scope, z, labels *Node) *Node {
-	images := g.Generator(g.initialized(root.At("generator")), z, labels)
+	images := g.Config.Generator(g.initialized(root.At("generator")), z, labels)
 	if want := shapes.Make(z.DType(), z.Shape().Dimensions[0], g.side, g.side, 1); images == nil || !images.Shape().Equal(want) {
 		exceptions.Panicf("GAN.Generator must give images of shape %s, it gave %s", want, shapeOf(images))
 	}
@@ -222,7 +222,7 @@ func (g *GAN) generator(root *model.Scope, z, labels *Node) *Node {
 
 // discriminator runs the Discriminator in scope "discriminator" and checks its logits.
 func (g *GAN) discriminator(root *model.Scope, x, labels *Node) *Node {
-	logits := g.Discriminator(g.initialized(root.At("discriminator")), x, labels)
+	logits := g.Config.Discriminator(g.initialized(root.At("discriminator")), x, labels)
 	if want := shapes.Make(x.DType(), x.Shape().Dimensions[0]); logits == nil || !logits.Shape().Equal(want) {
 		exceptions.Panicf("GAN.Discriminator must give logits of shape %s, it gave %s", want, shapeOf(logits))
 	}
@@ -235,14 +235,14 @@ func (g *GAN) defaultGenerator(scope *model.Scope, z, labels *Node) *Node {
 	b := z.Shape().Dimensions[0]
 	if g.Config.Arch == ArchMLP {
 		for i, size := range g.Config.Hidden {
-			h = activation.LeakyReluWith(dense(scope.In("layer_%d", i), h, size), 0.2)
+			h = activation.LeakyReluWith(layers.Dense(scope.In("layer_%d", i), h, true, size), 0.2)
 		}
-		return Reshape(Tanh(dense(scope.In("out"), h, g.side*g.side)), b, g.side, g.side, 1)
+		return Reshape(Tanh(layers.Dense(scope.In("out"), h, true, g.side*g.side)), b, g.side, g.side, 1)
 	}
 	q := g.side / 4
-	h = activation.Relu(batchNorm(scope.In("bn_0"), dense(scope.In("dense"), h, q*q*128)))
+	h = activation.Relu(BatchNorm(scope.In("bn_0"), layers.Dense(scope, h, true, q*q*128)))
 	h = Reshape(h, b, q, q, 128)
-	h = activation.Relu(batchNorm(scope.In("bn_1"), ops.ConvTransposeLayer(scope.In("deconv_1"), h, 64, 4, 2, 1, 0)))
+	h = activation.Relu(BatchNorm(scope.In("bn_1"), ops.ConvTransposeLayer(scope.In("deconv_1"), h, 64, 4, 2, 1, 0)))
 	return Tanh(ops.ConvTransposeLayer(scope.In("deconv_2"), h, 1, 4, 2, 1, 0))
 }
 
@@ -262,7 +262,7 @@ func (g *GAN) defaultDiscriminator(scope *model.Scope, x, labels *Node) *Node {
 	if g.Config.Arch == ArchMLP {
 		h = g.withLabel(Reshape(x, b, g.side*g.side), labels)
 		for i := len(g.Config.Hidden) - 1; i >= 0; i-- {
-			h = activation.LeakyReluWith(dense(scope.In("layer_%d", i), h, g.Config.Hidden[i]), 0.2)
+			h = activation.LeakyReluWith(layers.Dense(scope.In("layer_%d", i), h, true, g.Config.Hidden[i]), 0.2)
 		}
 	} else {
 		if g.Config.Conditional {
@@ -272,10 +272,10 @@ func (g *GAN) defaultDiscriminator(scope *model.Scope, x, labels *Node) *Node {
 			x = Concatenate([]*Node{x, planes}, -1)
 		}
 		h = activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x, 64, 4, 2, 1), 0.2)
-		h = activation.LeakyReluWith(batchNorm(scope.In("bn_2"), ops.ConvLayer(scope.In("conv_2"), h, 128, 4, 2, 1)), 0.2)
+		h = activation.LeakyReluWith(BatchNorm(scope.In("bn_2"), ops.ConvLayer(scope.In("conv_2"), h, 128, 4, 2, 1)), 0.2)
 		h = Reshape(h, b, -1)
 	}
-	return Reshape(dense(scope.In("logit"), h, 1), b)
+	return Reshape(layers.Dense(scope.In("logit"), h, true, 1), b)
 }
 
 // noise draws z ~ U(−1, 1), [b, noise].

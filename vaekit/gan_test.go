@@ -9,7 +9,10 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/vaekit/vaekit/vaekit/ops"
 )
 
 func TestGeneratorLossGradientsClosedForm(t *testing.T) {
@@ -211,5 +214,61 @@ func TestGANTrains(t *testing.T) {
 		if math.Abs(float64(sat[i]-dOfG[i])) > 1e-5 || math.Abs(float64(nonSat[i]-(1-dOfG[i]))) > 1e-5 {
 			t.Errorf("probe %d: D=%.4f, saturating %.4f, non-saturating %.4f", i, dOfG[i], sat[i], nonSat[i])
 		}
+	}
+}
+
+// TestGANNetworksAsValues: DCGAN's networks written out as notebook 04 does
+// are the defaults (same fingerprint), a changed one is not, and a generator
+// of the wrong shape is refused by name.
+func TestGANNetworksAsValues(t *testing.T) {
+	testBackend(t)
+	generator := func(scope *model.Scope, z, labels *Node) *Node {
+		b := z.Shape().Dimensions[0]
+		h := activation.Relu(BatchNorm(scope.In("bn_0"), layers.Dense(scope, z, true, 7*7*128)))
+		h = Reshape(h, b, 7, 7, 128)
+		h = activation.Relu(BatchNorm(scope.In("bn_1"), ops.ConvTransposeLayer(scope.In("deconv_1"), h, 64, 4, 2, 1, 0)))
+		return Tanh(ops.ConvTransposeLayer(scope.In("deconv_2"), h, 1, 4, 2, 1, 0))
+	}
+	discriminator := func(scope *model.Scope, x, labels *Node) *Node {
+		b := x.Shape().Dimensions[0]
+		h := activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x, 64, 4, 2, 1), 0.2)
+		h = activation.LeakyReluWith(BatchNorm(scope.In("bn_2"), ops.ConvLayer(scope.In("conv_2"), h, 128, 4, 2, 1)), 0.2)
+		return Reshape(layers.Dense(scope.In("logit"), Reshape(h, b, -1), true, 1), b)
+	}
+	fingerprint := func(g, d GANNetwork) string {
+		cfg := DefaultDCGANConfig()
+		cfg.Generator, cfg.Discriminator = g, d
+		gan, err := NewGAN(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := gan.Fingerprint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	def := fingerprint(nil, nil)
+	if same := fingerprint(generator, discriminator); same != def {
+		t.Errorf("the written-out DCGAN networks have fingerprint %s, the defaults %s", same, def)
+	}
+	wider := func(scope *model.Scope, x, labels *Node) *Node {
+		b := x.Shape().Dimensions[0]
+		h := activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x, 96, 4, 2, 1), 0.2)
+		return Reshape(layers.Dense(scope.In("logit"), Reshape(h, b, -1), true, 1), b)
+	}
+	if changed := fingerprint(nil, wider); changed == def {
+		t.Errorf("a changed discriminator kept the default fingerprint %s", def)
+	}
+	cfg := DefaultDCGANConfig()
+	cfg.Generator = func(scope *model.Scope, z, labels *Node) *Node {
+		return Reshape(layers.Dense(scope, z, true, 14*14), -1, 14, 14, 1)
+	}
+	g, err := NewGAN(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Generate(g.UniformNoise(2, 1), nil); err == nil || !strings.Contains(err.Error(), "GAN.Generator must give") {
+		t.Errorf("a generator of 14×14 images: got %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
@@ -39,7 +40,7 @@ func Pretrain(ctx context.Context, cfg ClassifierConfig, data *Data, epochs int,
 		if prev != nil {
 			for i := range stage {
 				for _, name := range []string{"weights", "biases"} {
-					clone, err := prev.GetVariable(fmt.Sprintf("/net/layer_%d/%s", i, name)).CloneToStore(store)
+					clone, err := prev.GetVariable(fmt.Sprintf("/net/layer_%d/dense/%s", i, name)).CloneToStore(store)
 					if err != nil {
 						return nil, err
 					}
@@ -51,8 +52,8 @@ func Pretrain(ctx context.Context, cfg ClassifierConfig, data *Data, epochs int,
 		m.Trainer = train.NewTrainer(m.backend, store, func(scope *model.Scope, x *Node) *Node {
 			net := scope.In("net")
 			in := StopGradient(hidden(net, x, cfg.Layers[:stage]))
-			code := activation.Relu(dense(net.In("layer_%d", stage), in, cfg.Layers[stage]))
-			out := dense(scope.In("pretrain").In("decoder_%d", stage), code, in.Shape().Dimensions[1])
+			code := activation.Relu(layers.Dense(net.In("layer_%d", stage), in, true, cfg.Layers[stage]))
+			out := layers.Dense(scope.In("pretrain").In("decoder_%d", stage), code, true, in.Shape().Dimensions[1])
 			var recon *Node
 			if stage == 0 {
 				recon = BernoulliNLL(out, in)

@@ -34,11 +34,11 @@ func TestPretrainFreezesEarlierLayers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Layer 0 after stage 0 is what stage 1 left: frozen while layer 1 trained.
-	w0 := weights(t, first, "/net/layer_0/weights")
-	if !slices.Equal(w0, weights(t, both, "/net/layer_0/weights")) {
+	w0 := weights(t, first, "/net/layer_0/dense/weights")
+	if !slices.Equal(w0, weights(t, both, "/net/layer_0/dense/weights")) {
 		t.Error("pretraining layer 1 changed layer 0, which it says is frozen")
 	}
-	if both.GetVariable("/net/layer_0/weights").Trainable || !both.GetVariable("/net/layer_1/weights").Trainable {
+	if both.GetVariable("/net/layer_0/dense/weights").Trainable || !both.GetVariable("/net/layer_1/dense/weights").Trainable {
 		t.Error("in the last stage, layer 0 should be frozen and layer 1 trainable")
 	}
 	// The classifier starts from the pretrained layers, now all trainable.
@@ -46,7 +46,7 @@ func TestPretrainFreezesEarlierLayers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.Equal(w0, weights(t, mlp.Store, "/net/layer_0/weights")) || !mlp.Store.GetVariable("/net/layer_0/weights").Trainable {
+	if !slices.Equal(w0, weights(t, mlp.Store, "/net/layer_0/dense/weights")) || !mlp.Store.GetVariable("/net/layer_0/dense/weights").Trainable {
 		t.Error("NewClassifier did not start from the pretrained, trainable layer 0")
 	}
 	before, _ := mlp.Accuracy(data)
@@ -59,7 +59,7 @@ func TestPretrainFreezesEarlierLayers(t *testing.T) {
 	if after < 0.8 || after <= before {
 		t.Errorf("fine-tuning did not learn: accuracy %.3f → %.3f", before, after)
 	}
-	if slices.Equal(w0, weights(t, mlp.Store, "/net/layer_0/weights")) {
+	if slices.Equal(w0, weights(t, mlp.Store, "/net/layer_0/dense/weights")) {
 		t.Error("fine-tuning left layer 0 unchanged: it should train the whole network")
 	}
 }

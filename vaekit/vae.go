@@ -85,10 +85,8 @@ func (c VAEConfig) Validate() error {
 // cross-entropy (summed over pixels) plus the analytic KL divergence to N(0, I).
 type VAE struct {
 	Model
-	Config  VAEConfig
-	Dim     int // input size (784 for MNIST).
-	Encoder VAEEncoder
-	Decoder Network
+	Config VAEConfig // its Encoder and Decoder are set (the defaults when nil).
+	Dim    int       // input size (784 for MNIST).
 
 	encode *evalExec // x → z_mean, z_log_var
 	decode *evalExec // z → Bernoulli means
@@ -100,12 +98,12 @@ func NewVAE(cfg VAEConfig, dim int) (*VAE, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	v := &VAE{Config: cfg, Dim: dim, Encoder: cfg.Encoder, Decoder: cfg.Decoder}
-	if v.Encoder == nil {
-		v.Encoder = DenseEncoder(cfg.Hidden, cfg.Latent)
+	v := &VAE{Config: cfg, Dim: dim}
+	if v.Config.Encoder == nil {
+		v.Config.Encoder = DenseEncoder(cfg.Hidden, cfg.Latent)
 	}
-	if v.Decoder == nil {
-		v.Decoder = DenseDecoder(cfg.Hidden, dim)
+	if v.Config.Decoder == nil {
+		v.Config.Decoder = DenseDecoder(cfg.Hidden, dim)
 	}
 	var err error
 	if v.Model, err = newModel(&v.Config.TrainConfig); err != nil {
@@ -166,7 +164,7 @@ func DenseDecoder(hidden []int, dim int) Network {
 
 // encoder runs the Encoder in scope "encoder" and checks what it gives.
 func (v *VAE) encoder(scope *model.Scope, x *Node) (mean, logVar *Node) {
-	mean, logVar = v.Encoder(scope.In("encoder"), x)
+	mean, logVar = v.Config.Encoder(scope.In("encoder"), x)
 	want := shapes.Make(x.DType(), x.Shape().Dimensions[0], v.Config.Latent)
 	if mean == nil || logVar == nil || !mean.Shape().Equal(want) || !logVar.Shape().Equal(want) {
 		exceptions.Panicf("VAE.Encoder must give a mean and a log-variance of shape %s (VAEConfig.Latent = %d), it gave %s and %s",
@@ -177,7 +175,7 @@ func (v *VAE) encoder(scope *model.Scope, x *Node) (mean, logVar *Node) {
 
 // decoder runs the Decoder in scope "decoder" and checks what it gives.
 func (v *VAE) decoder(scope *model.Scope, z *Node) *Node {
-	logits := v.Decoder(scope.In("decoder"), z)
+	logits := v.Config.Decoder(scope.In("decoder"), z)
 	if want := shapes.Make(z.DType(), z.Shape().Dimensions[0], v.Dim); logits == nil || !logits.Shape().Equal(want) {
 		exceptions.Panicf("VAE.Decoder must give logits of shape %s, it gave %s", want, shapeOf(logits))
 	}

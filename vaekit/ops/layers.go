@@ -20,10 +20,8 @@ func ConvLayer(scope *model.Scope, x *Node, channels, kernel, stride, padding in
 
 // ConvTransposeLayer is a trainable transposed convolution (deconvolution)
 // with bias, in scope.In("conv_transpose"): weights [kernel, kernel, Cin,
-// channels], stored in GoMLX's usual kernel layout so that initializers
-// read the right fan-in (stored the other way round, He initialisation saw
-// a fan-in of channels·k² and a 32→1 deconvolution started 6× too large),
-// and biases [channels].
+// channels], in GoMLX's usual kernel layout so that initializers read the
+// right fan-in, and biases [channels].
 func ConvTransposeLayer(scope *model.Scope, x *Node, channels, kernel, stride, padding, outputPadding int) *Node {
 	scope = scope.In("conv_transpose")
 	g := x.Graph()
