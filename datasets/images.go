@@ -17,8 +17,6 @@ package datasets
 import (
 	"bytes"
 	"fmt"
-
-	"github.com/gomlx/gomlx/core/tensors"
 )
 
 // Split selects the training or the test part of a data set.
@@ -170,21 +168,6 @@ func (s *ImageSet) Float32() []float32 {
 		out[i] = float32(p) / 255
 	}
 	return out
-}
-
-// Tensor returns the images as a float32 tensor of shape [Count, Rows*Cols]
-// with grey levels in [0, 1]: the input of the dense models.
-func (s *ImageSet) Tensor() *tensors.Tensor {
-	return tensors.FromFlatDataAndDimensions(s.Float32(), s.Count, s.Rows*s.Cols)
-}
-
-// LabelsTensor returns the labels as an int32 tensor of shape [Count].
-func (s *ImageSet) LabelsTensor() *tensors.Tensor {
-	labels := make([]int32, s.Count)
-	for i, l := range s.Labels {
-		labels[i] = int32(l)
-	}
-	return tensors.FromValue(labels)
 }
 
 // Image returns the grey levels of item i, Rows×Cols, in [0, 1].

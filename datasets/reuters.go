@@ -130,15 +130,11 @@ var Reuters = func() []File {
 // split, the classes of the usual "R10" subset.
 var ReutersTopics = []string{"earn", "acq", "money-fx", "grain", "crude", "trade", "interest", "ship", "wheat", "corn"}
 
-// LoadReuters loads a ModApte split of Reuters-21578 with NewLoader(): the
-// stories marked TOPICS="YES" with LEWISSPLIT TRAIN (or TEST), as a corpus
-// over the vocab most frequent training words; each story's class is the
-// first of its topics among ReutersTopics, and stories with none are left
-// out: of the 9,603 ModApte training stories and 3,299 test stories, 6,490
-// and 2,545 remain.
-func LoadReuters(split Split, vocab int) (*Corpus, error) { return NewLoader().Reuters(split, vocab) }
-
-// Reuters: see LoadReuters.
+// Reuters loads a ModApte split of Reuters-21578: the stories marked
+// TOPICS="YES" with LEWISSPLIT TRAIN (or TEST), as a corpus over the vocab
+// most frequent training words; each story's class is the first of its
+// topics among ReutersTopics, and stories with none are left out: of the
+// 9,603 ModApte training stories and 3,299 test stories, 6,490 and 2,545 remain.
 func (l *Loader) Reuters(split Split, vocab int) (*Corpus, error) {
 	want := map[Split]string{Train: "TRAIN", Test: "TEST"}[split]
 	if want == "" {

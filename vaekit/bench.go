@@ -12,8 +12,8 @@ import (
 	"github.com/gomlx/gomlx/ml/train"
 )
 
-// BenchModels are the four models of shared/BENCHMARKS.md, as the PyTorch
-// peer (peers/torch_steps.py) names them.
+// BenchModels are the four models of the speed benchmark
+// (docs/benchmarks.md), as its PyTorch peer names them.
 var BenchModels = []string{"vae-mlp", "deep-ae", "conv-ae", "dcgan"}
 
 // BenchResult is one line of `vaekit bench`: the peer's fields, plus the
@@ -34,7 +34,7 @@ type BenchResult struct {
 }
 
 // benchTrainer builds a benchmark model through the public constructors,
-// with the settings of BENCHMARKS.md.
+// with the benchmark's settings.
 func benchTrainer(model string) (*train.Trainer, int, error) {
 	switch model {
 	case "vae-mlp":

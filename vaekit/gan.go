@@ -34,7 +34,7 @@ const (
 )
 
 // GANConfig holds a GAN's hyperparameters. DefaultDCGANConfig is the
-// article's (and BENCHMARKS.md's) DCGAN.
+// article's DCGAN, also the speed benchmark's.
 type GANConfig struct {
 	Arch        string `json:"arch"`        // ArchMLP or ArchDCGAN.
 	Conditional bool   `json:"conditional"` // give the class label to G and D.

@@ -36,25 +36,7 @@ func fitPCA(data *Data, k int, center bool) (*PCA, error) {
 	if n < 2 {
 		return nil, fmt.Errorf("FitPCA: need at least 2 examples, %q has %d", data.Name, n)
 	}
-	mean := make([]float64, d)
-	for i := range n {
-		for j := range d {
-			mean[j] += float64(data.X[i*d+j])
-		}
-	}
-	for j := range mean {
-		mean[j] /= float64(n)
-		if !center {
-			mean[j] = 0
-		}
-	}
-	centered := mat.NewDense(n, d, nil)
-	for i := range n {
-		row := centered.RawRowView(i)
-		for j := range d {
-			row[j] = float64(data.X[i*d+j]) - mean[j]
-		}
-	}
+	mean, centered := centerRows(data, center)
 	// With fewer examples than dimensions (400 faces of 2,576 pixels), the
 	// n×n Gram matrix has the same non-zero eigenvalues as the d×d covariance
 	// and is far cheaper to decompose: v = Xᵀu / √(λ(n−1)).
@@ -113,6 +95,30 @@ func fitPCA(data *Data, k int, center bool) (*PCA, error) {
 		}
 	}
 	return p, nil
+}
+
+// centerRows returns data's mean (zeros unless center) and its rows minus it.
+func centerRows(data *Data, center bool) ([]float64, *mat.Dense) {
+	n, d := data.Len(), data.size()
+	mean := make([]float64, d)
+	if center {
+		for i := range n {
+			for j := range d {
+				mean[j] += float64(data.X[i*d+j])
+			}
+		}
+		for j := range mean {
+			mean[j] /= float64(n)
+		}
+	}
+	centered := mat.NewDense(n, d, nil)
+	for i := range n {
+		row := centered.RawRowView(i)
+		for j := range d {
+			row[j] = float64(data.X[i*d+j]) - mean[j]
+		}
+	}
+	return mean, centered
 }
 
 // Project returns the k coordinates of every example of data.

@@ -42,17 +42,52 @@ func DefaultCompressionExperiment(quick bool, seed int64) CompressionExperiment 
 		CodeSizes: []int{10, 30}, Bits: []int{2, 3, 4, 6, 8}, Qualities: []int{1, 5, 10, 20, 40, 70, 95}, Show: 6}
 }
 
-// ratePoint is one point of a rate–distortion curve.
-type ratePoint struct {
+// RatePoint is one point of a rate–distortion curve.
+type RatePoint struct {
 	Bytes   float64 `json:"bytes_per_image"`
 	PSNR    float64 `json:"psnr_db"`
 	Setting int     `json:"setting"` // bits per code number, or JPEG quality.
+}
+
+// Compression is what ae-vs-jpeg measures, per data set (MNIST, then
+// Fashion-MNIST through the same MNIST-trained autoencoders).
+type Compression struct {
+	Experiment CompressionExperiment
+	Sets       []CompressionSet
+	Dataset    map[string]any
+}
+
+// CompressionSet is one data set's measurements.
+type CompressionSet struct {
+	Key, Title  string
+	Points      map[string][]RatePoint // "ae_code10", …, "jpeg_file", "jpeg_payload".
+	Verdict     string
+	Rows, Cols  int           // of an image.
+	Examples    [][][]float32 // per row: originals, the AE's, JPEG's at the nearest size.
+	ExampleRows []string
 }
 
 // AEvsJPEG draws rate–distortion curves of autoencoder codes and JPEG on
 // MNIST test digits (in domain) and on Fashion-MNIST test images through the
 // same MNIST-trained autoencoders (out of domain).
 func AEvsJPEG(ctx context.Context, exp CompressionExperiment, opts Options) (*Result, error) {
+	c, err := MeasureAEvsJPEG(ctx, exp, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.Draw()
+}
+
+// compressionAE is a trained autoencoder and its code quantisers by bits.
+type compressionAE struct {
+	code int
+	t    *TrainedAE
+	q    map[int]*compress.Quantizer
+}
+
+// MeasureAEvsJPEG trains (or loads) the autoencoders and measures both
+// codecs on both data sets.
+func MeasureAEvsJPEG(ctx context.Context, exp CompressionExperiment, opts Options) (*Compression, error) {
 	if len(exp.CodeSizes) == 0 || len(exp.Bits) == 0 || len(exp.Qualities) == 0 {
 		return nil, fmt.Errorf("ae-vs-jpeg: needs code sizes, bits and JPEG qualities, got %v, %v, %v", exp.CodeSizes, exp.Bits, exp.Qualities)
 	}
@@ -61,163 +96,208 @@ func AEvsJPEG(ctx context.Context, exp CompressionExperiment, opts Options) (*Re
 		return nil, err
 	}
 	fashion = fashion.Subset(exp.TestSize)
-	type aeModel struct {
-		code int
-		t    *TrainedAE
-		q    map[int]*compress.Quantizer
-	}
-	var models []aeModel
+	var models []compressionAE
 	for _, code := range exp.CodeSizes {
-		e := exp.AEExperiment
-		e.Layers = append(append([]int{}, e.Layers[:len(e.Layers)-1]...), code)
-		t, err := TrainAE(ctx, e, opts)
+		m, err := trainCompressionAE(ctx, exp, code, opts)
 		if err != nil {
 			return nil, err
-		}
-		trainCodes, err := t.AE.Encode(vaekit.ImageData(t.Train))
-		if err != nil {
-			return nil, err
-		}
-		m := aeModel{code: code, t: t, q: map[int]*compress.Quantizer{}}
-		for _, bits := range exp.Bits {
-			if m.q[bits], err = compress.FitQuantizer(trainCodes, bits); err != nil {
-				return nil, err
-			}
 		}
 		models = append(models, m)
 	}
 	mnist := models[0].t.Test
-	// The examples show the largest code at the middle number of bits.
-	exampleCode, exampleBits := exp.CodeSizes[len(exp.CodeSizes)-1], exp.Bits[len(exp.Bits)/2]
+	c := &Compression{Experiment: exp, Dataset: mnistDataset(models[0].t.Train, mnist)}
+	c.Dataset["out_of_domain"], c.Dataset["out_of_domain_size"] = fashion.Name, fashion.Count
+	for _, set := range []struct {
+		key, title string
+		images     *datasets.ImageSet
+	}{{"mnist", "MNIST test digits (in domain)", mnist}, {"fashion", "Fashion-MNIST test images (out of domain)", fashion}} {
+		s, err := measureCompression(exp, models, set.images)
+		if err != nil {
+			return nil, err
+		}
+		s.Key, s.Title = set.key, set.title
+		c.Sets = append(c.Sets, *s)
+	}
+	return c, nil
+}
 
+// trainCompressionAE trains (or loads) the deep AE with a code of this size
+// and fits its quantisers on the training codes.
+func trainCompressionAE(ctx context.Context, exp CompressionExperiment, code int, opts Options) (compressionAE, error) {
+	e := exp.AEExperiment
+	e.Layers = append(append([]int{}, e.Layers[:len(e.Layers)-1]...), code)
+	t, err := TrainAE(ctx, e, opts)
+	if err != nil {
+		return compressionAE{}, err
+	}
+	trainCodes, err := t.AE.Encode(vaekit.ImageData(t.Train))
+	if err != nil {
+		return compressionAE{}, err
+	}
+	m := compressionAE{code: code, t: t, q: map[int]*compress.Quantizer{}}
+	for _, bits := range exp.Bits {
+		if m.q[bits], err = compress.FitQuantizer(trainCodes, bits); err != nil {
+			return compressionAE{}, err
+		}
+	}
+	return m, nil
+}
+
+// measureCompression measures every AE setting and JPEG quality on images.
+// The examples show the largest code at the middle number of bits, and JPEG
+// at the quality whose payload is nearest in size.
+func measureCompression(exp CompressionExperiment, models []compressionAE, images *datasets.ImageSet) (*CompressionSet, error) {
+	originals := vaekit.ImageData(images).Rows()
+	s := &CompressionSet{Points: map[string][]RatePoint{}, Rows: images.Rows, Cols: images.Cols}
+	exampleCode, exampleBits := exp.CodeSizes[len(exp.CodeSizes)-1], exp.Bits[len(exp.Bits)/2]
+	var exampleAE [][]float32
+	var exampleLabel string
+	for _, m := range models {
+		codes, err := m.t.AE.Encode(vaekit.ImageData(images))
+		if err != nil {
+			return nil, err
+		}
+		for _, bits := range exp.Bits {
+			recon, err := quantizedReconstruction(m, bits, codes)
+			if err != nil {
+				return nil, err
+			}
+			psnr, err := compress.PSNR(originals, recon)
+			if err != nil {
+				return nil, err
+			}
+			key := fmt.Sprintf("ae_code%d", m.code)
+			s.Points[key] = append(s.Points[key], RatePoint{Bytes: float64(m.q[bits].Bytes()), PSNR: psnr, Setting: bits})
+			if m.code == exampleCode && bits == exampleBits {
+				exampleAE = recon
+				exampleLabel = fmt.Sprintf("AE %d×%d bits\n(%d bytes)", m.code, bits, m.q[bits].Bytes())
+			}
+		}
+	}
+	jpegDecoded := map[int][][]float32{}
+	for _, quality := range exp.Qualities {
+		file, payload, decoded, err := jpegPoint(originals, images, quality)
+		if err != nil {
+			return nil, err
+		}
+		jpegDecoded[quality] = decoded
+		s.Points["jpeg_file"] = append(s.Points["jpeg_file"], file)
+		s.Points["jpeg_payload"] = append(s.Points["jpeg_payload"], payload)
+	}
+	s.Verdict = compressionVerdict(s.Points)
+	aeBytes := float64(models[len(models)-1].q[exampleBits].Bytes())
+	jp := s.Points["jpeg_payload"]
+	closest := jp[0]
+	for _, pt := range jp {
+		if math.Abs(math.Log(pt.Bytes/aeBytes)) < math.Abs(math.Log(closest.Bytes/aeBytes)) {
+			closest = pt
+		}
+	}
+	show := min(exp.Show, len(originals))
+	s.Examples = [][][]float32{originals[:show], exampleAE[:show], jpegDecoded[closest.Setting][:show]}
+	s.ExampleRows = []string{"original", exampleLabel, fmt.Sprintf("JPEG q%d\n(%.0f bytes payload)", closest.Setting, closest.Bytes)}
+	return s, nil
+}
+
+// quantizedReconstruction quantises codes to bits per number and back,
+// and decodes them.
+func quantizedReconstruction(m compressionAE, bits int, codes [][]float32) ([][]float32, error) {
+	q := m.q[bits]
+	decoded := make([][]float32, len(codes))
+	for i, c := range codes {
+		packed, err := q.Encode(c)
+		if err != nil {
+			return nil, err
+		}
+		if decoded[i], err = q.Decode(packed); err != nil {
+			return nil, err
+		}
+	}
+	return m.t.AE.Decode(decoded)
+}
+
+// jpegPoint is JPEG at one quality: mean bytes of the whole file and of its
+// payload, the PSNR, and the decoded images.
+func jpegPoint(originals [][]float32, images *datasets.ImageSet, quality int) (file, payload RatePoint, decoded [][]float32, err error) {
+	var fileBytes, payloadBytes float64
+	decoded = make([][]float32, len(originals))
+	for i, img := range originals {
+		j, err := compress.EncodeJPEG(img, images.Cols, images.Rows, quality)
+		if err != nil {
+			return file, payload, nil, err
+		}
+		fileBytes += float64(j.File)
+		payloadBytes += float64(j.Payload)
+		decoded[i] = j.Decoded
+	}
+	psnr, err := compress.PSNR(originals, decoded)
+	n := float64(len(originals))
+	return RatePoint{fileBytes / n, psnr, quality}, RatePoint{payloadBytes / n, psnr, quality}, decoded, err
+}
+
+// compressionVerdict compares the AE with JPEG's payload: at the AE's best
+// point, the bytes JPEG needs for the same PSNR, or what JPEG's smallest gives.
+func compressionVerdict(points map[string][]RatePoint) string {
+	best := RatePoint{PSNR: math.Inf(-1)}
+	for key, pts := range points {
+		if key != "jpeg_file" && key != "jpeg_payload" {
+			for _, pt := range pts {
+				if pt.PSNR > best.PSNR {
+					best = pt
+				}
+			}
+		}
+	}
+	jp := points["jpeg_payload"]
+	if bytes, ok := bytesAt(jp, best.PSNR); ok {
+		return fmt.Sprintf("best AE point %.0f bytes at %.2f dB; JPEG's payload needs %.0f bytes for that PSNR (%.1f× the AE's)",
+			best.Bytes, best.PSNR, bytes, bytes/best.Bytes)
+	} else if best.PSNR < jp[0].PSNR {
+		return fmt.Sprintf("best AE point %.0f bytes at %.2f dB; JPEG's smallest payload, %.0f bytes (quality %d), already gives %.2f dB",
+			best.Bytes, best.PSNR, jp[0].Bytes, jp[0].Setting, jp[0].PSNR)
+	}
+	return fmt.Sprintf("best AE point %.0f bytes at %.2f dB, above every JPEG quality tried", best.Bytes, best.PSNR)
+}
+
+// Draw is ae-vs-jpeg: per data set, the rate–distortion curves above the
+// example images.
+func (c *Compression) Draw() (*Result, error) {
+	exp := c.Experiment
 	metrics := map[string]any{
 		"psnr_note": "10·log10(1/MSE), MSE per pixel over the whole test set, pixels in [0,1]",
 		"bytes_note": "AE: ⌈code size × bits / 8⌉ bytes an image (decoder weights and per-dimension ranges shared, fitted on MNIST training codes); " +
 			"JPEG: Go image/jpeg greyscale, the whole file, and its entropy-coded payload alone (headers and tables shared)",
 	}
 	var curves, examples []*plot.Plot
-	for _, set := range []struct {
-		key, title string
-		images     *datasets.ImageSet
-	}{{"mnist", "MNIST test digits (in domain)", mnist}, {"fashion", "Fashion-MNIST test images (out of domain)", fashion}} {
-		data := vaekit.ImageData(set.images)
-		originals := data.Rows()
-		lines := &chart.Lines{Title: set.title, XLabel: "bytes per image", YLabel: "PSNR (dB)", LogX: true, Points: true, Legend: chart.TopLeft}
-		points := map[string][]ratePoint{}
-		var showAE [][]float32
-		showLabel := ""
-		for _, m := range models {
-			codes, err := m.t.AE.Encode(data)
-			if err != nil {
-				return nil, err
-			}
-			name := fmt.Sprintf("AE, %d-number code", m.code)
-			s := chart.Series{Name: name + fmt.Sprintf(" (%d–%d bits each)", exp.Bits[0], exp.Bits[len(exp.Bits)-1])}
-			for _, bits := range exp.Bits {
-				q := m.q[bits]
-				decodedCodes := make([][]float32, len(codes))
-				for i, c := range codes {
-					packed, err := q.Encode(c)
-					if err != nil {
-						return nil, err
-					}
-					if decodedCodes[i], err = q.Decode(packed); err != nil {
-						return nil, err
-					}
-				}
-				recon, err := m.t.AE.Decode(decodedCodes)
-				if err != nil {
-					return nil, err
-				}
-				psnr, err := compress.PSNR(originals, recon)
-				if err != nil {
-					return nil, err
-				}
-				p := ratePoint{Bytes: float64(q.Bytes()), PSNR: psnr, Setting: bits}
-				points[fmt.Sprintf("ae_code%d", m.code)] = append(points[fmt.Sprintf("ae_code%d", m.code)], p)
-				s.X, s.Y = append(s.X, p.Bytes), append(s.Y, p.PSNR)
-				if m.code == exampleCode && bits == exampleBits {
-					showAE, showLabel = recon, fmt.Sprintf("AE %d×%d bits\n(%d bytes)", m.code, bits, q.Bytes())
-				}
+	for _, set := range c.Sets {
+		lines := &chart.Lines{Title: set.Title, XLabel: "bytes per image", YLabel: "PSNR (dB)", LogX: true, Points: true, Legend: chart.TopLeft}
+		for _, code := range exp.CodeSizes {
+			s := chart.Series{Name: fmt.Sprintf("AE, %d-number code (%d–%d bits each)", code, exp.Bits[0], exp.Bits[len(exp.Bits)-1])}
+			for _, pt := range set.Points[fmt.Sprintf("ae_code%d", code)] {
+				s.X, s.Y = append(s.X, pt.Bytes), append(s.Y, pt.PSNR)
 			}
 			lines.Series = append(lines.Series, s)
 		}
-		file := chart.Series{Name: "JPEG, whole file", Dashed: true}
-		payload := chart.Series{Name: "JPEG, payload only"}
-		jpegDecoded := map[int][][]float32{}
-		for _, quality := range exp.Qualities {
-			var fileBytes, payloadBytes float64
-			decoded := make([][]float32, len(originals))
-			for i, img := range originals {
-				j, err := compress.EncodeJPEG(img, set.images.Cols, set.images.Rows, quality)
-				if err != nil {
-					return nil, err
-				}
-				fileBytes += float64(j.File)
-				payloadBytes += float64(j.Payload)
-				decoded[i] = j.Decoded
+		for _, jpeg := range []struct {
+			key, name string
+			dashed    bool
+		}{{"jpeg_file", "JPEG, whole file", true}, {"jpeg_payload", "JPEG, payload only", false}} {
+			s := chart.Series{Name: jpeg.name, Dashed: jpeg.dashed}
+			for _, pt := range set.Points[jpeg.key] {
+				s.X, s.Y = append(s.X, pt.Bytes), append(s.Y, pt.PSNR)
 			}
-			psnr, err := compress.PSNR(originals, decoded)
-			if err != nil {
-				return nil, err
-			}
-			n := float64(len(originals))
-			jpegDecoded[quality] = decoded
-			points["jpeg_file"] = append(points["jpeg_file"], ratePoint{fileBytes / n, psnr, quality})
-			points["jpeg_payload"] = append(points["jpeg_payload"], ratePoint{payloadBytes / n, psnr, quality})
-			file.X, file.Y = append(file.X, fileBytes/n), append(file.Y, psnr)
-			payload.X, payload.Y = append(payload.X, payloadBytes/n), append(payload.Y, psnr)
+			lines.Series = append(lines.Series, s)
 		}
-		lines.Series = append(lines.Series, file, payload)
 		p, err := lines.Plot()
 		if err != nil {
 			return nil, err
 		}
 		curves = append(curves, p)
-
-		// How the AE compares with JPEG's payload: at the AE's best point, the
-		// bytes JPEG needs for the same PSNR, or what JPEG's smallest gives.
-		best := ratePoint{PSNR: math.Inf(-1)}
-		for key, pts := range points {
-			if key != "jpeg_file" && key != "jpeg_payload" {
-				for _, pt := range pts {
-					if pt.PSNR > best.PSNR {
-						best = pt
-					}
-				}
-			}
-		}
-		jp := points["jpeg_payload"]
-		verdict := ""
-		if bytes, ok := bytesAt(jp, best.PSNR); ok {
-			verdict = fmt.Sprintf("best AE point %.0f bytes at %.2f dB; JPEG's payload needs %.0f bytes for that PSNR (%.1f× the AE's)",
-				best.Bytes, best.PSNR, bytes, bytes/best.Bytes)
-		} else if best.PSNR < jp[0].PSNR {
-			verdict = fmt.Sprintf("best AE point %.0f bytes at %.2f dB; JPEG's smallest payload, %.0f bytes (quality %d), already gives %.2f dB",
-				best.Bytes, best.PSNR, jp[0].Bytes, jp[0].Setting, jp[0].PSNR)
-		} else {
-			verdict = fmt.Sprintf("best AE point %.0f bytes at %.2f dB, above every JPEG quality tried", best.Bytes, best.PSNR)
-		}
-		metrics[set.key] = map[string]any{"points": points, "verdict": verdict}
-
-		// Examples: the original, the AE's reconstruction, and JPEG at the quality whose payload is closest in size.
-		aeBytes := 0.0
-		for _, pt := range points[fmt.Sprintf("ae_code%d", exampleCode)] {
-			if pt.Setting == exampleBits {
-				aeBytes = pt.Bytes
-			}
-		}
-		closest := jp[0]
-		for _, pt := range jp {
-			if math.Abs(math.Log(pt.Bytes/aeBytes)) < math.Abs(math.Log(closest.Bytes/aeBytes)) {
-				closest = pt
-			}
-		}
-		show := min(exp.Show, len(originals))
-		g := &chart.Grid{Rows: 3, Cols: show, Height: set.images.Rows, Width: set.images.Cols, RowLabels: []string{
-			"original", showLabel, fmt.Sprintf("JPEG q%d\n(%.0f bytes payload)", closest.Setting, closest.Bytes)}}
-		for _, rows := range [][][]float32{originals, showAE, jpegDecoded[closest.Setting]} {
-			g.Images = append(g.Images, rows[:show]...)
+		metrics[set.Key] = map[string]any{"points": set.Points, "verdict": set.Verdict}
+		show := len(set.Examples[0])
+		g := &chart.Grid{Rows: len(set.Examples), Cols: show, Height: set.Rows, Width: set.Cols, RowLabels: set.ExampleRows}
+		for _, rows := range set.Examples {
+			g.Images = append(g.Images, rows...)
 		}
 		gp, err := g.Plot()
 		if err != nil {
@@ -228,16 +308,13 @@ func AEvsJPEG(ctx context.Context, exp CompressionExperiment, opts Options) (*Re
 	fig := &chart.Figure{Title: "Autoencoder codes against JPEG: bytes per image and PSNR (AE trained on MNIST)",
 		Panels: [][]*plot.Plot{curves, examples}}
 	fig.Size(12, 10)
-	ds := mnistDataset(models[0].t.Train, mnist)
-	ds["out_of_domain"] = fashion.Name
-	ds["out_of_domain_size"] = fashion.Count
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: ds}, nil
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: c.Dataset}, nil
 }
 
 // bytesAt interpolates, on a curve whose PSNR rises with its bytes, the
 // bytes that give a PSNR (linearly in log bytes), when the PSNR lies within
 // the curve.
-func bytesAt(curve []ratePoint, psnr float64) (float64, bool) {
+func bytesAt(curve []RatePoint, psnr float64) (float64, bool) {
 	for i := 1; i < len(curve); i++ {
 		a, b := curve[i-1], curve[i]
 		if psnr >= a.PSNR && psnr <= b.PSNR && b.PSNR > a.PSNR {

@@ -200,18 +200,93 @@ func shortLabel(unpool string) string {
 	return "resize-conv"
 }
 
+// Unpooling is what the unpooling figure measures on the first test digit:
+// the feature map of the first encoder stage's most active channel, pooled
+// and unpooled both ways, and the 1-D check that deconvolution is a
+// convolution.
+type Unpooling struct {
+	Trained         *TrainedConvAE
+	Channel         int
+	Panels          []ImagePanel // input, feature map, pooled, unpooled to the locations, copy-to-all.
+	Deconv          *chart.Lines // the 1-D scatter and the convolution of the zero-interleaved input.
+	DeconvMaxDiff   float64
+	UnpooledNonzero int
+	PooledPixels    int
+}
+
+// ImagePanel is one square image of a figure, values scaled to [0, 1].
+type ImagePanel struct {
+	Title  string
+	Values []float32
+	Side   int
+}
+
 // UnpoolingFigure shows, for one test digit, a feature map of the trained
 // encoder's first stage, after max pooling, after unpooling to the recorded
 // locations and after copy-to-all unpooling; and the lecture's 1-D point
 // that deconvolution is a convolution.
 func UnpoolingFigure(t *TrainedConvAE) (*Result, error) {
-	test := vaekit.ImageData(t.Test)
-	maps, err := t.AE.Features(test, 1)
+	u, err := MeasureUnpooling(t)
 	if err != nil {
 		return nil, err
 	}
-	fm := maps[0] // [28][28][C]
-	// The channel that responds most to this digit.
+	return u.Draw()
+}
+
+// MeasureUnpooling computes the unpooling figure's panels.
+func MeasureUnpooling(t *TrainedConvAE) (*Unpooling, error) {
+	maps, err := t.AE.Features(vaekit.ImageData(t.Test), 1)
+	if err != nil {
+		return nil, err
+	}
+	u := &Unpooling{Trained: t}
+	feature, side := mostActiveChannel(maps[0], &u.Channel)
+	backend, err := vaekit.Backend()
+	if err != nil {
+		return nil, err
+	}
+	out := MustExecOnceN(backend, func(x *Node) []*Node {
+		pooled, idx := ops.MaxPoolWithIndices(x, 2)
+		return []*Node{pooled, ops.Unpool(pooled, idx, 2), ops.UnpoolCopy(pooled, 2)}
+	}, tensors.FromFlatDataAndDimensions(feature, 1, side, side, 1))
+	scale := 1e-9
+	for _, v := range feature {
+		scale = math.Max(scale, v)
+	}
+	half := side / 2
+	for _, p := range []struct {
+		title  string
+		values []float64
+		n      int
+	}{
+		{"input digit", scaled(t.Test.Image(0), scale), side},
+		{fmt.Sprintf("feature map (channel %d)", u.Channel), feature, side},
+		{"after 2×2 max pooling", tensors.MustCopyFlatData[float64](out[0]), half},
+		{"unpooled: recorded locations", tensors.MustCopyFlatData[float64](out[1]), side},
+		{"unpooled: copy-to-all", tensors.MustCopyFlatData[float64](out[2]), side},
+	} {
+		if len(p.values) != p.n*p.n {
+			return nil, fmt.Errorf("unpooling: %s has %d values, want %d×%d", p.title, len(p.values), p.n, p.n)
+		}
+		img := make([]float32, len(p.values))
+		for i, v := range p.values {
+			img[i] = float32(v / scale)
+		}
+		u.Panels = append(u.Panels, ImagePanel{Title: p.title, Values: img, Side: p.n})
+	}
+	for _, v := range tensors.MustCopyFlatData[float64](out[1]) {
+		if v != 0 {
+			u.UnpooledNonzero++
+		}
+	}
+	u.PooledPixels = half * half
+	u.Deconv, u.DeconvMaxDiff, err = deconvIsConv()
+	return u, err
+}
+
+// mostActiveChannel returns the values of the channel of a feature map
+// [side][side][C] that varies most over this digit, and the map's side.
+func mostActiveChannel(fm [][][]float32, channel *int) ([]float64, int) {
 	best, bestVar := 0, -1.0
 	for c := range fm[0][0] {
 		var s, s2 float64
@@ -226,86 +301,42 @@ func UnpoolingFigure(t *TrainedConvAE) (*Result, error) {
 			best, bestVar = c, v
 		}
 	}
-	side := len(fm)
-	feature := make([]float64, 0, side*side)
+	*channel = best
+	feature := make([]float64, 0, len(fm)*len(fm))
 	for _, row := range fm {
 		for _, px := range row {
 			feature = append(feature, float64(px[best]))
 		}
 	}
-	backend, err := vaekit.Backend()
-	if err != nil {
-		return nil, err
-	}
-	out := MustExecOnceN(backend, func(x *Node) []*Node {
-		pooled, idx := ops.MaxPoolWithIndices(x, 2)
-		return []*Node{pooled, ops.Unpool(pooled, idx, 2), ops.UnpoolCopy(pooled, 2)}
-	}, tensors.FromFlatDataAndDimensions(feature, 1, side, side, 1))
-	scale := 0.0
-	for _, v := range feature {
-		scale = math.Max(scale, v)
-	}
-	img := func(values []float64) []float32 {
-		out := make([]float32, len(values))
-		for i, v := range values {
-			out[i] = float32(v / max(scale, 1e-9))
-		}
-		return out
-	}
-	panel := func(title string, values []float64, n int) (*chart.Grid, error) {
-		if len(values) != n*n {
-			return nil, fmt.Errorf("unpooling: %s has %d values, want %d×%d", title, len(values), n, n)
-		}
-		return &chart.Grid{Title: title, Rows: 1, Cols: 1, Height: n, Width: n, Images: [][]float32{img(values)},
-			XLabel: fmt.Sprintf("%d×%d", n, n)}, nil
-	}
-	half := side / 2
-	grids := []struct {
-		title  string
-		values []float64
-		n      int
-	}{
-		{"input digit", scaled(t.Test.Image(0), scale), side},
-		{fmt.Sprintf("feature map (channel %d)", best), feature, side},
-		{"after 2×2 max pooling", tensors.MustCopyFlatData[float64](out[0]), half},
-		{"unpooled: recorded locations", tensors.MustCopyFlatData[float64](out[1]), side},
-		{"unpooled: copy-to-all", tensors.MustCopyFlatData[float64](out[2]), side},
-	}
+	return feature, len(fm)
+}
+
+// Draw is the unpooling figure: the five panels, then the 1-D demonstration.
+func (u *Unpooling) Draw() (*Result, error) {
 	var plots []*plot.Plot
-	for _, gr := range grids {
-		g, err := panel(gr.title, gr.values, gr.n)
+	for _, p := range u.Panels {
+		g := &chart.Grid{Title: p.Title, Rows: 1, Cols: 1, Height: p.Side, Width: p.Side, Images: [][]float32{p.Values},
+			XLabel: fmt.Sprintf("%d×%d", p.Side, p.Side)}
+		gp, err := g.Plot()
 		if err != nil {
 			return nil, err
 		}
-		p, err := g.Plot()
-		if err != nil {
-			return nil, err
-		}
-		plots = append(plots, p)
+		plots = append(plots, gp)
 	}
-	demo, diff, err := deconvIsConv()
-	if err != nil {
-		return nil, err
-	}
-	dp, err := demo.Plot()
+	dp, err := u.Deconv.Plot()
 	if err != nil {
 		return nil, err
 	}
 	fig := &chart.Figure{Title: "Unpooling a real feature map, and deconvolution as convolution"}
 	fig.Panels = [][]*plot.Plot{plots[:3], append(plots[3:], dp)}
 	fig.Size(12, 8.6)
-	nonzero := 0
-	for _, v := range tensors.MustCopyFlatData[float64](out[1]) {
-		if v != 0 {
-			nonzero++
-		}
-	}
+	t := u.Trained
 	return &Result{Figure: fig,
 		Metrics: map[string]any{
-			"deconv_vs_conv_max_abs_diff": diff,
-			"channel":                     best,
-			"unpooled_nonzero_pixels":     nonzero,
-			"pooled_pixels":               half * half,
+			"deconv_vs_conv_max_abs_diff": u.DeconvMaxDiff,
+			"channel":                     u.Channel,
+			"unpooled_nonzero_pixels":     u.UnpooledNonzero,
+			"pooled_pixels":               u.PooledPixels,
 		},
 		Hyperparameters: t.Experiment,
 		Dataset:         map[string]any{"name": "mnist", "test_image": 0, "train_size": t.Train.Count},

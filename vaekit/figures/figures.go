@@ -1,5 +1,5 @@
-// Package figures is the catalogue of vaekit's figures (shared/FIGURES.md):
-// each has a stable name, and Make trains what it needs, draws it and writes
+// Package figures is the catalogue of the figures of vaekit's four source
+// articles: each has a stable name, and Make trains what it needs, draws it and writes
 // NAME.png, NAME.svg and NAME.json. The vaekit command and the notebooks
 // use the same catalogue.
 package figures
@@ -34,7 +34,8 @@ type Options struct {
 	Models string
 	// Progress shows training progress.
 	Progress bool
-	// Seed of every random choice (initialisation, shuffling, noise).
+	// Seed of the experiments the catalogue makes (initialisation,
+	// shuffling, noise); a figure's JSON records its experiment's own.
 	Seed int64
 }
 
@@ -152,7 +153,7 @@ func save(spec Spec, res *Result, opts Options, backend string, seconds float64)
 	rec := &Record{
 		Name: spec.Name, Article: spec.Article, Quick: opts.Quick,
 		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Dataset: res.Dataset,
-		Backend: backend, Build: vaekit.BuildFlags(), Seed: opts.Seed,
+		Backend: backend, Build: vaekit.BuildFlags(), Seed: seedOf(res.Hyperparameters, opts.Seed),
 		WallSeconds: seconds, History: res.History,
 		Files: []string{spec.Name + ".png", spec.Name + ".svg", spec.Name + ".json"},
 	}

@@ -312,7 +312,7 @@ func TestCompressionFigureNumbers(t *testing.T) {
 	}
 	psnrAtMost := map[string]float64{}
 	for _, set := range []string{"mnist", "fashion"} {
-		points := res.Metrics[set].(map[string]any)["points"].(map[string][]ratePoint)
+		points := res.Metrics[set].(map[string]any)["points"].(map[string][]RatePoint)
 		for key, pts := range points {
 			for i := 1; i < len(pts); i++ {
 				if pts[i].Bytes < pts[i-1].Bytes || pts[i].PSNR <= pts[i-1].PSNR {

@@ -611,48 +611,11 @@ func DCGANLatentWalk(ctx context.Context, exp GANExperiment, opts Options) (*Res
 		return nil, err
 	}
 	const steps = 10
-	ends := t.GAN.UniformNoise(8, 11)
-	var z [][]float32
-	for r := range 4 {
-		a, b := ends[2*r], ends[2*r+1]
-		for i := range steps {
-			f := float32(i) / (steps - 1)
-			zi := make([]float32, len(a))
-			for j := range zi {
-				zi[j] = (1-f)*a[j] + f*b[j]
-			}
-			z = append(z, zi)
-		}
-	}
+	z := interpolations(t.GAN.UniformNoise(8, 11), steps)
 	// Class means of the latent codes of 2,000 samples, by the classifier's reading.
-	pool := t.GAN.UniformNoise(2000, 12)
-	images, err := t.GAN.Generate(pool, nil)
+	meanRow, counts, err := classMeanCodes(t.GAN, scorer.Classifier, 2000)
 	if err != nil {
 		return nil, err
-	}
-	classes, err := scorer.Classifier.Predict(flatData("pool", images))
-	if err != nil {
-		return nil, err
-	}
-	means := make([][]float32, 10)
-	counts := make([]int, 10)
-	for i, c := range classes {
-		if means[c] == nil {
-			means[c] = make([]float32, len(pool[i]))
-		}
-		for j, v := range pool[i] {
-			means[c][j] += v
-		}
-		counts[c]++
-	}
-	meanRow := make([][]float32, 10)
-	for c := range 10 {
-		meanRow[c] = make([]float32, t.GAN.Config.Noise)
-		for j := range meanRow[c] {
-			if counts[c] > 0 {
-				meanRow[c][j] = means[c][j] / float32(counts[c])
-			}
-		}
 	}
 	z = append(z, meanRow...)
 	// Arithmetic: z̄(a) − z̄(b) + z̄(c), shown as a, b, c, result.
@@ -687,4 +650,56 @@ func DCGANLatentWalk(ctx context.Context, exp GANExperiment, opts Options) (*Res
 	return &Result{Figure: fig, Metrics: map[string]any{"class_counts_in_pool": counts, "triples": triples,
 		"arithmetic_read_as": results, "note": "class means: mean latent code of the samples (of 2,000) that the mnist_fid classifier reads as each digit"},
 		Hyperparameters: exp, Dataset: ganDataset(t), History: t.History}, nil
+}
+
+// interpolations are the straight lines, in steps, between consecutive
+// pairs of codes.
+func interpolations(ends [][]float32, steps int) [][]float32 {
+	var z [][]float32
+	for r := 0; r+1 < len(ends); r += 2 {
+		a, b := ends[r], ends[r+1]
+		for i := range steps {
+			f := float32(i) / float32(steps-1)
+			zi := make([]float32, len(a))
+			for j := range zi {
+				zi[j] = (1-f)*a[j] + f*b[j]
+			}
+			z = append(z, zi)
+		}
+	}
+	return z
+}
+
+// classMeanCodes generates n samples and returns, for each digit, the mean
+// latent code of the samples the classifier reads as that digit (zeros for
+// a digit never read), and how many there were.
+func classMeanCodes(gan *vaekit.GAN, clf *vaekit.Classifier, n int) ([][]float32, []int, error) {
+	pool := gan.UniformNoise(n, 12)
+	images, err := gan.Generate(pool, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	classes, err := clf.Predict(flatData("pool", images))
+	if err != nil {
+		return nil, nil, err
+	}
+	means := make([][]float32, 10)
+	counts := make([]int, 10)
+	for c := range means {
+		means[c] = make([]float32, gan.Config.Noise)
+	}
+	for i, c := range classes {
+		for j, v := range pool[i] {
+			means[c][j] += v
+		}
+		counts[c]++
+	}
+	for c := range means {
+		for j := range means[c] {
+			if counts[c] > 0 {
+				means[c][j] /= float32(counts[c])
+			}
+		}
+	}
+	return means, counts, nil
 }

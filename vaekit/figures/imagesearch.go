@@ -58,34 +58,63 @@ func halve(s *datasets.ImageSet) *datasets.ImageSet {
 	return out
 }
 
+// FaceSearch is what image-search measures: the faces, the AE's
+// reconstructions and codes, and precision@k in each space.
+type FaceSearch struct {
+	Experiment ImageSearchExperiment
+	Faces      *datasets.ImageSet // halved.
+	Pixels     [][]float32
+	Recon      [][]float32
+	Codes      [][]float32
+	MSE        float64
+	Spaces     []SearchSpace
+	History    *vaekit.History
+}
+
+// SearchSpace is one space faces are compared in, with precision@k for
+// each of the experiment's k.
+type SearchSpace struct {
+	Key, Name string
+	Vectors   [][]float32
+	Precision []float64
+}
+
 // ImageSearch trains the autoencoder on the faces and compares retrieval by
 // pixel distance, by PCA codes of the same size and by the AE's codes.
 func ImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (*Result, error) {
+	f, err := MeasureImageSearch(ctx, exp, opts)
+	if err != nil {
+		return nil, err
+	}
+	return f.Draw()
+}
+
+// MeasureImageSearch trains (or loads) the faces' autoencoder and measures
+// retrieval, leave-one-out, in pixels, PCA codes and AE codes.
+func MeasureImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (*FaceSearch, error) {
 	full, err := loader(ctx).Faces(datasets.ORL)
 	if err != nil {
 		return nil, err
 	}
-	faces := halve(full)
-	data := vaekit.ImageData(faces)
+	f := &FaceSearch{Experiment: exp, Faces: halve(full)}
+	data := vaekit.ImageData(f.Faces)
 	for _, q := range exp.Queries {
-		if q < 0 || q >= faces.Count {
-			return nil, fmt.Errorf("image-search: query %d, want 0..%d", q, faces.Count-1)
+		if q < 0 || q >= f.Faces.Count {
+			return nil, fmt.Errorf("image-search: query %d, want 0..%d", q, f.Faces.Count-1)
 		}
 	}
 	ae, hist, err := fitAE(ctx, "faces-ae", exp.AEConfig, exp.AEConfig, data, opts)
 	if err != nil {
 		return nil, err
 	}
-	codes, err := ae.Encode(data)
-	if err != nil {
+	f.History = hist
+	if f.Codes, err = ae.Encode(data); err != nil {
 		return nil, err
 	}
-	recon, err := ae.Reconstruct(data)
-	if err != nil {
+	if f.Recon, err = ae.Reconstruct(data); err != nil {
 		return nil, err
 	}
-	mse, err := vaekit.MSEPerImage(data, recon)
-	if err != nil {
+	if f.MSE, err = vaekit.MSEPerImage(data, f.Recon); err != nil {
 		return nil, err
 	}
 	code := exp.Layers[len(exp.Layers)-1]
@@ -93,48 +122,50 @@ func ImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (
 	if err != nil {
 		return nil, err
 	}
-	pixels := data.Rows()
-	spaces := []struct {
-		key, name string
-		vectors   [][]float32
-	}{
-		{"pixels", "pixels (2576 numbers)", pixels},
-		{fmt.Sprintf("pca%d", code), fmt.Sprintf("PCA code (%d)", code), pca.Project(data)},
-		{"ae", fmt.Sprintf("deep AE code (%d)", code), codes},
+	f.Pixels = data.Rows()
+	f.Spaces = []SearchSpace{
+		{Key: "pixels", Name: "pixels (2576 numbers)", Vectors: f.Pixels},
+		{Key: fmt.Sprintf("pca%d", code), Name: fmt.Sprintf("PCA code (%d)", code), Vectors: pca.Project(data)},
+		{Key: "ae", Name: fmt.Sprintf("deep AE code (%d)", code), Vectors: f.Codes},
 	}
+	for i := range f.Spaces {
+		if f.Spaces[i].Precision, err = vaekit.PrecisionAtK(f.Spaces[i].Vectors, data.Labels, exp.Ks, vaekit.Euclidean); err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+// Draw is image-search: faces and reconstructions, precision@k, and the
+// nearest faces of a few queries by pixels and by AE code.
+func (f *FaceSearch) Draw() (*Result, error) {
+	exp, faces := f.Experiment, f.Faces
 	metrics := map[string]any{
-		"mse_per_image": mse,
+		"mse_per_image": f.MSE,
 		"mse_note":      "sum of squared errors per 46×56 face, pixels in [0,1]",
 		"retrieval_note": "leave-one-out over the 400 faces: each face queries the other 399 by Euclidean distance; " +
 			"precision@k = share of the k nearest that show the same person (9 others exist); the AE never sees the labels",
 	}
 	lines := &chart.Lines{Title: "retrieving the same person, leave-one-out", XLabel: "k nearest faces", YLabel: "precision@k",
 		Points: true}
-	labels := data.Labels
 	xs := make([]float64, len(exp.Ks))
 	for i, k := range exp.Ks {
 		xs[i] = float64(k)
 	}
-	for _, sp := range spaces {
-		prec, err := vaekit.PrecisionAtK(sp.vectors, labels, exp.Ks, vaekit.Euclidean)
-		if err != nil {
-			return nil, err
-		}
+	for _, sp := range f.Spaces {
 		for i, k := range exp.Ks {
-			metrics[fmt.Sprintf("precision_at_%d_%s", k, sp.key)] = prec[i]
+			metrics[fmt.Sprintf("precision_at_%d_%s", k, sp.Key)] = sp.Precision[i]
 		}
-		lines.Series = append(lines.Series, chart.Series{Name: sp.name, X: xs, Y: prec})
+		lines.Series = append(lines.Series, chart.Series{Name: sp.Name, X: xs, Y: sp.Precision})
 	}
 	precPlot, err := lines.Plot()
 	if err != nil {
 		return nil, err
 	}
-
-	// Faces and their reconstructions.
 	const shown = 8
-	rg := &chart.Grid{Title: fmt.Sprintf("faces and their AE reconstructions (mse %.1f per face)", mse),
+	rg := &chart.Grid{Title: fmt.Sprintf("faces and their AE reconstructions (mse %.1f per face)", f.MSE),
 		Rows: 2, Cols: shown, Height: faces.Rows, Width: faces.Cols, RowLabels: []string{"face", "AE"}}
-	for _, row := range [][][]float32{pixels, recon} {
+	for _, row := range [][][]float32{f.Pixels, f.Recon} {
 		for i := range shown {
 			rg.Images = append(rg.Images, row[i*50])
 		}
@@ -143,30 +174,12 @@ func ImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (
 	if err != nil {
 		return nil, err
 	}
-	// The nearest faces of a few queries, by pixels and by AE code.
 	var nbPlots []*plot.Plot
 	for _, sp := range []struct {
 		name    string
 		vectors [][]float32
-	}{{"by pixel distance", pixels}, {"by deep-AE code distance", codes}} {
-		g := &chart.Grid{Title: "nearest faces " + sp.name, Rows: len(exp.Queries), Cols: 1 + exp.Show,
-			Height: faces.Rows, Width: faces.Cols, ColLabels: []string{"query"}}
-		for i := 1; i <= exp.Show; i++ {
-			g.ColLabels = append(g.ColLabels, fmt.Sprint(i))
-		}
-		for _, q := range exp.Queries {
-			nbs := vaekit.Neighbours(sp.vectors, q, exp.Show, vaekit.Euclidean)
-			same := 0
-			g.Images = append(g.Images, pixels[q])
-			for _, i := range nbs {
-				g.Images = append(g.Images, pixels[i])
-				if labels[i] == labels[q] {
-					same++
-				}
-			}
-			g.RowLabels = append(g.RowLabels, fmt.Sprintf("%s: %d/%d\nsame person", faces.ClassNames[labels[q]], same, exp.Show))
-		}
-		p, err := g.Plot()
+	}{{"by pixel distance", f.Pixels}, {"by deep-AE code distance", f.Codes}} {
+		p, err := f.neighbours("nearest faces "+sp.name, sp.vectors).Plot()
 		if err != nil {
 			return nil, err
 		}
@@ -175,7 +188,29 @@ func ImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (
 	fig := &chart.Figure{Title: "Similar-face search with a deep autoencoder (ORL faces, 40 people × 10)",
 		Panels: [][]*plot.Plot{{reconPlot, precPlot}, nbPlots}}
 	fig.Size(14, 10)
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, History: hist,
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, History: f.History,
 		Dataset: map[string]any{"name": "orl-faces", "images": faces.Count, "people": len(faces.ClassNames),
 			"rows": faces.Rows, "cols": faces.Cols, "note": "92×112 faces halved to 46×56 by 2×2 averaging"}}, nil
+}
+
+// neighbours is a grid of each query face and its nearest faces in a space.
+func (f *FaceSearch) neighbours(title string, vectors [][]float32) *chart.Grid {
+	exp, faces, labels := f.Experiment, f.Faces, f.Faces.Labels
+	g := &chart.Grid{Title: title, Rows: len(exp.Queries), Cols: 1 + exp.Show,
+		Height: faces.Rows, Width: faces.Cols, ColLabels: []string{"query"}}
+	for i := 1; i <= exp.Show; i++ {
+		g.ColLabels = append(g.ColLabels, fmt.Sprint(i))
+	}
+	for _, q := range exp.Queries {
+		same := 0
+		g.Images = append(g.Images, f.Pixels[q])
+		for _, i := range vaekit.Neighbours(vectors, q, exp.Show, vaekit.Euclidean) {
+			g.Images = append(g.Images, f.Pixels[i])
+			if labels[i] == labels[q] {
+				same++
+			}
+		}
+		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%s: %d/%d\nsame person", faces.ClassNames[labels[q]], same, exp.Show))
+	}
+	return g
 }

@@ -88,9 +88,40 @@ func tfidf(docs []datasets.Bag, idf []float64) [][]float32 {
 	return out
 }
 
+// TextSearch is what text-retrieval measures: precision at each recall in
+// each space, and the 2-D codes of the test posts by the 2-D AE and LSA.
+type TextSearch struct {
+	Experiment  TextExperiment
+	Recalls     []float64
+	Spaces      []SearchSpace // Precision: at each of Recalls.
+	Pictures    []TextPicture
+	ClassNames  []string // of the test corpus.
+	TestLabels  []int32
+	Queries     int
+	TrainSize   int
+	Train, Test string // corpus names.
+	History     *vaekit.History
+}
+
+// TextPicture is a set of 2-D codes of the test posts.
+type TextPicture struct {
+	Title string
+	Codes [][]float32
+}
+
 // TextRetrieval trains the two text autoencoders and draws the 2-D codes
 // and the precision–recall curves.
 func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Result, error) {
+	t, err := MeasureTextRetrieval(ctx, exp, opts)
+	if err != nil {
+		return nil, err
+	}
+	return t.Draw()
+}
+
+// MeasureTextRetrieval trains (or loads) the text autoencoders (the
+// experiment's code, and 2-D) and measures retrieval in AE codes, LSA and tf-idf.
+func MeasureTextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*TextSearch, error) {
 	train, err := loader(ctx).Corpus(datasets.Newsgroups, datasets.Train, exp.Vocabulary)
 	if err != nil {
 		return nil, err
@@ -99,22 +130,8 @@ func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	db := corpusData(train, exp.TrainSize)
-	all := corpusData(test, 0)
-	step := 1
-	if exp.Queries > 0 && exp.Queries < all.Len() {
-		step = all.Len() / exp.Queries
-	}
-	var qIdx []int
-	for i := 0; i < all.Len() && (exp.Queries <= 0 || len(qIdx) < exp.Queries); i += step {
-		qIdx = append(qIdx, i)
-	}
-	queries := &vaekit.Data{Name: test.Name + " queries", Shape: all.Shape}
-	for _, i := range qIdx {
-		queries.X = append(queries.X, all.X[i*exp.Vocabulary:(i+1)*exp.Vocabulary]...)
-		queries.Labels = append(queries.Labels, all.Labels[i])
-	}
-
+	db, all := corpusData(train, exp.TrainSize), corpusData(test, 0)
+	queries, qIdx := textQueries(exp, test, all)
 	trainAE := func(code int) (*vaekit.AE, *vaekit.History, error) {
 		cfg := exp.AEConfig
 		cfg.Layers = append(append([]int{}, cfg.Layers[:len(cfg.Layers)-1]...), code)
@@ -132,22 +149,12 @@ func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Resu
 	if err != nil {
 		return nil, err
 	}
-
-	// Retrieval: codes of queries and database, by cosine similarity.
-	recalls := []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1}
+	t := &TextSearch{Experiment: exp, Recalls: []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1},
+		ClassNames: test.ClassNames, TestLabels: all.Labels, Queries: len(qIdx), TrainSize: db.Len(),
+		Train: train.Name, Test: test.Name, History: hist}
 	lsa, err := vaekit.FitLSA(db, exp.Code)
 	if err != nil {
 		return nil, err
-	}
-	df := make([]float64, exp.Vocabulary)
-	for _, d := range train.Docs[:db.Len()] {
-		for _, w := range d.Words {
-			df[w]++
-		}
-	}
-	idf := make([]float64, exp.Vocabulary)
-	for w := range idf {
-		idf[w] = math.Log(float64(db.Len()) / math.Max(df[w], 1))
 	}
 	queryDocs := make([]datasets.Bag, len(qIdx))
 	for i, q := range qIdx {
@@ -161,10 +168,7 @@ func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	metrics := map[string]any{"note": "test posts query the training posts by cosine similarity; a hit is a post of the same newsgroup; " +
-		"precision at recall r: at the first rank where the share r of the query's topic has been retrieved, averaged over queries"}
-	lines := &chart.Lines{Title: fmt.Sprintf("retrieving posts of the same newsgroup (%d queries)", len(qIdx)),
-		XLabel: "recall", YLabel: "precision", LogX: true, Points: true, Legend: chart.BottomLeft}
+	idf := inverseDocumentFrequency(train.Docs[:db.Len()], exp.Vocabulary)
 	for _, sp := range []struct {
 		key, name string
 		q, db     [][]float32
@@ -173,22 +177,12 @@ func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Resu
 		{"lsa", fmt.Sprintf("LSA (%d)", exp.Code), lsa.Project(queries), lsa.Project(db)},
 		{"tfidf", fmt.Sprintf("tf-idf (%d words)", exp.Vocabulary), tfidf(queryDocs, idf), tfidf(train.Docs[:db.Len()], idf)},
 	} {
-		prec, err := vaekit.PrecisionAtRecall(sp.q, queries.Labels, sp.db, db.Labels, recalls, vaekit.CosineDistance)
+		prec, err := vaekit.PrecisionAtRecall(sp.q, queries.Labels, sp.db, db.Labels, t.Recalls, vaekit.CosineDistance)
 		if err != nil {
 			return nil, err
 		}
-		metrics["precision_at_recall_0.1_"+sp.key] = prec[6]
-		metrics["precision_at_recall_0.5_"+sp.key] = prec[8]
-		metrics["curve_"+sp.key] = prec
-		lines.Series = append(lines.Series, chart.Series{Name: sp.name, X: recalls, Y: prec})
+		t.Spaces = append(t.Spaces, SearchSpace{Key: sp.key, Name: sp.name, Precision: prec})
 	}
-	metrics["recalls"] = recalls
-	prPlot, err := lines.Plot()
-	if err != nil {
-		return nil, err
-	}
-
-	// The 2-D pictures: test posts of a few newsgroups, AE beside LSA.
 	lsa2, err := vaekit.FitLSA(db, 2)
 	if err != nil {
 		return nil, err
@@ -197,18 +191,70 @@ func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Resu
 	if err != nil {
 		return nil, err
 	}
-	var pictures []*plot.Plot
-	for _, sp := range []struct {
-		title string
-		codes [][]float32
-	}{{"deep AE 2000-500-250-125-2", ae2Codes}, {"LSA, 2 dimensions", lsa2.Project(all)}} {
-		s := &chart.Scatter{Title: sp.title, XLabel: "code[0]", YLabel: "code[1]"}
-		for _, topic := range exp.Topics {
-			s.ClassNames = append(s.ClassNames, test.ClassNames[topic])
+	t.Pictures = []TextPicture{{"deep AE 2000-500-250-125-2", ae2Codes}, {"LSA, 2 dimensions", lsa2.Project(all)}}
+	return t, nil
+}
+
+// textQueries picks exp.Queries test posts, evenly spread (all when 0).
+func textQueries(exp TextExperiment, test *datasets.Corpus, all *vaekit.Data) (*vaekit.Data, []int) {
+	step := 1
+	if exp.Queries > 0 && exp.Queries < all.Len() {
+		step = all.Len() / exp.Queries
+	}
+	var qIdx []int
+	for i := 0; i < all.Len() && (exp.Queries <= 0 || len(qIdx) < exp.Queries); i += step {
+		qIdx = append(qIdx, i)
+	}
+	queries := &vaekit.Data{Name: test.Name + " queries", Shape: all.Shape}
+	for _, i := range qIdx {
+		queries.X = append(queries.X, all.X[i*exp.Vocabulary:(i+1)*exp.Vocabulary]...)
+		queries.Labels = append(queries.Labels, all.Labels[i])
+	}
+	return queries, qIdx
+}
+
+// inverseDocumentFrequency is log(N / df) of each word over docs.
+func inverseDocumentFrequency(docs []datasets.Bag, vocabulary int) []float64 {
+	df := make([]float64, vocabulary)
+	for _, d := range docs {
+		for _, w := range d.Words {
+			df[w]++
 		}
-		for i, c := range sp.codes {
+	}
+	idf := make([]float64, vocabulary)
+	for w := range idf {
+		idf[w] = math.Log(float64(len(docs)) / math.Max(df[w], 1))
+	}
+	return idf
+}
+
+// Draw is text-retrieval: the two 2-D pictures and the precision–recall curves.
+func (t *TextSearch) Draw() (*Result, error) {
+	exp := t.Experiment
+	metrics := map[string]any{"note": "test posts query the training posts by cosine similarity; a hit is a post of the same newsgroup; " +
+		"precision at recall r: at the first rank where the share r of the query's topic has been retrieved, averaged over queries",
+		"recalls": t.Recalls}
+	lines := &chart.Lines{Title: fmt.Sprintf("retrieving posts of the same newsgroup (%d queries)", t.Queries),
+		XLabel: "recall", YLabel: "precision", LogX: true, Points: true, Legend: chart.BottomLeft}
+	for _, sp := range t.Spaces {
+		metrics["precision_at_recall_0.1_"+sp.Key] = sp.Precision[6]
+		metrics["precision_at_recall_0.5_"+sp.Key] = sp.Precision[8]
+		metrics["curve_"+sp.Key] = sp.Precision
+		lines.Series = append(lines.Series, chart.Series{Name: sp.Name, X: t.Recalls, Y: sp.Precision})
+	}
+	prPlot, err := lines.Plot()
+	if err != nil {
+		return nil, err
+	}
+	var pictures []*plot.Plot
+	for _, pic := range t.Pictures {
+		s := &chart.Scatter{Title: pic.Title, XLabel: "code[0]", YLabel: "code[1]"}
+		for _, topic := range exp.Topics {
+			s.ClassNames = append(s.ClassNames, t.ClassNames[topic])
+		}
+		for i, c := range pic.Codes {
 			for k, topic := range exp.Topics {
-				if int(test.Labels[i]) == topic {
+				if int(t.TestLabels[i]) == topic {
 					s.X, s.Y, s.Classes = append(s.X, float64(c[0])), append(s.Y, float64(c[1])), append(s.Classes, k)
 				}
 			}
@@ -221,7 +267,7 @@ func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Resu
 	}
 	fig := chart.New(fmt.Sprintf("Document retrieval on 20 Newsgroups (%d-word vocabulary, log(1+count) inputs of unit length)", exp.Vocabulary),
 		pictures[0], pictures[1], prPlot).Size(19, 6.5)
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, History: hist,
-		Dataset: map[string]any{"name": "20news", "train": train.Name, "train_size": db.Len(), "test": test.Name,
-			"queries": len(qIdx), "vocabulary": exp.Vocabulary}}, nil
+	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, History: t.History,
+		Dataset: map[string]any{"name": "20news", "train": t.Train, "train_size": t.TrainSize, "test": t.Test,
+			"queries": t.Queries, "vocabulary": exp.Vocabulary}}, nil
 }

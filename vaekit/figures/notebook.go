@@ -1,0 +1,47 @@
+package figures
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// NotebookOptions are a notebook's options: quick mode as $VAEKIT_QUICK
+// says, figures exported to figures-out beside the notebook, progress shown.
+// The seed is each experiment's own.
+func NotebookOptions() Options {
+	return Options{Quick: QuickFromEnv(), Out: "figures-out", Progress: true}
+}
+
+// Show displays the figure in the notebook and exports
+// opts.Out/NAME.{png,svg,json}, as the vaekit command writes them. Like
+// Must, it is for notebooks: it stops the cell on an error.
+func (r *Result) Show(name string, opts Options) {
+	Must(0, r.Figure.Display()) // outside a notebook, nothing.
+	Must(Export(name, r, opts))
+	fmt.Printf("exported %s/%s.{png,svg,json}\n", opts.Out, name)
+}
+
+// Must returns v, or stops a notebook's cell with err (a panic, which GoNB
+// shows as the cell's error).
+func Must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// seedOf is the seed in a figure's hyperparameters (an experiment embeds
+// its model's config, whose TrainConfig has the seed), else fallback.
+func seedOf(hyper any, fallback int64) int64 {
+	raw, err := json.Marshal(hyper)
+	if err != nil {
+		return fallback
+	}
+	var h struct {
+		Seed *int64 `json:"seed"`
+	}
+	if json.Unmarshal(raw, &h) != nil || h.Seed == nil {
+		return fallback
+	}
+	return *h.Seed
+}
