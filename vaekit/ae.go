@@ -73,10 +73,8 @@ func (c AEConfig) Validate() error {
 	case c.CodeL2 < 0:
 		return fmt.Errorf("AEConfig.CodeL2 must be >= 0, got %g", c.CodeL2)
 	}
-	for i, l := range c.Layers {
-		if l <= 0 {
-			return fmt.Errorf("AEConfig.Layers[%d] must be positive, got %d", i, l)
-		}
+	if err := checkSizes("AEConfig.Layers", c.Layers); err != nil {
+		return err
 	}
 	return c.TrainConfig.check("AEConfig")
 }
@@ -120,12 +118,7 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 	}
 	opt, _ := cfg.optimizer()
 	a.Trainer = train.NewTrainer(a.backend, a.Store, a.trainGraph, nil, opt, lossMetrics("recon"), nil)
-	a.trainData = func(data *Data) (*Data, error) {
-		if d := data.size(); d != a.Dim {
-			return nil, fmt.Errorf("AE: data %q has examples of %d values, the model takes %d", data.Name, d, a.Dim)
-		}
-		return data, nil
-	}
+	a.trainData = exampleSize("AE", a.Dim)
 	for _, e := range []struct {
 		exec **evalExec
 		fn   func(*model.Scope, *Node) *Node

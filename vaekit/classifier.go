@@ -36,10 +36,8 @@ func (c ClassifierConfig) Validate() error {
 	if (len(c.Layers) == 0 && c.Body == nil) || c.Classes < 2 {
 		return fmt.Errorf("ClassifierConfig: Layers %v, Classes %d: want at least one layer and 2 classes", c.Layers, c.Classes)
 	}
-	for i, l := range c.Layers {
-		if l <= 0 {
-			return fmt.Errorf("ClassifierConfig.Layers[%d] must be positive, got %d", i, l)
-		}
+	if err := checkSizes("ClassifierConfig.Layers", c.Layers); err != nil {
+		return err
 	}
 	return c.TrainConfig.check("ClassifierConfig")
 }

@@ -56,10 +56,8 @@ func (c ConvAEConfig) Validate() error {
 	case c.Unpool != UnpoolLocations && c.Unpool != UnpoolCopy && c.Unpool != UpsampleConv:
 		return fmt.Errorf("ConvAEConfig.Unpool must be %q, %q or %q, got %q", UnpoolLocations, UnpoolCopy, UpsampleConv, c.Unpool)
 	}
-	for i, ch := range c.Channels {
-		if ch <= 0 {
-			return fmt.Errorf("ConvAEConfig.Channels[%d] must be positive, got %d", i, ch)
-		}
+	if err := checkSizes("ConvAEConfig.Channels", c.Channels); err != nil {
+		return err
 	}
 	return c.TrainConfig.check("ConvAEConfig")
 }
@@ -96,12 +94,7 @@ func NewConvAE(cfg ConvAEConfig, side int) (*ConvAE, error) {
 		train.AddMainLoss(loss.BinaryCrossentropyLogits([]*Node{x}, []*Node{flat}))
 		return flat
 	}, nil, opt, nil, nil)
-	a.trainData = func(data *Data) (*Data, error) {
-		if d := data.size(); d != a.Side*a.Side {
-			return nil, fmt.Errorf("ConvAE: data %q has examples of %d values, want %d×%d", data.Name, d, a.Side, a.Side)
-		}
-		return data, nil
-	}
+	a.trainData = exampleSize("ConvAE", side*side)
 	if a.reconstruct, err = newEvalExec(a.backend, a.Store, func(scope *model.Scope, x *Node) *Node {
 		return Reshape(Sigmoid(a.Logits(scope, x)), x.Shape().Dimensions...)
 	}); err != nil {

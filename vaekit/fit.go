@@ -75,6 +75,9 @@ type Fit struct {
 	// RecordEvery keeps every n-th step's metrics in History.Steps (0: none),
 	// for per-step curves.
 	RecordEvery int
+	// Record may keep anything (JSON) about a step in History.Records, e.g.
+	// samples of the model as it trains: a nil value keeps nothing.
+	Record func(step int) (any, error)
 	// LabelsAsInput passes the labels to the model function as a second
 	// input (conditional models) instead of to the loss.
 	LabelsAsInput bool
@@ -95,6 +98,14 @@ type History struct {
 	Partial *EpochSums `json:"partial,omitempty"`
 	// Steps holds every Fit.RecordEvery-th step's metrics.
 	Steps []Epoch `json:"steps,omitempty"`
+	// Records holds what Fit.Record kept, in step order.
+	Records []StepRecord `json:"records,omitempty"`
+}
+
+// StepRecord is what Fit.Record kept at a step.
+type StepRecord struct {
+	Step int             `json:"step"`
+	Data json.RawMessage `json:"data"`
 }
 
 // Epoch is one epoch's metrics: the mean of the training batches' values
@@ -270,6 +281,9 @@ func (f *Fit) resume(ctx context.Context, perEpoch int) (*fitRun, error) {
 	for len(h.Steps) > 0 && h.Steps[len(h.Steps)-1].Step > r.step {
 		h.Steps = h.Steps[:len(h.Steps)-1]
 	}
+	for len(h.Records) > 0 && h.Records[len(h.Records)-1].Step > r.step {
+		h.Records = h.Records[:len(h.Records)-1]
+	}
 	r.sums = h.Partial
 	if r.sums == nil || r.step%perEpoch == 0 {
 		r.sums = &EpochSums{Sums: map[string]float64{}}
@@ -307,6 +321,19 @@ func (r *fitRun) onStep(step int, metrics []*tensors.Tensor) error {
 	}
 	if r.OnStep != nil {
 		r.OnStep(step, values)
+	}
+	if r.Record != nil {
+		v, err := r.Record(step)
+		if err != nil {
+			return fmt.Errorf("vaekit.Fit: recording step %d: %w", step, err)
+		}
+		if v != nil {
+			raw, err := json.Marshal(v)
+			if err != nil {
+				return fmt.Errorf("vaekit.Fit: recording step %d: %w", step, err)
+			}
+			r.hist.Records = append(r.hist.Records, StepRecord{Step: step, Data: raw})
+		}
 	}
 	if step%r.perEpoch == 0 {
 		if err := r.endEpoch(step); err != nil {

@@ -93,8 +93,16 @@ func TestFitResumesExactly(t *testing.T) {
 	testBackend(t)
 	data := ImageData(mnistTest(t, 500)) // 10 steps per epoch.
 
+	// Every 4th step keeps a record; a resumed run must keep the same ones, once each.
+	record := func(step int) (any, error) {
+		if step%4 != 0 {
+			return nil, nil
+		}
+		return map[string]int{"step": step}, nil
+	}
 	// Uninterrupted: 3 epochs.
 	full := newTinyFit(t, data, t.TempDir(), 3)
+	full.Record = record
 	fullHist, err := full.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -111,6 +119,7 @@ func TestFitResumesExactly(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	part := newTinyFit(t, data, dir, 3)
+	part.Record = record
 	part.OnStep = func(step int, _ map[string]float64) {
 		if step == 14 {
 			cancel()
@@ -122,6 +131,7 @@ func TestFitResumesExactly(t *testing.T) {
 	}
 	t.Logf("interrupted: %v", err)
 	resumed := newTinyFit(t, data, dir, 3)
+	resumed.Record = record
 	var steps []int
 	resumed.OnStep = func(step int, _ map[string]float64) { steps = append(steps, step) }
 	hist, err := resumed.Run(context.Background())
@@ -139,6 +149,15 @@ func TestFitResumesExactly(t *testing.T) {
 		if !slices.Equal(va, b[name]) {
 			t.Errorf("variable %s differs between the uninterrupted and the resumed run", name)
 		}
+	}
+	recordSteps := func(h *History) (steps []int) {
+		for _, r := range h.Records {
+			steps = append(steps, r.Step)
+		}
+		return steps
+	}
+	if got, want := recordSteps(hist), recordSteps(fullHist); len(want) != 7 || !slices.Equal(got, want) {
+		t.Errorf("records at steps %v after resuming, %v uninterrupted (want 4, 8, …, 28)", got, want)
 	}
 	for i := range hist.Epochs {
 		got, want := hist.Epochs[i].Metrics["loss"], fullHist.Epochs[i].Metrics["loss"]

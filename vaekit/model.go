@@ -73,6 +73,8 @@ type TrainOptions struct {
 	OnStep func(step int, metrics map[string]float64)
 	// RecordEvery keeps every n-th step's metrics in History.Steps (0: none).
 	RecordEvery int
+	// Record may keep anything (JSON) about a step in History.Records.
+	Record func(step int) (any, error)
 	// Devices splits every batch over this many XLA devices (0: Devices()).
 	Devices int
 }
@@ -142,7 +144,7 @@ func (m *Model) Train(ctx context.Context, data *Data, opts TrainOptions) (*Hist
 	}
 	fit := &Fit{Trainer: m.Trainer, Data: data, BatchSize: batch, Epochs: m.config.Epochs, Seed: m.config.Seed,
 		Dir: opts.Dir, Progress: opts.Progress, OnEpoch: opts.OnEpoch, OnStep: opts.OnStep,
-		RecordEvery: opts.RecordEvery, LabelsAsInput: m.labelsAsInput, Devices: opts.Devices}
+		RecordEvery: opts.RecordEvery, Record: opts.Record, LabelsAsInput: m.labelsAsInput, Devices: opts.Devices}
 	return fit.Run(ctx)
 }
 
@@ -194,4 +196,24 @@ func (m *Model) Fingerprint() (string, error) {
 	lines = slices.DeleteFunc(lines[1:], func(s string) bool { return s == "" }) // the first names the graph.
 	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
 	return hex.EncodeToString(sum[:8]), nil
+}
+
+// exampleSize is a Model.trainData check: every example has size values.
+func exampleSize(model string, size int) func(*Data) (*Data, error) {
+	return func(data *Data) (*Data, error) {
+		if d := data.size(); d != size {
+			return nil, fmt.Errorf("%s: data %q has examples of %d values, the model takes %d", model, data.Name, d, size)
+		}
+		return data, nil
+	}
+}
+
+// checkSizes names the first size that is not positive: field[i].
+func checkSizes(field string, sizes []int) error {
+	for i, n := range sizes {
+		if n <= 0 {
+			return fmt.Errorf("%s[%d] must be positive, got %d", field, i, n)
+		}
+	}
+	return nil
 }

@@ -71,10 +71,8 @@ func (c VAEConfig) Validate() error {
 	case c.Input != InputGrey && c.Input != InputBinarized:
 		return fmt.Errorf("VAEConfig.Input must be %q or %q, got %q", InputGrey, InputBinarized, c.Input)
 	}
-	for i, h := range c.Hidden {
-		if h <= 0 {
-			return fmt.Errorf("VAEConfig.Hidden[%d] must be positive, got %d", i, h)
-		}
+	if err := checkSizes("VAEConfig.Hidden", c.Hidden); err != nil {
+		return err
 	}
 	return c.TrainConfig.check("VAEConfig")
 }
@@ -111,12 +109,7 @@ func NewVAE(cfg VAEConfig, dim int) (*VAE, error) {
 	}
 	opt, _ := cfg.optimizer()
 	v.Trainer = train.NewTrainer(v.backend, v.Store, v.trainGraph, nil, opt, lossMetrics("recon", "kl"), nil)
-	v.trainData = func(data *Data) (*Data, error) {
-		if d := data.size(); d != v.Dim {
-			return nil, fmt.Errorf("VAE: data %q has examples of %d values, the model takes %d", data.Name, d, v.Dim)
-		}
-		return data, nil
-	}
+	v.trainData = exampleSize("VAE", v.Dim)
 	if v.encode, err = newEvalExec(v.backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
 		mean, logVar := v.encoder(scope, x)
 		return []*Node{mean, logVar}

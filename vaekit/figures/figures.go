@@ -154,7 +154,7 @@ func save(spec Spec, res *Result, opts Options, backend string, seconds float64)
 		Name: spec.Name, Article: spec.Article, Quick: opts.Quick,
 		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Dataset: res.Dataset,
 		Backend: backend, Build: vaekit.BuildFlags(), Seed: seedOf(res.Hyperparameters, opts.Seed),
-		WallSeconds: seconds, History: res.History,
+		WallSeconds: seconds, History: withoutRecords(res.History),
 		Files: []string{spec.Name + ".png", spec.Name + ".svg", spec.Name + ".json"},
 	}
 	// The three files as a set: a failure (a full disk) leaves the old set.
@@ -172,3 +172,15 @@ func save(spec Spec, res *Result, opts Options, backend string, seconds float64)
 	}
 	return rec, nil
 }
+
+// withoutRecords is a history for a figure's JSON: its metrics, not the
+// samples a run recorded (they are in the figure).
+func withoutRecords(h *vaekit.History) *vaekit.History {
+	if h == nil || h.Records == nil {
+		return h
+	}
+	c := *h
+	c.Records = nil
+	return &c
+}
+

@@ -286,7 +286,7 @@ func TestGANFigureNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sg, err := trainAndScore(ctx, DefaultDCGANExperiment(true, 0), opts)
+	sg, err := trainAndScore(ctx, DefaultDCGANExperiment(true, 0), scorer, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

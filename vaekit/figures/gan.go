@@ -3,101 +3,16 @@ package figures
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
-	"os"
-	"path/filepath"
 
 	"github.com/vaekit/vaekit/datasets"
-	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
 	"gonum.org/v1/plot"
 )
 
 const articleGAN = "003_1f33b21602acb63f.txt"
-
-// FIDSamples is how many generated images mnist_fid compares with the
-// 10,000 MNIST test digits: fixed, since the Fréchet distance of a sample
-// depends on its size.
-const FIDSamples = 5000
-
-// FIDScorer computes mnist_fid: the Fréchet distance between the MNIST
-// test set and generated images, on the 128 penultimate features of a
-// small convolutional classifier (5×5 stride-2 convolutions with 32 and 64
-// channels, dense 128, 10 logits; ReLU; Adam 1e-3, batch 100, 5 epochs on
-// the 60,000 training digits, seed 0). The classifier is the same in quick
-// and full runs, so numbers compare between them, but not with Inception
-// FIDs.
-type FIDScorer struct {
-	Classifier *vaekit.Classifier
-	Accuracy   float64 // on the 10,000 test digits.
-	Real       *vaekit.Gaussian
-}
-
-// FIDClassifierConfig is the classifier behind mnist_fid.
-var FIDClassifierConfig = vaekit.ClassifierConfig{Conv: []int{32, 64}, Layers: []int{128}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3, BatchSize: 100}
-
-const fidClassifierSteps = 3000 // 5 epochs of 60,000.
-
-// NewFIDScorer trains (or loads) the classifier and measures the real digits.
-func NewFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
-	train, test, err := loadMNIST(ctx, 0, 0)
-	if err != nil {
-		return nil, err
-	}
-	clf, err := vaekit.NewClassifier(FIDClassifierConfig, nil)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := modelDir(opts, "mnist-classifier", struct {
-		Config vaekit.ClassifierConfig
-		Steps  int
-	}{FIDClassifierConfig, fidClassifierSteps}, clf, train)
-	if err != nil {
-		return nil, err
-	}
-	if err := trainSteps(ctx, clf, vaekit.ImageData(train), fidClassifierSteps, dir, opts.Progress); err != nil {
-		return nil, err
-	}
-	testData := vaekit.ImageData(test)
-	acc, err := clf.Accuracy(testData)
-	if err != nil {
-		return nil, err
-	}
-	features, err := clf.Features(testData)
-	if err != nil {
-		return nil, err
-	}
-	real, err := vaekit.FitGaussian(features)
-	if err != nil {
-		return nil, err
-	}
-	return &FIDScorer{Classifier: clf, Accuracy: acc, Real: real}, nil
-}
-
-// Score is the mnist_fid of images (flat 784, in [0, 1]).
-func (s *FIDScorer) Score(images [][]float32) (float64, error) {
-	features, err := s.Classifier.Features(flatData("generated", images))
-	if err != nil {
-		return 0, err
-	}
-	g, err := vaekit.FitGaussian(features)
-	if err != nil {
-		return 0, err
-	}
-	return vaekit.FrechetDistance(s.Real, g)
-}
-
-// flatData wraps images as vaekit.Data.
-func flatData(name string, images [][]float32) *vaekit.Data {
-	d := &vaekit.Data{Name: name, Shape: []int{len(images[0])}}
-	for _, img := range images {
-		d.X = append(d.X, img...)
-	}
-	return d
-}
 
 // GANExperiment determines a GAN figure.
 type GANExperiment struct {
@@ -153,18 +68,18 @@ type Probe struct {
 	NonSat     []float32 `json:"non_saturating_grad"`
 }
 
-// record is what TrainGAN keeps beside the checkpoints.
-type record struct {
-	Snapshots []Snapshot `json:"snapshots"`
-	Probes    []Probe    `json:"probes"`
+// ganRecord is what TrainGAN records at a step (History.Records): a
+// snapshot, a probe, or both.
+type ganRecord struct {
+	Snapshot *Snapshot `json:"snapshot,omitempty"`
+	Probe    *Probe    `json:"probe,omitempty"`
 }
 
 const snapshotRows = 6 // snapshots over a training run.
 
-// TrainGAN trains (or loads) a GAN on MNIST. During training it keeps
+// TrainGAN trains (or loads) a GAN on MNIST. During training it records
 // snapshots of samples from fixed noise and probes of the generator's
-// gradients, saved in the model's directory (a resumed or reused run keeps
-// them).
+// gradients in the run's history (a resumed or reused run keeps them).
 func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN, error) {
 	train, _, err := loadMNIST(ctx, exp.TrainSize, 1)
 	if err != nil {
@@ -178,66 +93,65 @@ func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN
 	if err != nil {
 		return nil, err
 	}
-	recPath := filepath.Join(dir, "snapshots.json")
-	var rec record
-	if raw, err := os.ReadFile(recPath); err == nil {
-		if err := json.Unmarshal(raw, &rec); err != nil {
-			return nil, fmt.Errorf("%s is damaged (%v): delete %s to train again", recPath, err, dir)
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
 	perEpoch := train.Count / (exp.DSteps * exp.BatchSize)
 	total := perEpoch * exp.Epochs
+	hist, err := gan.Train(ctx, vaekit.ImageData(train), vaekit.TrainOptions{Dir: dir, Progress: opts.Progress,
+		RecordEvery: max(1, total/200), Record: ganRecorder(gan, exp.Conditional, total)})
+	if err != nil {
+		return nil, err
+	}
+	t := &TrainedGAN{Experiment: exp, GAN: gan, History: hist, Train: train}
+	for _, r := range hist.Records {
+		var rec ganRecord
+		if err := json.Unmarshal(r.Data, &rec); err != nil {
+			return nil, fmt.Errorf("the GAN's history in %s has a damaged record at step %d (%v): delete %s to train again",
+				dir, r.Step, err, dir)
+		}
+		if rec.Snapshot != nil {
+			t.Snapshots = append(t.Snapshots, *rec.Snapshot)
+		}
+		if rec.Probe != nil {
+			t.Probes = append(t.Probes, *rec.Probe)
+		}
+	}
+	return t, nil
+}
+
+// ganRecorder records, over a run of total steps, snapshotRows snapshots
+// of fixed noise and 40 probes.
+func ganRecorder(gan *vaekit.GAN, conditional bool, total int) func(step int) (any, error) {
 	snapAt := map[int]bool{}
 	for i := 1; i <= snapshotRows; i++ {
 		snapAt[max(1, total*i/snapshotRows)] = true
 	}
-	fixedZ := gan.UniformNoise(10, 99)
-	probeZ := gan.UniformNoise(64, 7)
+	fixedZ, probeZ := gan.UniformNoise(10, 99), gan.UniformNoise(64, 7)
 	var labels []int32
-	if exp.Conditional {
+	if conditional {
 		labels = []int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
 	}
 	probeEvery := max(1, total/40)
-	var hookErr error
-	onStep := func(step int, _ map[string]float64) {
-		if hookErr != nil {
-			return
-		}
-		// Records from a run abandoned before its next checkpoint are redone.
-		for len(rec.Snapshots) > 0 && rec.Snapshots[len(rec.Snapshots)-1].Step >= step {
-			rec.Snapshots = rec.Snapshots[:len(rec.Snapshots)-1]
-		}
-		for len(rec.Probes) > 0 && rec.Probes[len(rec.Probes)-1].Step >= step {
-			rec.Probes = rec.Probes[:len(rec.Probes)-1]
-		}
+	return func(step int) (any, error) {
+		var rec ganRecord
 		if snapAt[step] {
 			images, err := gan.Generate(fixedZ, labels)
-			if hookErr = err; err == nil {
-				rec.Snapshots = append(rec.Snapshots, Snapshot{Step: step, Images: images})
+			if err != nil {
+				return nil, err
 			}
+			rec.Snapshot = &Snapshot{Step: step, Images: images}
 		}
 		if step%probeEvery == 0 || step == 1 {
-			var p Probe
-			p.Step = step
-			p.DOfG, p.Saturating, p.NonSat, hookErr = gan.Probe(probeZ, probeLabels(exp.Conditional, len(probeZ)))
-			rec.Probes = append(rec.Probes, p)
+			p := &Probe{Step: step}
+			var err error
+			if p.DOfG, p.Saturating, p.NonSat, err = gan.Probe(probeZ, probeLabels(conditional, len(probeZ))); err != nil {
+				return nil, err
+			}
+			rec.Probe = p
 		}
-		if snapAt[step] && hookErr == nil {
-			raw, _ := json.Marshal(rec)
-			hookErr = atomicfile.WriteFile(recPath, raw)
+		if rec.Snapshot == nil && rec.Probe == nil {
+			return nil, nil
 		}
+		return rec, nil
 	}
-	hist, err := gan.Train(ctx, vaekit.ImageData(train), vaekit.TrainOptions{Dir: dir, Progress: opts.Progress,
-		RecordEvery: max(1, total/200), OnStep: onStep})
-	if err == nil {
-		err = hookErr
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &TrainedGAN{Experiment: exp, GAN: gan, History: hist, Train: train, Snapshots: rec.Snapshots, Probes: rec.Probes}, nil
 }
 
 func probeLabels(conditional bool, n int) []int32 {
@@ -262,25 +176,26 @@ func ganDataset(t *TrainedGAN) map[string]any {
 	return map[string]any{"name": "mnist", "train": t.Train.Name, "train_size": t.Train.Count}
 }
 
-// fidMetrics describes the scorer behind a figure's mnist_fid numbers; the
-// figure adds the numbers themselves.
-func fidMetrics(s *FIDScorer) map[string]any {
-	return map[string]any{"fid_samples": FIDSamples, "fid_classifier_test_accuracy": s.Accuracy,
-		"fid_note": "Fréchet distance to the 10,000 MNIST test digits on the 128 penultimate features of vaekit's MNIST convolutional classifier (figures.FIDClassifierConfig); lower is better"}
-}
-
 func init() {
 	register(Spec{Name: "dcgan-samples", Article: articleGAN,
 		Summary: "DCGAN on MNIST: samples of fixed noise over training, and the D/G losses, D(x) and D(G(z))",
 		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return DCGANSamples(ctx, DefaultDCGANExperiment(opts.Quick, opts.Seed), opts)
+			scorer, err := sharedScorer(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			return DCGANSamples(ctx, DefaultDCGANExperiment(opts.Quick, opts.Seed), scorer, opts)
 		}})
 	register(Spec{Name: "cgan-samples", Article: articleGAN,
 		Summary: "conditional GAN: a 10×10 grid, row = requested digit",
 		Make: func(ctx context.Context, opts Options) (*Result, error) {
 			exp := DefaultMLPGANExperiment(opts.Quick, opts.Seed)
 			exp.Conditional = true
-			return CGANSamples(ctx, exp, opts)
+			scorer, err := sharedScorer(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			return CGANSamples(ctx, exp, scorer, opts)
 		}})
 }
 
@@ -295,11 +210,7 @@ type scoredGAN struct {
 
 // trainAndScore trains (or loads) a GAN and the mnist_fid classifier, and
 // scores the GAN's samples.
-func trainAndScore(ctx context.Context, exp GANExperiment, opts Options) (*scoredGAN, error) {
-	scorer, err := NewFIDScorer(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
+func trainAndScore(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*scoredGAN, error) {
 	return scoreGAN(ctx, scorer, exp, opts)
 }
 
@@ -322,8 +233,8 @@ func scoreGAN(ctx context.Context, scorer *FIDScorer, exp GANExperiment, opts Op
 
 // DCGANSamples shows snapshots of the DCGAN's samples over training and its
 // training curves, with mnist_fid of the final generator.
-func DCGANSamples(ctx context.Context, exp GANExperiment, opts Options) (*Result, error) {
-	sg, err := trainAndScore(ctx, exp, opts)
+func DCGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
+	sg, err := trainAndScore(ctx, exp, scorer, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -370,11 +281,11 @@ func ganCurves(h *vaekit.History) (*plot.Plot, error) {
 
 // CGANSamples shows a conditional GAN's 10×10 grid (row = requested digit),
 // with mnist_fid and how often the classifier reads the requested digit.
-func CGANSamples(ctx context.Context, exp GANExperiment, opts Options) (*Result, error) {
+func CGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
 	if !exp.Conditional {
 		return nil, fmt.Errorf("cgan-samples needs a conditional GAN (GANConfig.Conditional)")
 	}
-	sg, err := trainAndScore(ctx, exp, opts)
+	sg, err := trainAndScore(ctx, exp, scorer, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -416,33 +327,45 @@ func init() {
 	register(Spec{Name: "gan-k-steps", Article: articleGAN,
 		Summary: "sample quality (mnist_fid) against k discriminator steps per generator step",
 		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return GANKSteps(ctx, DefaultMLPGANExperiment(opts.Quick, opts.Seed), []int{1, 2, 5}, opts)
+			scorer, err := sharedScorer(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			return GANKSteps(ctx, DefaultMLPGANExperiment(opts.Quick, opts.Seed), []int{1, 2, 5}, scorer, opts)
 		}})
 	register(Spec{Name: "gan-loss-saturation", Article: articleGAN,
 		Summary: "generator gradient against D(G(z)) for log(1−D(G(z))) and −log D(G(z)): closed forms and a real run",
 		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return GANLossSaturation(ctx, DefaultMLPGANExperiment(opts.Quick, opts.Seed), opts)
+			scorer, err := sharedScorer(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			return GANLossSaturation(ctx, DefaultMLPGANExperiment(opts.Quick, opts.Seed), scorer, opts)
 		}})
 	register(Spec{Name: "vae-vs-gan-samples", Article: articleGAN,
 		Summary: "VAE samples (z ~ N(0, I)) beside DCGAN samples, with mnist_fid for each",
 		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return VAEvsGAN(ctx, DefaultVAEExperiment(opts.Quick, opts.Seed), DefaultDCGANExperiment(opts.Quick, opts.Seed), opts)
+			scorer, err := sharedScorer(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			return VAEvsGAN(ctx, DefaultVAEExperiment(opts.Quick, opts.Seed), DefaultDCGANExperiment(opts.Quick, opts.Seed), scorer, opts)
 		}})
 	register(Spec{Name: "dcgan-latent-walk", Article: articleGAN,
 		Summary: "interpolation and vector arithmetic in the DCGAN latent space",
 		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return DCGANLatentWalk(ctx, DefaultDCGANExperiment(opts.Quick, opts.Seed), opts)
+			scorer, err := sharedScorer(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			return DCGANLatentWalk(ctx, DefaultDCGANExperiment(opts.Quick, opts.Seed), scorer, opts)
 		}})
 }
 
 // GANKSteps trains the same GAN with k discriminator steps per generator
 // step, for each k, with the same number of generator steps (so k times
 // the discriminator updates and data), and scores each with mnist_fid.
-func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, opts Options) (*Result, error) {
-	scorer, err := NewFIDScorer(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
+func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *FIDScorer, opts Options) (*Result, error) {
 	grid := &chart.Grid{Rows: len(ks), Cols: 10, Height: 28, Width: 28, Title: "samples of the same noise"}
 	var line chart.Series // one series, named by the y label.
 	metrics := map[string]any{}
@@ -483,11 +406,7 @@ func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, opts Options) (
 // a second panel follows each run's gradient over training, and each run
 // gets its mnist_fid, so that what the saturation costs in practice is
 // measured rather than assumed.
-func GANLossSaturation(ctx context.Context, exp GANExperiment, opts Options) (*Result, error) {
-	scorer, err := NewFIDScorer(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
+func GANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
 	analytic := []chart.Series{{Name: "log(1−D(G(z))): |grad| = D (closed form)"}, {Name: "−log D(G(z)): |grad| = 1−D (closed form)", Dashed: true}}
 	for i := 0; i <= 100; i++ {
 		d := float64(i) / 100
@@ -553,11 +472,7 @@ func GANLossSaturation(ctx context.Context, exp GANExperiment, opts Options) (*R
 
 // VAEvsGAN compares samples of the VAE (the article-000 model, z ~ N(0, I))
 // with samples of the DCGAN, each with its mnist_fid.
-func VAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, opts Options) (*Result, error) {
-	scorer, err := NewFIDScorer(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
+func VAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
 	v, err := TrainVAE(ctx, vexp, opts)
 	if err != nil {
 		return nil, err
@@ -601,11 +516,7 @@ func VAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, opts 
 // DCGANLatentWalk shows straight lines between latent codes, and vector
 // arithmetic: the mean code of generated samples that the classifier reads
 // as each digit, decoded, and differences of those means added to them.
-func DCGANLatentWalk(ctx context.Context, exp GANExperiment, opts Options) (*Result, error) {
-	scorer, err := NewFIDScorer(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
+func DCGANLatentWalk(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
 	t, err := TrainGAN(ctx, exp, opts)
 	if err != nil {
 		return nil, err
