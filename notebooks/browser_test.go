@@ -143,6 +143,7 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 
 	if name == "01-vae" {
 		readerChangesLatentSize(t, page, dir, shots)
+		readerEditsEncoder(t, page, dir, shots)
 	}
 }
 
@@ -399,3 +400,43 @@ func checkScreenshot(t *testing.T, shot []byte, path string) {
 		t.Errorf("%s looks blank: %v, %d grey levels", path, b.Size(), len(levels))
 	}
 }
+
+// readerEditsEncoder does what notebook 01 invites: edit the encoder in its
+// cell (tanh, 128 units), run everything again, and get a VAE trained anew
+// (progress seen again) whose exported figures carry the new network.
+func readerEditsEncoder(t *testing.T, page *rod.Page, dir, shots string) {
+	const from = `h := activation.Relu(layers.Dense(scope.In("hidden_0"), x, true, 256))`
+	const to = `h := graph.Tanh(layers.Dense(scope.In("hidden_0"), x, true, 128))`
+	network := func() string {
+		var rec struct{ Network string }
+		raw, err := os.ReadFile(filepath.Join(dir, "figures-out", "vae-manifold.json"))
+		if err == nil {
+			err = json.Unmarshal(raw, &rec)
+		}
+		if err != nil {
+			t.Fatalf("01-vae: reading the exported vae-manifold.json: %v", err)
+		}
+		return rec.Network
+	}
+	before := network()
+	var edited bool
+	if err := eval(t, page, fmt.Sprintf(`() => {
+		const w = globalThis.jupyterapp.shell.currentWidget;
+		const cell = w.content.widgets.find(c => c.model.sharedModel.getSource().includes(%q));
+		if (!cell) return false;
+		cell.model.sharedModel.setSource(cell.model.sharedModel.getSource().replace(%q, %q));
+		return true;
+	}`, from, from, to))(&edited); err != nil || !edited {
+		t.Fatalf("01-vae: no encoder cell with %q to edit (%v)", from, err)
+	}
+	if !runAll(t, page, "01-vae", filepath.Join(shots, "01-vae-tanh-encoder-running.png")) {
+		t.Errorf("01-vae with a tanh encoder: no training progress seen, so the VAE was not retrained")
+	}
+	after := network()
+	if after == "" || after == before {
+		t.Errorf("01-vae with a tanh encoder: the exported vae-manifold.json has network %q, before the edit %q", after, before)
+	}
+	figureShot(t, page, 1, filepath.Join(shots, "01-vae-tanh-encoder-figure.png"))
+	t.Logf("01-vae: encoder edited in the page (tanh, 128 units), retrained, figures exported with network %s (was %s)", after, before)
+}
+

@@ -52,6 +52,7 @@ type Result struct {
 	Hyperparameters any
 	Dataset         map[string]any // name and sizes of the data used.
 	History         *vaekit.History
+	Network         string // the fingerprint of the model's networks, if one model made it.
 }
 
 // Spec is one figure of the catalogue.
@@ -102,6 +103,7 @@ type Record struct {
 	Quick           bool            `json:"quick"`
 	Metrics         map[string]any  `json:"metrics"`
 	Hyperparameters any             `json:"hyperparameters"`
+	Network         string          `json:"network,omitempty"`
 	Dataset         map[string]any  `json:"dataset"`
 	Backend         string          `json:"backend"`
 	Build           string          `json:"build"`
@@ -152,7 +154,7 @@ func Export(name string, res *Result, opts Options) (*Record, error) {
 func save(spec Spec, res *Result, opts Options, backend string, seconds float64) (*Record, error) {
 	rec := &Record{
 		Name: spec.Name, Article: spec.Article, Quick: opts.Quick,
-		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Dataset: res.Dataset,
+		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Network: res.Network, Dataset: res.Dataset,
 		Backend: backend, Build: vaekit.BuildFlags(), Seed: seedOf(res.Hyperparameters, opts.Seed),
 		WallSeconds: seconds, History: withoutRecords(res.History),
 		Files: []string{spec.Name + ".png", spec.Name + ".svg", spec.Name + ".json"},

@@ -71,6 +71,7 @@ type TrainedVAE struct {
 	Test       *datasets.ImageSet
 	TestELBO   vaekit.ELBO
 	Dir        string // checkpoint directory.
+	Network    string // the fingerprint of its networks.
 }
 
 // TrainVAE trains (or loads, if this experiment was trained before) a VAE on
@@ -106,6 +107,9 @@ func TrainVAE(ctx context.Context, exp VAEExperiment, opts Options) (*TrainedVAE
 		return nil, err
 	}
 	t := &TrainedVAE{Experiment: exp, VAE: vae, History: hist, Train: trainSet, Test: test, Dir: dir}
+	if t.Network, err = vae.Fingerprint(); err != nil {
+		return nil, err
+	}
 	if t.TestELBO, err = vae.Evaluate(testData); err != nil {
 		return nil, err
 	}
@@ -131,6 +135,7 @@ func (t *TrainedVAE) result(fig *chart.Figure) *Result {
 		Dataset: map[string]any{"name": "mnist", "train": t.Train.Name, "train_size": t.Train.Count,
 			"test": t.Test.Name, "test_size": t.Test.Count},
 		History: t.History,
+		Network: t.Network,
 	}
 }
 
