@@ -78,7 +78,9 @@ func quickEnv(t *testing.T) {
 }
 
 // checkNotebook reads an executed notebook and reports, as test errors, any
-// error output, a code cell that did not run, or a notebook without a figure.
+// error output, a code cell that did not run, a notebook without a figure,
+// internal noise (the Go backend's worker line), or the backend line said
+// more than once.
 func checkNotebook(t *testing.T, path string) (codeCells, images int) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
@@ -89,6 +91,7 @@ func checkNotebook(t *testing.T, path string) (codeCells, images int) {
 	if err := json.Unmarshal(raw, &nb); err != nil {
 		t.Fatalf("executed %s is not a notebook: %v", path, err)
 	}
+	backendLines := 0
 	for i, cell := range nb.Cells {
 		if cell.CellType != "code" {
 			continue
@@ -110,10 +113,17 @@ func checkNotebook(t *testing.T, path string) (codeCells, images int) {
 			if o.Data["image/png"] != nil || o.Data["image/svg+xml"] != nil {
 				images++
 			}
+			backendLines += strings.Count(text, "vaekit: backend ")
+			if strings.Contains(text, "parallelism set to") {
+				t.Errorf("%s: cell %d shows the Go backend's internal noise: %q", path, i, text)
+			}
 		}
 	}
 	if images == 0 {
 		t.Errorf("%s showed no figure", path)
+	}
+	if backendLines > 1 {
+		t.Errorf("%s: the backend line was said %d times, want once a session", path, backendLines)
 	}
 	return codeCells, images
 }

@@ -1,9 +1,11 @@
 package vaekit
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -44,7 +46,7 @@ func Backend() (compute.Backend, error) {
 	backendOnce.Do(func() {
 		defer backendMade.Store(true)
 		backendShared, backendErr = newBackend()
-		if backendErr == nil {
+		if backendErr == nil && firstInSession() {
 			fmt.Fprintf(messages(), "vaekit: backend %s (%s)\n", BackendName(backendShared), BuildFlags())
 		}
 	})
@@ -110,7 +112,7 @@ func newBackend() (b compute.Backend, err error) {
 	if strings.HasPrefix(config, "xla:cpu") && devices > 1 {
 		b, err = newXLACPU(config, devices)
 	} else {
-		b, err = compute.NewWithConfig(config)
+		quietly(func() { b, err = compute.NewWithConfig(config) })
 	}
 	if err != nil {
 		return nil, fmt.Errorf("vaekit: backend %q (%s) failed: %w; set $%s=go for the pure Go backend, "+
@@ -144,4 +146,36 @@ func BuildFlags() string {
 		exp = "simd"
 	}
 	return fmt.Sprintf("%s GOEXPERIMENT=%s %s/%s", runtime.Version(), exp, runtime.GOOS, runtime.GOARCH)
+}
+
+// quietly runs fn with stdout discarded: GoMLX's Go backend prints its
+// worker setting, which would land in every notebook cell.
+func quietly(fn func()) {
+	devNull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		fn()
+		return
+	}
+	defer devNull.Close()
+	stdout := os.Stdout
+	os.Stdout = devNull
+	defer func() { os.Stdout = stdout }()
+	fn()
+}
+
+// firstInSession reports whether this is the first program of a notebook
+// session to make the backend: GoNB runs each cell as a new program of the
+// same kernel process, and the backend line is said once per session. Outside
+// a notebook, always.
+func firstInSession() bool {
+	if !notebooks.IsNotebook() {
+		return true
+	}
+	marker := filepath.Join(os.TempDir(), fmt.Sprintf("vaekit-session-%d-backend", os.Getppid()))
+	f, err := os.OpenFile(marker, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
+	if err != nil {
+		return !errors.Is(err, os.ErrExist)
+	}
+	f.Close()
+	return true
 }

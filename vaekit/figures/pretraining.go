@@ -76,7 +76,14 @@ func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Re
 			if err != nil {
 				return nil, err
 			}
-			runDir := filepath.Join(dir, fmt.Sprintf("finetune-%s-%d-steps%d", init.name, labelled.Count, exp.FineTuneSteps))
+			runDir, err := modelDir(opts, "finetune", struct {
+				Pretraining, Init string // the pretrained model's directory, and which start.
+				Config            vaekit.ClassifierConfig
+				Steps             int
+			}{filepath.Base(dir), init.name, exp.ClassifierConfig, exp.FineTuneSteps}, mlp, labelled)
+			if err != nil {
+				return nil, err
+			}
 			if err := trainSteps(ctx, mlp, vaekit.ImageData(labelled), exp.FineTuneSteps, runDir, opts.Progress); err != nil {
 				return nil, err
 			}
