@@ -22,6 +22,7 @@ import (
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+	"gonum.org/v1/plot/vg/vgpdf"
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
@@ -141,7 +142,22 @@ func (f *Figure) SVG() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Save writes dir/name.png and dir/name.svg as a set, atomically (a reader
+// PDF renders the figure as PDF, vector, with its fonts embedded.
+func (f *Figure) PDF() ([]byte, error) {
+	w, h := f.size()
+	c := vgpdf.New(w, h)
+	c.EmbedFonts(true)
+	if err := f.draw(c); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if _, err := c.WriteTo(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Save writes dir/name.png, .svg and .pdf as a set, atomically (a reader
 // never sees half a file), creating dir if needed.
 func (f *Figure) Save(dir, name string) error {
 	files, err := f.Files(dir, name)
@@ -151,8 +167,8 @@ func (f *Figure) Save(dir, name string) error {
 	return atomicfile.WriteFiles(files)
 }
 
-// Files renders the figure as the contents of dir/name.png and dir/name.svg,
-// for writing with other files as one set.
+// Files renders the figure as the contents of dir/name.png, .svg and .pdf
+// (for reports), for writing with other files as one set.
 func (f *Figure) Files(dir, name string) (map[string][]byte, error) {
 	png, err := f.PNG()
 	if err != nil {
@@ -162,8 +178,12 @@ func (f *Figure) Files(dir, name string) (map[string][]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chart: rendering %s.svg: %w", name, err)
 	}
+	pdf, err := f.PDF()
+	if err != nil {
+		return nil, fmt.Errorf("chart: rendering %s.pdf: %w", name, err)
+	}
 	base := filepath.Join(dir, name)
-	return map[string][]byte{base + ".png": png, base + ".svg": svg}, nil
+	return map[string][]byte{base + ".png": png, base + ".svg": svg, base + ".pdf": pdf}, nil
 }
 
 // Display shows the figure inline when running in a GoNB notebook (as PNG,

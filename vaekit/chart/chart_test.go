@@ -82,8 +82,19 @@ func TestFigureFiles(t *testing.T) {
 			t.Errorf("SVG does not show the text %q", want)
 		}
 	}
+	pdf, err := os.ReadFile(filepath.Join(dir, "test-figure.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A vector page of the figure's size (12 × 4.45 inches, in points), its fonts embedded.
+	for _, want := range []string{"%PDF-", "/MediaBox [0 0 864.00 320.40]", "/FontFile2"} {
+		if !bytes.Contains(pdf, []byte(want)) {
+			t.Errorf("the PDF lacks %q", want)
+		}
+	}
 	if os.Getenv("CHART_KEEP") != "" {
 		os.WriteFile(filepath.Join(os.Getenv("CHART_KEEP"), "test-figure.png"), raw, 0o644)
+		os.WriteFile(filepath.Join(os.Getenv("CHART_KEEP"), "test-figure.pdf"), pdf, 0o644)
 	}
 }
 

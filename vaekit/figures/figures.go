@@ -1,6 +1,6 @@
 // Package figures is the catalogue of the figures of vaekit's four source
 // articles: each has a stable name, and Make trains what it needs, draws it and writes
-// NAME.png, NAME.svg and NAME.json. The vaekit command and the notebooks
+// NAME.png, NAME.svg, NAME.pdf and NAME.json. The vaekit command and the notebooks
 // use the same catalogue.
 package figures
 
@@ -27,7 +27,7 @@ const QuickEnv = "VAEKIT_QUICK"
 type Options struct {
 	// Quick runs small epochs/subsets: each figure within 3 minutes on 2 cores.
 	Quick bool
-	// Out is where NAME.png, NAME.svg and NAME.json are written.
+	// Out is where NAME.png, NAME.svg, NAME.pdf and NAME.json are written.
 	Out string
 	// Models is where trained models are kept (checkpoints by hyperparameters),
 	// shared by the command and the notebooks; "" means vaekit.ModelsDir().
@@ -133,7 +133,7 @@ func Run(ctx context.Context, name string, opts Options) (*Record, *Result, erro
 }
 
 // Export writes a figure made in a notebook (res from one of this
-// package's figure functions) as opts.Out/NAME.{png,svg,json}, exactly as
+// package's figure functions) as opts.Out/NAME.{png,svg,pdf,json}, exactly as
 // the vaekit command would; its wall time is the model's training time.
 func Export(name string, res *Result, opts Options) (*Record, error) {
 	spec, ok := Lookup(name)
@@ -157,7 +157,7 @@ func save(spec Spec, res *Result, opts Options, backend string, seconds float64)
 		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Network: res.Network, Dataset: res.Dataset,
 		Backend: backend, Build: vaekit.BuildFlags(), Seed: seedOf(res.Hyperparameters, opts.Seed),
 		WallSeconds: seconds, History: withoutRecords(res.History),
-		Files: []string{spec.Name + ".png", spec.Name + ".svg", spec.Name + ".json"},
+		Files: []string{spec.Name + ".png", spec.Name + ".svg", spec.Name + ".pdf", spec.Name + ".json"},
 	}
 	// The three files as a set: a failure (a full disk) leaves the old set.
 	files, err := res.Figure.Files(opts.Out, spec.Name)

@@ -13,12 +13,12 @@ func NotebookOptions() Options {
 }
 
 // Show displays the figure in the notebook and exports
-// opts.Out/NAME.{png,svg,json}, as the vaekit command writes them. Like
+// opts.Out/NAME.{png,svg,pdf,json}, as the vaekit command writes them. Like
 // Must, it is for notebooks: it stops the cell on an error.
 func (r *Result) Show(name string, opts Options) {
 	Must(0, r.Figure.Display()) // outside a notebook, nothing.
 	Must(Export(name, r, opts))
-	fmt.Printf("exported %s/%s.{png,svg,json}\n", opts.Out, name)
+	fmt.Printf("exported %s/%s.{png,svg,pdf,json}\n", opts.Out, name)
 }
 
 // Must returns v, or stops a notebook's cell with err (a panic, which GoNB

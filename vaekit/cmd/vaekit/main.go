@@ -4,7 +4,7 @@
 //	vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] NAME... | all
 //	vaekit backend
 //
-// Each figure NAME is written as DIR/NAME.png, DIR/NAME.svg and DIR/NAME.json
+// Each figure NAME is written as DIR/NAME.png, DIR/NAME.svg, DIR/NAME.pdf and DIR/NAME.json
 // (metrics, hyperparameters, data, backend, seed, wall time). Ctrl-C (or
 // SIGTERM) stops training after the current step with a checkpoint saved:
 // running the same command again resumes it.
@@ -79,7 +79,7 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	list := fs.Bool("list", false, "list the figure names and exit")
 	quick := fs.Bool("quick", false, "small epochs and subsets (CI, smoke runs): each figure within 3 minutes on 2 cores")
-	out := fs.String("out", "figures-out", "directory for NAME.png, NAME.svg and NAME.json")
+	out := fs.String("out", "figures-out", "directory for NAME.png, NAME.svg, NAME.pdf and NAME.json")
 	models := fs.String("models", "", "directory of trained models (default $VAEKIT_MODELS or the user cache)")
 	seed := fs.Int64("seed", 0, "random seed")
 	devices := fs.Int("devices", 0, "train over N devices, data parallel (XLA; default $VAEKIT_DEVICES or 1)")
