@@ -80,7 +80,7 @@ func quickEnv(t *testing.T) {
 // checkNotebook reads an executed notebook and reports, as test errors, any
 // error output, a code cell that did not run, a notebook without a figure,
 // internal noise (the Go backend's worker line), or the backend line said
-// more than once.
+// more than once, or a training without its live view.
 func checkNotebook(t *testing.T, path string) (codeCells, images int) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
@@ -91,7 +91,7 @@ func checkNotebook(t *testing.T, path string) (codeCells, images int) {
 	if err := json.Unmarshal(raw, &nb); err != nil {
 		t.Fatalf("executed %s is not a notebook: %v", path, err)
 	}
-	backendLines := 0
+	backendLines, trained, live := 0, false, false
 	for i, cell := range nb.Cells {
 		if cell.CellType != "code" {
 			continue
@@ -114,6 +114,9 @@ func checkNotebook(t *testing.T, path string) (codeCells, images int) {
 				images++
 			}
 			backendLines += strings.Count(text, "vaekit: backend ")
+			trained = trained || strings.Contains(text, "[step=")
+			html := anyString(o.Data["text/html"])
+			live = live || (strings.Contains(html, `class="vaekit-live"`) && strings.Contains(html, "data:image/png;base64,"))
 			if strings.Contains(text, "parallelism set to") {
 				t.Errorf("%s: cell %d shows the Go backend's internal noise: %q", path, i, text)
 			}
@@ -121,6 +124,9 @@ func checkNotebook(t *testing.T, path string) (codeCells, images int) {
 	}
 	if images == 0 {
 		t.Errorf("%s showed no figure", path)
+	}
+	if trained && !live {
+		t.Errorf("%s trained a model, but its live view (curves and samples, kept when training ends) is not in the notebook", path)
 	}
 	if backendLines > 1 {
 		t.Errorf("%s: the backend line was said %d times, want once a session", path, backendLines)

@@ -119,6 +119,8 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 	opt, _ := cfg.optimizer()
 	a.Trainer = train.NewTrainer(a.backend, a.Store, a.trainGraph, nil, opt, lossMetrics("recon"), nil)
 	a.trainData = exampleSize("AE", a.Dim)
+	a.name = "autoencoder"
+	a.preview = func(data *Data) ([][]float32, error) { return reconstructions(data, a.reconstruct) }
 	for _, e := range []struct {
 		exec **evalExec
 		fn   func(*model.Scope, *Node) *Node

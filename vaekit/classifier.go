@@ -95,6 +95,7 @@ func NewClassifier(cfg ClassifierConfig, init *model.Store) (*Classifier, error)
 		return loss.SparseCategoricalCrossEntropyLogits([]*Node{InsertAxes(labels[0], -1)}, logits)
 	}
 	m.Trainer = train.NewTrainer(m.backend, m.Store, m.Logits, lossFn, opt, nil, nil)
+	m.name = "classifier"
 	m.trainData = func(data *Data) (*Data, error) {
 		if data.Labels == nil {
 			return nil, fmt.Errorf("Classifier: data %q has no labels", data.Name)

@@ -95,6 +95,8 @@ func NewConvAE(cfg ConvAEConfig, side int) (*ConvAE, error) {
 		return flat
 	}, nil, opt, nil, nil)
 	a.trainData = exampleSize("ConvAE", side*side)
+	a.name = "convolutional autoencoder"
+	a.preview = func(data *Data) ([][]float32, error) { return reconstructions(data, a.reconstruct) }
 	if a.reconstruct, err = newEvalExec(a.backend, a.Store, func(scope *model.Scope, x *Node) *Node {
 		return Reshape(Sigmoid(a.Logits(scope, x)), x.Shape().Dimensions...)
 	}); err != nil {

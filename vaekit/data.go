@@ -23,9 +23,9 @@ type Data struct {
 // ImageData returns an image set as Data of flat examples ([Rows*Cols],
 // grey levels in [0, 1]) with labels: the input of the dense models.
 func ImageData(s *datasets.ImageSet) *Data {
-	labels := make([]int32, s.Count)
-	for i, l := range s.Labels {
-		labels[i] = int32(l)
+	var labels []int32 // nil for an unlabelled set.
+	for _, l := range s.Labels {
+		labels = append(labels, int32(l))
 	}
 	return &Data{Name: s.Name, X: s.Float32(), Shape: []int{s.Rows * s.Cols}, Labels: labels}
 }
@@ -174,3 +174,15 @@ func mapBatches(data *Data, exec *evalExec) ([][]float32, error) {
 	})
 	return rows, err
 }
+
+// reconstructions are data's first 8 examples above what exec (x → outputs
+// of the same size) makes of them: a preview of an autoencoder.
+func reconstructions(data *Data, exec *evalExec) ([][]float32, error) {
+	first := &Data{Name: data.Name, X: data.X[:min(8, data.Len())*data.size()], Shape: data.Shape}
+	out, err := mapBatches(first, exec)
+	if err != nil {
+		return nil, err
+	}
+	return append(first.Rows(), out...), nil
+}
+

@@ -85,6 +85,8 @@ type Fit struct {
 	// (data parallel, through GoMLX's distributed training); 0 takes
 	// Devices(), the process's setting.
 	Devices int
+
+	done func() // called when Run ends, trained or not.
 }
 
 // History is the per-epoch record of a training run, kept in memory and in
@@ -177,6 +179,9 @@ func (f *Fit) devices() (int, error) {
 // Run trains until Epochs are done. Cancelling ctx stops it after the
 // current step, saves a checkpoint and returns ErrInterrupted.
 func (f *Fit) Run(ctx context.Context) (*History, error) {
+	if f.done != nil {
+		defer f.done()
+	}
 	if err := f.validate(); err != nil {
 		return nil, err
 	}

@@ -138,6 +138,14 @@ func NewGAN(cfg GANConfig) (*GAN, error) {
 	g.Trainer = train.NewTrainer(g.backend, g.Store, g.trainGraph, nil, stepCounter{},
 		lossMetrics("d_loss", "g_loss", "d_real", "d_fake"), nil)
 	g.trainData = g.checkData
+	g.name = cfg.Arch + " GAN"
+	g.preview = func(*Data) ([][]float32, error) {
+		labels := make([]int32, 32)
+		for i := range labels {
+			labels[i] = int32(i % max(g.Config.Classes, 1))
+		}
+		return g.Generate(g.UniformNoise(32, 99), labels)
+	}
 	g.stepExamples = func() int { return g.Config.DSteps * g.Config.BatchSize }
 	g.labelsAsInput = cfg.Conditional
 	if g.generate, err = newEvalExec(g.backend, g.Store, func(scope *model.Scope, z, labels *Node) *Node {

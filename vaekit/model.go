@@ -2,6 +2,7 @@ package vaekit
 
 import (
 	"context"
+	"math"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -95,6 +96,10 @@ type Model struct {
 	// forward builds the model's graph: it creates the variables (Summary)
 	// and returns its text (Fingerprint).
 	forward func() (*Graph, error)
+	// preview makes the images a notebook shows while the model trains on
+	// data (samples, or reconstructions of a few examples); nil for none.
+	preview func(data *Data) ([][]float32, error)
+	name    string // of the kind of model, for titles.
 }
 
 // newModel makes the backend, a seeded store and the model's harness.
@@ -145,7 +150,41 @@ func (m *Model) Train(ctx context.Context, data *Data, opts TrainOptions) (*Hist
 	fit := &Fit{Trainer: m.Trainer, Data: data, BatchSize: batch, Epochs: m.config.Epochs, Seed: m.config.Seed,
 		Dir: opts.Dir, Progress: opts.Progress, OnEpoch: opts.OnEpoch, OnStep: opts.OnStep,
 		RecordEvery: opts.RecordEvery, Record: opts.Record, LabelsAsInput: m.labelsAsInput, Devices: opts.Devices}
+	if opts.Progress {
+		m.watch(fit, data)
+	}
 	return fit.Run(ctx)
+}
+
+// watch shows the run live in a notebook cell (nothing elsewhere): the
+// fit's step and epoch hooks also feed the view, after the caller's own.
+func (m *Model) watch(fit *Fit, data *Data) {
+	var preview func() ([][]float32, error)
+	side := int(math.Round(math.Sqrt(float64(data.size()))))
+	if m.preview != nil && side*side == data.size() {
+		preview = func() ([][]float32, error) { return m.preview(data) }
+	}
+	view := newLiveView(fmt.Sprintf("%s on %s", m.name, data.Name), preview, side)
+	if view == nil {
+		return
+	}
+	onStep, onEpoch := fit.OnStep, fit.OnEpoch
+	fit.OnStep = func(step int, metrics map[string]float64) {
+		if onStep != nil {
+			onStep(step, metrics)
+		}
+		view.step(step, metrics)
+	}
+	fit.OnEpoch = func(epoch int, metrics map[string]float64) error {
+		if onEpoch != nil {
+			if err := onEpoch(epoch, metrics); err != nil {
+				return err
+			}
+		}
+		view.epoch(epoch*(fit.Data.Len()/fit.BatchSize), metrics)
+		return nil
+	}
+	fit.done = view.done
 }
 
 // Summary lists the model's trainable variables layer by layer, with their

@@ -37,6 +37,7 @@ func Pretrain(ctx context.Context, cfg ClassifierConfig, data *Data, epochs int,
 			return nil, err
 		}
 		store := m.Store
+		m.name = fmt.Sprintf("pretraining layer %d", stage)
 		if prev != nil {
 			for i := range stage {
 				for _, name := range []string{"weights", "biases"} {

@@ -110,6 +110,8 @@ func NewVAE(cfg VAEConfig, dim int) (*VAE, error) {
 	opt, _ := cfg.optimizer()
 	v.Trainer = train.NewTrainer(v.backend, v.Store, v.trainGraph, nil, opt, lossMetrics("recon", "kl"), nil)
 	v.trainData = exampleSize("VAE", v.Dim)
+	v.name = "VAE"
+	v.preview = func(*Data) ([][]float32, error) { return v.Sample(32, 7) }
 	if v.encode, err = newEvalExec(v.backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
 		mean, logVar := v.encoder(scope, x)
 		return []*Node{mean, logVar}

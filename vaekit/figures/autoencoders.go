@@ -66,7 +66,7 @@ type TrainedAE struct {
 
 // TrainAE trains (or loads) a dense autoencoder on MNIST.
 func TrainAE(ctx context.Context, exp AEExperiment, opts Options) (*TrainedAE, error) {
-	train, test, err := loadMNIST(ctx, exp.TrainSize, exp.TestSize)
+	train, test, err := loadImages(ctx, opts, exp.TrainSize, exp.TestSize)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +97,7 @@ func fitAE(ctx context.Context, kind string, hyper any, cfg vaekit.AEConfig, dat
 }
 
 func mnistDataset(train, test *datasets.ImageSet) map[string]any {
-	return map[string]any{"name": "mnist", "train": train.Name, "train_size": train.Count, "test": test.Name, "test_size": test.Count}
+	return map[string]any{"name": dataName(train), "train": train.Name, "train_size": train.Count, "test": test.Name, "test_size": test.Count}
 }
 
 // AEvsPCARecon compares reconstructions by PCA and by a deep autoencoder
@@ -180,6 +180,9 @@ func AEvsPCA2D(ctx context.Context, exp AEExperiment, opts Options) (*Result, er
 		return nil, fmt.Errorf("ae-vs-pca-2d draws 2-D codes, but the AE's code has %d numbers", code)
 	}
 	t, err := TrainAE(ctx, exp, opts)
+	if err == nil {
+		err = requireLabels("ae-vs-pca-2d", t.Test)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +217,7 @@ func AEvsPCA2D(ctx context.Context, exp AEExperiment, opts Options) (*Result, er
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("2-D codes of %d MNIST test digits", len(aeTest)), pp, ap).Size(13, 6)
+	fig := chart.New(fmt.Sprintf("2-D codes of %d %s test images", len(aeTest), dataName(t.Test)), pp, ap).Size(13, 6)
 	return &Result{Figure: fig, Metrics: map[string]any{
 		"knn5_accuracy_pca": pcaScore, "knn5_accuracy_ae": aeScore,
 		"score_note": "5-nearest-neighbour accuracy of the test codes against 10,000 training codes, in the 2-D code plane",

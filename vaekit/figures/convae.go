@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -72,13 +73,68 @@ func loader(ctx context.Context) *datasets.Loader {
 
 // loadMNIST loads the two splits of MNIST, each cut to its size (0: all).
 func loadMNIST(ctx context.Context, trainSize, testSize int) (train, test *datasets.ImageSet, err error) {
-	if train, err = loader(ctx).Images(datasets.MNIST, datasets.Train); err != nil {
+	return loadImages(ctx, Options{}, trainSize, testSize)
+}
+
+// loadImages is loadMNIST, or the user's own images (opts.Dataset): every
+// sixth image is held out for testing (so that each class, in whatever
+// order the files come, is in both splits).
+func loadImages(ctx context.Context, opts Options, trainSize, testSize int) (train, test *datasets.ImageSet, err error) {
+	if opts.Dataset == "" {
+		if train, err = loader(ctx).Images(datasets.MNIST, datasets.Train); err != nil {
+			return nil, nil, err
+		}
+		if test, err = loader(ctx).Images(datasets.MNIST, datasets.Test); err != nil {
+			return nil, nil, err
+		}
+		return train.Subset(trainSize), test.Subset(testSize), nil
+	}
+	all, err := datasets.ReadImages(opts.Dataset, 28, 28)
+	if err != nil {
 		return nil, nil, err
 	}
-	if test, err = loader(ctx).Images(datasets.MNIST, datasets.Test); err != nil {
-		return nil, nil, err
+	if all.Count < 12 {
+		return nil, nil, fmt.Errorf("%s: %d images, too few to train on (and hold a sixth out for testing)", opts.Dataset, all.Count)
 	}
+	train, test = holdOut(all, 6)
 	return train.Subset(trainSize), test.Subset(testSize), nil
+}
+
+// holdOut splits a set into "NAME/train" and "NAME/test", the test split
+// taking every k-th image.
+func holdOut(s *datasets.ImageSet, k int) (train, test *datasets.ImageSet) {
+	size := s.Rows * s.Cols
+	train = &datasets.ImageSet{Name: s.Name + "/train", Rows: s.Rows, Cols: s.Cols, ClassNames: s.ClassNames}
+	test = &datasets.ImageSet{Name: s.Name + "/test", Rows: s.Rows, Cols: s.Cols, ClassNames: s.ClassNames}
+	for i := range s.Count {
+		part := train
+		if i%k == k-1 {
+			part = test
+		}
+		part.Count++
+		part.Pixels = append(part.Pixels, s.Pixels[i*size:(i+1)*size]...)
+		if s.Labels != nil {
+			part.Labels = append(part.Labels, s.Labels[i])
+		}
+	}
+	return train, test
+}
+
+// dataName is how titles name a data set: "MNIST", or its own name.
+func dataName(s *datasets.ImageSet) string {
+	if strings.HasPrefix(s.Name, "mnist/") {
+		return "MNIST"
+	}
+	name, _, _ := strings.Cut(s.Name, "/")
+	return name
+}
+
+// requireLabels says which figure needs a labelled set when s has none.
+func requireLabels(figure string, s *datasets.ImageSet) error {
+	if s.Labels == nil {
+		return fmt.Errorf("figure %s colours or scores by class: %s has no labels (put each class in a sub-folder of its own)", figure, s.Name)
+	}
+	return nil
 }
 
 // modelsRoot is where trained models are kept: opts.Models, or vaekit.ModelsDir().
@@ -119,7 +175,7 @@ func runDir(opts Options, kind string, hyper any, m fingerprinter, data string, 
 // TrainConvAE trains (or loads) the convolutional AE with the given decoder.
 func TrainConvAE(ctx context.Context, exp ConvAEExperiment, unpool string, opts Options) (*TrainedConvAE, error) {
 	exp.Unpool = unpool
-	train, test, err := loadMNIST(ctx, exp.TrainSize, exp.TestSize)
+	train, test, err := loadImages(ctx, opts, exp.TrainSize, exp.TestSize)
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,10 @@ package figures
 
 import (
 	"context"
+	"fmt"
 	"sync"
 
+	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 )
 
@@ -118,4 +120,39 @@ func sharedScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 	}
 	scorers.byModels[root] = s
 	return s, nil
+}
+
+// SampleScore is what the mnist_fid scorer says of a set of images.
+type SampleScore struct {
+	Name   string  `json:"name"`
+	Images int     `json:"images"`
+	FID    float64 `json:"mnist_fid"` // against the 10,000 MNIST test digits; it depends on Images.
+	Digits [10]int `json:"digits"`    // how many images the classifier reads as each digit.
+}
+
+// ScoreSet scores a set of 28×28 grey images (datasets.ReadImages reads a
+// folder, an IDX or a .npy file at that size): its mnist_fid and the
+// digits the classifier reads. FIDSamples images is the figures' standard.
+func (s *FIDScorer) ScoreSet(set *datasets.ImageSet) (*SampleScore, error) {
+	if set.Rows != 28 || set.Cols != 28 {
+		return nil, fmt.Errorf("scoring %s: images of %d×%d, mnist_fid takes 28×28 (read them with datasets.ReadImages(path, 28, 28))",
+			set.Name, set.Rows, set.Cols)
+	}
+	if set.Count < 2 {
+		return nil, fmt.Errorf("scoring %s: %d image(s), a Fréchet distance needs at least 2", set.Name, set.Count)
+	}
+	data := vaekit.ImageData(set)
+	fid, err := s.Score(data.Rows())
+	if err != nil {
+		return nil, fmt.Errorf("scoring %s: %w", set.Name, err)
+	}
+	classes, err := s.Classifier.Predict(&vaekit.Data{Name: set.Name, X: data.X, Shape: data.Shape})
+	if err != nil {
+		return nil, fmt.Errorf("scoring %s: %w", set.Name, err)
+	}
+	score := &SampleScore{Name: set.Name, Images: set.Count, FID: fid}
+	for _, c := range classes {
+		score.Digits[c]++
+	}
+	return score, nil
 }

@@ -34,6 +34,11 @@ type Options struct {
 	Models string
 	// Progress shows training progress.
 	Progress bool
+	// Dataset replaces MNIST, for the figures that train on it, by your own
+	// images: a folder (one sub-folder per class, or none), an IDX or a .npy
+	// file, made 28×28 grey (datasets.ReadImages); its last sixth is the
+	// test split. "" is MNIST.
+	Dataset string
 	// Seed of the experiments the catalogue makes (initialisation,
 	// shuffling, noise); a figure's JSON records its experiment's own.
 	Seed int64
@@ -185,4 +190,3 @@ func withoutRecords(h *vaekit.History) *vaekit.History {
 	c.Records = nil
 	return &c
 }
-

@@ -81,7 +81,7 @@ const snapshotRows = 6 // snapshots over a training run.
 // snapshots of samples from fixed noise and probes of the generator's
 // gradients in the run's history (a resumed or reused run keeps them).
 func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN, error) {
-	train, _, err := loadMNIST(ctx, exp.TrainSize, 1)
+	train, _, err := loadImages(ctx, opts, exp.TrainSize, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (t *TrainedGAN) Samples(n int, seed uint64) ([][]float32, []int32, error) {
 }
 
 func ganDataset(t *TrainedGAN) map[string]any {
-	return map[string]any{"name": "mnist", "train": t.Train.Name, "train_size": t.Train.Count}
+	return map[string]any{"name": dataName(t.Train), "train": t.Train.Name, "train_size": t.Train.Count}
 }
 
 func init() {
@@ -253,7 +253,7 @@ func DCGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opt
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("DCGAN on MNIST (mnist_fid %.1f)", fid), gp, cp).Size(14, 6.5)
+	fig := chart.New(fmt.Sprintf("DCGAN on %s (mnist_fid %.1f)", dataName(t.Train), fid), gp, cp).Size(14, 6.5)
 	metrics := fidMetrics(scorer)
 	metrics["mnist_fid"] = fid
 	metrics["steps"] = len(t.History.Epochs) * t.History.StepsPerEpoch

@@ -12,6 +12,13 @@ func NotebookOptions() Options {
 	return Options{Quick: QuickFromEnv(), Out: "figures-out", Progress: true}
 }
 
+// WithDataset returns opts training on your own images instead of MNIST
+// (see Options.Dataset); "" keeps MNIST.
+func (o Options) WithDataset(path string) Options {
+	o.Dataset = path
+	return o
+}
+
 // Show displays the figure in the notebook and exports
 // opts.Out/NAME.{png,svg,pdf,json}, as the vaekit command writes them. Like
 // Must, it is for notebooks: it stops the cell on an error.

@@ -47,7 +47,10 @@ func DefaultPretrainExperiment(quick bool, seed int64) PretrainExperiment {
 // Pretraining measures test accuracy after fine-tuning with few or many
 // labels, from pretrained and from random weights, with the same budget.
 func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Result, error) {
-	trainSet, testSet, err := loadMNIST(ctx, exp.TrainSize, exp.TestSize)
+	trainSet, testSet, err := loadImages(ctx, opts, exp.TrainSize, exp.TestSize)
+	if err == nil {
+		err = requireLabels("pretraining", trainSet)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -80,15 +80,10 @@ func TrainVAE(ctx context.Context, exp VAEExperiment, opts Options) (*TrainedVAE
 	if exp.GridSize <= 0 {
 		return nil, fmt.Errorf("VAEExperiment.GridSize must be positive, got %d", exp.GridSize)
 	}
-	trainSet, err := loader(ctx).Images(datasets.MNIST, datasets.Train)
+	trainSet, test, err := loadImages(ctx, opts, exp.TrainSize, 0)
 	if err != nil {
 		return nil, err
 	}
-	test, err := loader(ctx).Images(datasets.MNIST, datasets.Test)
-	if err != nil {
-		return nil, err
-	}
-	trainSet = trainSet.Subset(exp.TrainSize)
 	vae, err := vaekit.NewVAE(exp.VAEConfig, trainSet.Rows*trainSet.Cols)
 	if err != nil {
 		return nil, err
@@ -132,7 +127,7 @@ func (t *TrainedVAE) result(fig *chart.Figure) *Result {
 			"elbo_note":       "per test image, one sample of z; test_elbo_nats = -(test_recon_nats + test_kl_nats)",
 		},
 		Hyperparameters: t.Experiment,
-		Dataset: map[string]any{"name": "mnist", "train": t.Train.Name, "train_size": t.Train.Count,
+		Dataset: map[string]any{"name": dataName(t.Train), "train": t.Train.Name, "train_size": t.Train.Count,
 			"test": t.Test.Name, "test_size": t.Test.Count},
 		History: t.History,
 		Network: t.Network,
@@ -217,10 +212,13 @@ func VAELatentScatter(t *TrainedVAE) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &chart.Scatter{Title: fmt.Sprintf("z_mean of %d MNIST test digits", len(pl.codes)),
+	if err := requireLabels("vae-latent-scatter", t.Test); err != nil {
+		return nil, err
+	}
+	s := &chart.Scatter{Title: fmt.Sprintf("z_mean of %d %s test images", len(pl.codes), dataName(t.Test)),
 		XLabel: pl.labels[0], YLabel: pl.labels[1], ClassNames: t.Test.ClassNames}
 	if t.Experiment.Latent > 2 {
-		s.Title = fmt.Sprintf("z_mean of %d MNIST test digits (%d-D), on its principal plane", len(pl.codes), t.Experiment.Latent)
+		s.Title = fmt.Sprintf("z_mean of %d %s test images (%d-D), on its principal plane", len(pl.codes), dataName(t.Test), t.Experiment.Latent)
 	}
 	for i, m := range pl.codes {
 		x, y := pl.project(m)

@@ -25,6 +25,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"bench", "resnet"}, 2, `unknown model "resnet"`},
 		{[]string{"bench", "--steps"}, 2, "flag needs an argument"},
 		{[]string{"--help"}, 0, "Usage"},
+		{[]string{"score"}, 2, "name at least one folder of images"},
+		{[]string{"figures", "--dataset", "no-such-folder", "vae-manifold"}, 2, "--dataset: stat no-such-folder: no such file"},
 		{[]string{"figures", "--quick", "--out", "main_test.go", "vae-manifold"}, 2, "--out main_test.go: is a file"},
 	} {
 		var stdout, stderr bytes.Buffer
