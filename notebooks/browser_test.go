@@ -116,7 +116,7 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 
 	// Every figure must be in the page as a loaded image.
 	var imgs []struct{ OK bool }
-	if err := eval(t, page, `() => [...document.querySelectorAll(".jp-OutputArea-output img")].map(
+	if err := eval(t, page, `() => [...document.querySelectorAll(".jp-RenderedImage img")].map(
 		i => ({ok: i.complete && i.naturalWidth > 100 && i.naturalHeight > 50}))`)(&imgs); err != nil {
 		t.Fatal(err)
 	}
@@ -144,6 +144,7 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 	if name == "01-vae" {
 		readerChangesLatentSize(t, page, dir, shots)
 		readerEditsEncoder(t, page, dir, shots)
+		readerMovesSlider(t, page, shots)
 	}
 }
 
@@ -361,7 +362,7 @@ func waitFor(t *testing.T, page *rod.Page, limit time.Duration, what, js string)
 func figureShot(t *testing.T, page *rod.Page, i int, path string) {
 	t.Helper()
 	eval(t, page, fmt.Sprintf(`() => {
-		const img = document.querySelectorAll(".jp-OutputArea-output img")[%d];
+		const img = document.querySelectorAll(".jp-RenderedImage img")[%d];
 		img.closest(".jp-CodeCell").scrollIntoView({block: "start"});
 	}`, i))
 	screenshot(t, page, path)
@@ -438,5 +439,62 @@ func readerEditsEncoder(t *testing.T, page *rod.Page, dir, shots string) {
 	}
 	figureShot(t, page, 1, filepath.Join(shots, "01-vae-tanh-encoder-figure.png"))
 	t.Logf("01-vae: encoder edited in the page (tanh, 128 units), retrained, figures exported with network %s (was %s)", after, before)
+}
+
+// readerMovesSlider runs 01-vae's latent explorer, watches the live view of
+// training (kept in the page), moves the first slider and waits for the
+// decoded digit to change, then stops the explorer with its button.
+func readerMovesSlider(t *testing.T, page *rod.Page, shots string) {
+	liveShot(t, page, ".vaekit-live img", filepath.Join(shots, "01-vae-live-training.png"))
+	var started bool
+	if err := eval(t, page, `async () => {
+		const w = globalThis.jupyterapp.shell.currentWidget;
+		const i = w.content.widgets.findIndex(c => c.model.sharedModel.getSource().includes("ExploreVAE("));
+		if (i < 0) return false;
+		w.content.activeCellIndex = i;
+		globalThis.jupyterapp.commands.execute("notebook:run-cell");
+		return true;
+	}`)(&started); err != nil || !started {
+		t.Fatalf("01-vae: no cell runs the latent explorer (%v)", err)
+	}
+	const explorer = `globalThis.jupyterapp.shell.currentWidget.content.widgets.find(
+		c => c.model.sharedModel.getSource().includes("ExploreVAE(")).node`
+	waitFor(t, page, 5*time.Minute, "the explorer's sliders", `() => {
+		const cell = `+explorer+`;
+		return cell.querySelectorAll("input[type=range]").length === 2 && !!cell.querySelector(".vaekit-explorer img");
+	}`)
+	var before string
+	eval(t, page, `() => (`+explorer+`).querySelector(".vaekit-explorer img").src`)(&before)
+	eval(t, page, `() => {
+		const s = (`+explorer+`).querySelector("input[type=range]");
+		s.value = 90;
+		s.dispatchEvent(new Event("input"));
+		s.dispatchEvent(new Event("change"));
+	}`)
+	waitFor(t, page, 2*time.Minute, "the decoded digit to follow the slider", fmt.Sprintf(`() => {
+		const img = (`+explorer+`).querySelector(".vaekit-explorer img");
+		return !!img && img.src !== %q;
+	}`, before))
+	liveShot(t, page, ".vaekit-explorer img", filepath.Join(shots, "01-vae-latent-explorer.png"))
+	eval(t, page, `() => (`+explorer+`).querySelector("button").click()`)
+	waitFor(t, page, 2*time.Minute, "the explorer to stop", `() => (`+explorer+`).innerText.includes("stopped at z")`)
+	t.Logf("01-vae: the first slider moved z, the decoded digit changed, Stop ended the explorer")
+}
+
+// liveShot scrolls to the first image matching selector and saves the page.
+func liveShot(t *testing.T, page *rod.Page, selector, path string) {
+	t.Helper()
+	var found bool
+	eval(t, page, fmt.Sprintf(`() => {
+		const img = document.querySelector(%q);
+		if (!img) return false;
+		img.closest(".jp-CodeCell").scrollIntoView({block: "end"});
+		return true;
+	}`, selector))(&found)
+	if !found {
+		t.Errorf("01-vae: nothing in the page matches %s", selector)
+		return
+	}
+	screenshot(t, page, path)
 }
 
