@@ -5,11 +5,14 @@ import (
 	"encoding/base64"
 	"fmt"
 	"image/color"
+	"math"
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/dom"
 	"github.com/janpfeifer/gonb/gonbui/widgets"
+	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -32,12 +35,53 @@ func ExploreVAE(ctx context.Context, t *TrainedVAE, opts Options) error {
 	if err != nil {
 		return err
 	}
-	e := &vaeExplorer{t: t, pl: pl, id: "vaekit-explorer-" + gonbui.UniqueID()}
-	if err := e.show(0, 0, false); err != nil {
+	v := &planeView{test: t.Test, xLabel: pl.labels[0], yLabel: pl.labels[1], name: "z",
+		decode: func(x, y float64) ([][]float32, error) { return t.VAE.Decode([][]float32{pl.point(x, y)}) }}
+	for _, m := range pl.codes {
+		x, y := pl.project(m)
+		v.codes = append(v.codes, [2]float64{x, y})
+	}
+	return explorePlane(ctx, v, exploreSpan, opts)
+}
+
+// ExploreAE is ExploreVAE for an autoencoder with a 2-D code: the sliders
+// move the code over the span of the test images' codes.
+func ExploreAE(ctx context.Context, t *TrainedAE, opts Options) error {
+	if code := t.Experiment.Layers[len(t.Experiment.Layers)-1]; code != 2 {
+		return fmt.Errorf("the code explorer moves a 2-D code, this autoencoder's has %d numbers", code)
+	}
+	codes, err := t.AE.Encode(vaekit.ImageData(t.Test))
+	if err != nil {
+		return err
+	}
+	v := &planeView{test: t.Test, xLabel: "code[0]", yLabel: "code[1]", name: "code",
+		decode: func(x, y float64) ([][]float32, error) { return t.AE.Decode([][]float32{{float32(x), float32(y)}}) }}
+	span := 0.0
+	for _, c := range codes {
+		v.codes = append(v.codes, [2]float64{float64(c[0]), float64(c[1])})
+		span = max(span, math.Abs(float64(c[0])), math.Abs(float64(c[1])))
+	}
+	return explorePlane(ctx, v, span, opts)
+}
+
+// planeView is a plane of codes: the test images' codes and a decoder.
+type planeView struct {
+	test           *datasets.ImageSet
+	codes          [][2]float64 // of test's images
+	xLabel, yLabel string
+	name           string // of a point of the plane ("z", "code").
+	decode         func(x, y float64) ([][]float32, error)
+	id             string
+}
+
+// explorePlane runs a plane explorer: two sliders over ±span, and Stop.
+func explorePlane(ctx context.Context, v *planeView, span float64, opts Options) error {
+	v.id = "vaekit-explorer-" + gonbui.UniqueID()
+	if err := v.show(0, 0, false); err != nil {
 		return err
 	}
 	controls := "vaekit-explorer-controls-" + gonbui.UniqueID()
-	gonbui.DisplayHTML(fmt.Sprintf(`<div id=%q class="vaekit-explorer-controls">move z: </div>`, controls))
+	gonbui.DisplayHTML(fmt.Sprintf(`<div id=%q class="vaekit-explorer-controls">move %s: </div>`, controls, v.name))
 	built := make(chan [3]any, 1)
 	go func() { // Done waits for the front end, which a headless run has not.
 		sx := widgets.Slider(-100, 100, 0).AppendTo(controls).Done()
@@ -49,78 +93,79 @@ func ExploreVAE(ctx context.Context, t *TrainedVAE, opts Options) error {
 	select {
 	case w = <-built:
 	case <-time.After(10 * time.Second):
-		dom.SetInnerHtml(controls, "no interactive front end: the view at z = 0")
-		return e.show(0, 0, true)
+		dom.SetInnerHtml(controls, fmt.Sprintf("no interactive front end: the view at %s = 0", v.name))
+		return v.show(0, 0, true)
 	}
 	sx, sy, stop := w[0].(*widgets.SliderBuilder), w[1].(*widgets.SliderBuilder), w[2].(*widgets.ButtonBuilder)
 	xs, ys, stops := sx.Listen().LatestOnly(), sy.Listen().LatestOnly(), stop.Listen()
 	defer xs.Close()
 	defer ys.Close()
 	defer stops.Close()
-	limit := time.Hour
-	if opts.Quick {
-		limit = time.Minute
-	}
+	limit := exploreLimit(opts)
 	deadline := time.After(limit)
 	x, y := 0.0, 0.0
 	for {
 		select {
-		case v := <-xs.C:
-			x = exploreSpan * float64(v) / 100
-		case v := <-ys.C:
-			y = exploreSpan * float64(v) / 100
+		case p := <-xs.C:
+			x = span * float64(p) / 100
+		case p := <-ys.C:
+			y = span * float64(p) / 100
 		case <-stops.C:
-			dom.SetInnerHtml(controls, fmt.Sprintf("stopped at z = (%.2f, %.2f)", x, y))
-			return e.show(x, y, true)
+			dom.SetInnerHtml(controls, fmt.Sprintf("stopped at %s = (%.2f, %.2f)", v.name, x, y))
+			return v.show(x, y, true)
 		case <-deadline:
-			dom.SetInnerHtml(controls, fmt.Sprintf("ended after %v at z = (%.2f, %.2f)", limit, x, y))
-			return e.show(x, y, true)
+			dom.SetInnerHtml(controls, fmt.Sprintf("ended after %v at %s = (%.2f, %.2f)", limit, v.name, x, y))
+			return v.show(x, y, true)
 		case <-ctx.Done():
-			return e.show(x, y, true)
+			return v.show(x, y, true)
 		}
-		if err := e.show(x, y, false); err != nil {
+		if err := v.show(x, y, false); err != nil {
 			return err
 		}
 	}
 }
 
-// vaeExplorer draws the explorer's view.
-type vaeExplorer struct {
-	t  *TrainedVAE
-	pl *latentPlane
-	id string
+// exploreLimit is how long an explorer runs without Stop.
+func exploreLimit(opts Options) time.Duration {
+	if opts.Quick {
+		return time.Minute
+	}
+	return time.Hour
 }
 
-// show draws the view at (x, y) on the plane: in place, or for good.
-func (e *vaeExplorer) show(x, y float64, final bool) error {
-	page, err := e.html(x, y)
+// showHTML shows a view in place, or for good (the transient block cleared).
+func showHTML(id, page string, final bool) {
+	if final {
+		gonbui.UpdateHTML(id, "")
+		gonbui.DisplayHTML(page)
+	} else {
+		gonbui.UpdateHTML(id, page)
+	}
+}
+
+func (v *planeView) show(x, y float64, final bool) error {
+	page, err := v.html(x, y)
 	if err != nil {
 		return err
 	}
-	if final {
-		gonbui.UpdateHTML(e.id, "")
-		gonbui.DisplayHTML(page)
-	} else {
-		gonbui.UpdateHTML(e.id, page)
-	}
+	showHTML(v.id, page, final)
 	return nil
 }
 
-func (e *vaeExplorer) html(x, y float64) (string, error) {
+func (v *planeView) html(x, y float64) (string, error) {
 	const shown = 2000 // test codes drawn: enough for the clusters, quick to redraw.
-	s := &chart.Scatter{Title: "test images' codes, and z", XLabel: e.pl.labels[0], YLabel: e.pl.labels[1],
-		ClassNames: e.t.Test.ClassNames}
-	for i, m := range e.pl.codes[:min(shown, len(e.pl.codes))] {
-		px, py := e.pl.project(m)
-		s.X, s.Y = append(s.X, px), append(s.Y, py)
-		if e.t.Test.Labels != nil {
-			s.Classes = append(s.Classes, int(e.t.Test.Labels[i]))
-		} else {
-			s.Classes = append(s.Classes, 0)
-		}
-	}
+	s := &chart.Scatter{Title: "test images' codes, and " + v.name, XLabel: v.xLabel, YLabel: v.yLabel,
+		ClassNames: v.test.ClassNames}
 	if s.ClassNames == nil {
-		s.ClassNames = []string{e.t.Test.Name}
+		s.ClassNames = []string{v.test.Name}
+	}
+	for i, c := range v.codes[:min(shown, len(v.codes))] {
+		s.X, s.Y = append(s.X, c[0]), append(s.Y, c[1])
+		class := 0
+		if v.test.Labels != nil {
+			class = int(v.test.Labels[i])
+		}
+		s.Classes = append(s.Classes, class)
 	}
 	sp, err := s.Plot()
 	if err != nil {
@@ -132,23 +177,129 @@ func (e *vaeExplorer) html(x, y float64) (string, error) {
 	}
 	mark.GlyphStyle = draw.GlyphStyle{Shape: draw.CrossGlyph{}, Radius: vg.Points(9), Color: color.Black}
 	sp.Add(mark)
-	img, err := e.t.VAE.Decode([][]float32{e.pl.point(x, y)})
+	img, err := v.decode(x, y)
 	if err != nil {
 		return "", err
 	}
-	side := e.t.Test.Rows
-	g := &chart.Grid{Title: fmt.Sprintf("decoded from z = (%.2f, %.2f)", x, y), Rows: 1, Cols: 1,
-		Height: side, Width: e.t.Test.Cols, Images: img}
+	g := &chart.Grid{Title: fmt.Sprintf("decoded from %s = (%.2f, %.2f)", v.name, x, y), Rows: 1, Cols: 1,
+		Height: v.test.Rows, Width: v.test.Cols, Images: img}
 	gp, err := g.Plot()
 	if err != nil {
 		return "", err
 	}
-	fig := chart.New("", sp, gp).Size(10, 4.6)
+	return explorerHTML(chart.New("", sp, gp).Size(10, 4.6))
+}
+
+// explorerHTML is a figure as the explorer's image.
+func explorerHTML(fig *chart.Figure) (string, error) {
 	fig.DPI = 72
 	png, err := fig.PNG()
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf(`<div class="vaekit-explorer"><img alt="latent explorer" src="data:image/png;base64,%s"/></div>`,
+	return fmt.Sprintf(`<div class="vaekit-explorer"><img alt="explorer" src="data:image/png;base64,%s"/></div>`,
 		base64.StdEncoding.EncodeToString(png)), nil
+}
+
+// ExploreGAN lets a reader walk the generator's latent space in a notebook
+// cell: a slider moves z along the straight line between two codes, and
+// the image generated from z is shown between the line's two ends; for a
+// conditional GAN a select picks the digit asked for. Stop, the time limit
+// and a headless run end it as in ExploreVAE.
+func ExploreGAN(ctx context.Context, t *TrainedGAN, opts Options) error {
+	ends := t.GAN.UniformNoise(2, 21)
+	v := &lineView{gan: t.GAN, a: ends[0], b: ends[1], id: "vaekit-explorer-" + gonbui.UniqueID()}
+	if err := v.show(0.5, 0, false); err != nil {
+		return err
+	}
+	controls := "vaekit-explorer-controls-" + gonbui.UniqueID()
+	gonbui.DisplayHTML(fmt.Sprintf(`<div id=%q class="vaekit-explorer-controls">walk from one code to the other: </div>`, controls))
+	type controlSet struct {
+		walk  *widgets.SliderBuilder
+		digit *widgets.SelectBuilder
+		stop  *widgets.ButtonBuilder
+	}
+	built := make(chan controlSet, 1)
+	go func() { // Done waits for the front end, which a headless run has not.
+		var c controlSet
+		c.walk = widgets.Slider(0, 100, 50).AppendTo(controls).Done()
+		if t.Experiment.Conditional {
+			c.digit = widgets.Select([]string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}).AppendTo(controls).Done()
+		}
+		c.stop = widgets.Button("Stop").AppendTo(controls).Done()
+		built <- c
+	}()
+	var c controlSet
+	select {
+	case c = <-built:
+	case <-time.After(10 * time.Second):
+		dom.SetInnerHtml(controls, "no interactive front end: the view halfway")
+		return v.show(0.5, 0, true)
+	}
+	walk, stop := c.walk.Listen().LatestOnly(), c.stop.Listen()
+	defer walk.Close()
+	defer stop.Close()
+	digits := make(<-chan int) // never ready for an unconditional GAN.
+	if c.digit != nil {
+		d := c.digit.Listen().LatestOnly()
+		defer d.Close()
+		digits = d.C
+	}
+	limit := exploreLimit(opts)
+	deadline := time.After(limit)
+	f, digit := 0.5, int32(0)
+	for {
+		select {
+		case p := <-walk.C:
+			f = float64(p) / 100
+		case d := <-digits:
+			digit = int32(d)
+		case <-stop.C:
+			dom.SetInnerHtml(controls, fmt.Sprintf("stopped at %.0f%% of the way", 100*f))
+			return v.show(f, digit, true)
+		case <-deadline:
+			dom.SetInnerHtml(controls, fmt.Sprintf("ended after %v at %.0f%% of the way", limit, 100*f))
+			return v.show(f, digit, true)
+		case <-ctx.Done():
+			return v.show(f, digit, true)
+		}
+		if err := v.show(f, digit, false); err != nil {
+			return err
+		}
+	}
+}
+
+// lineView is a straight line between two codes of a GAN's latent space.
+type lineView struct {
+	gan  *vaekit.GAN
+	a, b []float32
+	id   string
+}
+
+func (v *lineView) show(f float64, digit int32, final bool) error {
+	z := make([]float32, len(v.a))
+	for j := range z {
+		z[j] = float32(1-f)*v.a[j] + float32(f)*v.b[j]
+	}
+	labels := []int32{digit, digit, digit}
+	images, err := v.gan.Generate([][]float32{v.a, z, v.b}, labels)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("generated along the line, at %.0f%%", 100*f)
+	if v.gan.Config.Conditional {
+		title += fmt.Sprintf(", digit %d asked for", digit)
+	}
+	g := &chart.Grid{Title: title, Rows: 1, Cols: 3, Height: 28, Width: 28, Images: images,
+		ColLabels: []string{"one end", "z", "the other end"}}
+	gp, err := g.Plot()
+	if err != nil {
+		return err
+	}
+	page, err := explorerHTML(chart.New("", gp).Size(6, 2.8))
+	if err != nil {
+		return err
+	}
+	showHTML(v.id, page, final)
+	return nil
 }
