@@ -152,17 +152,7 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 // the latent size in 01-vae's hyperparameter cell, run everything again, and
 // get a retrained VAE (its progress line seen again) and new figures exported.
 func readerChangesLatentSize(t *testing.T, page *rod.Page, dir, shots string) {
-	const from, to = "exp.Latent = 2 ", "exp.Latent = 3 "
-	var edited bool
-	if err := eval(t, page, fmt.Sprintf(`() => {
-		const w = globalThis.jupyterapp.shell.currentWidget;
-		const cell = w.content.widgets.find(c => c.model.sharedModel.getSource().includes(%q));
-		if (!cell) return false;
-		cell.model.sharedModel.setSource(cell.model.sharedModel.getSource().replace(%q, %q));
-		return true;
-	}`, from, from, to))(&edited); err != nil || !edited {
-		t.Fatalf("01-vae: no hyperparameter cell with %q to edit (%v)", from, err)
-	}
+	editCell(t, page, "exp.Latent = 2 ", "exp.Latent = 3 ")
 	if !runAll(t, page, "01-vae", filepath.Join(shots, "01-vae-latent3-running.png")) {
 		t.Errorf("01-vae with Latent = 3: no training progress seen, so the VAE was not retrained")
 	}
@@ -420,16 +410,7 @@ func readerEditsEncoder(t *testing.T, page *rod.Page, dir, shots string) {
 		return rec.Network
 	}
 	before := network()
-	var edited bool
-	if err := eval(t, page, fmt.Sprintf(`() => {
-		const w = globalThis.jupyterapp.shell.currentWidget;
-		const cell = w.content.widgets.find(c => c.model.sharedModel.getSource().includes(%q));
-		if (!cell) return false;
-		cell.model.sharedModel.setSource(cell.model.sharedModel.getSource().replace(%q, %q));
-		return true;
-	}`, from, from, to))(&edited); err != nil || !edited {
-		t.Fatalf("01-vae: no encoder cell with %q to edit (%v)", from, err)
-	}
+	editCell(t, page, from, to)
 	if !runAll(t, page, "01-vae", filepath.Join(shots, "01-vae-tanh-encoder-running.png")) {
 		t.Errorf("01-vae with a tanh encoder: no training progress seen, so the VAE was not retrained")
 	}
@@ -496,5 +477,21 @@ func liveShot(t *testing.T, page *rod.Page, selector, path string) {
 		return
 	}
 	screenshot(t, page, path)
+}
+
+// editCell replaces from by to in the page's cell that holds from, as a
+// reader typing in it would.
+func editCell(t *testing.T, page *rod.Page, from, to string) {
+	t.Helper()
+	var edited bool
+	if err := eval(t, page, fmt.Sprintf(`() => {
+		const w = globalThis.jupyterapp.shell.currentWidget;
+		const cell = w.content.widgets.find(c => c.model.sharedModel.getSource().includes(%q));
+		if (!cell) return false;
+		cell.model.sharedModel.setSource(cell.model.sharedModel.getSource().replace(%q, %q));
+		return true;
+	}`, from, from, to))(&edited); err != nil || !edited {
+		t.Fatalf("no cell with %q to edit (%v)", from, err)
+	}
 }
 

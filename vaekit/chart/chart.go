@@ -10,6 +10,7 @@ package chart
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"image/color"
 	"path/filepath"
 
@@ -131,15 +132,7 @@ func (f *Figure) PNG() ([]byte, error) {
 // SVG renders the figure as SVG.
 func (f *Figure) SVG() ([]byte, error) {
 	w, h := f.size()
-	c := vgsvg.New(w, h)
-	if err := f.draw(c); err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return f.vector(vgsvg.New(w, h))
 }
 
 // PDF renders the figure as PDF, vector, with its fonts embedded.
@@ -147,6 +140,14 @@ func (f *Figure) PDF() ([]byte, error) {
 	w, h := f.size()
 	c := vgpdf.New(w, h)
 	c.EmbedFonts(true)
+	return f.vector(c)
+}
+
+// vector draws the figure on a vector canvas and returns the file it writes.
+func (f *Figure) vector(c interface {
+	vg.CanvasSizer
+	io.WriterTo
+}) ([]byte, error) {
 	if err := f.draw(c); err != nil {
 		return nil, err
 	}
