@@ -85,7 +85,7 @@ func (v *liveView) done() {
 
 func (v *liveView) show(final bool) {
 	v.last, v.shown = time.Now(), true
-	page, err := v.html()
+	page, err := v.safeHTML()
 	if err != nil {
 		page = fmt.Sprintf("<div class=\"vaekit-live\">%s: %s</div>", html.EscapeString(v.title), html.EscapeString(err.Error()))
 	}
@@ -95,6 +95,17 @@ func (v *liveView) show(final bool) {
 		return
 	}
 	gonbui.UpdateHTML(v.id, page)
+}
+
+// safeHTML is html, with a panic of the plotting library turned into an
+// error: a view must never stop the training it shows.
+func (v *liveView) safeHTML() (page string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("drawing the live view: %v", r)
+		}
+	}()
+	return v.html()
 }
 
 // html draws the view: the per-step terms (log scale when all positive), the
@@ -108,13 +119,17 @@ func (v *liveView) html() (string, error) {
 		if len(p.series) == 0 {
 			continue
 		}
-		lines := &chart.Lines{Title: p.title, XLabel: p.x, Legend: chart.TopRight, LogY: true}
+		lines := &chart.Lines{Title: p.title, XLabel: p.x, Legend: chart.TopRight}
+		low, high := math.Inf(1), math.Inf(-1)
 		for _, name := range slices.Sorted(maps.Keys(p.series)) {
 			s := p.series[name]
 			lines.Series = append(lines.Series, *s)
-			lines.LogY = lines.LogY && slices.Min(s.Y) > 0
+			low, high = min(low, slices.Min(s.Y)), max(high, slices.Max(s.Y))
 			lines.Points = lines.Points || len(s.X) < 30
 		}
+		// A log scale for terms of different sizes, all positive; not for one value
+		// (the axis would be widened below 0).
+		lines.LogY = low > 0 && high > 2*low
 		pl, err := lines.Plot()
 		if err != nil {
 			return "", err

@@ -1,0 +1,42 @@
+package vaekit
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vaekit/vaekit/vaekit/chart"
+)
+
+// TestLiveViewDraws draws the live view in the states a training goes
+// through: one step (every series a single point, where a log axis would be
+// widened below 0), a term at 0, a partial row of samples, many steps.
+func TestLiveViewDraws(t *testing.T) {
+	preview := func() ([][]float32, error) { return [][]float32{make([]float32, 784), make([]float32, 784), make([]float32, 784)}, nil }
+	for _, tc := range []struct {
+		name  string
+		steps []map[string]float64
+	}{
+		{"one step", []map[string]float64{{"loss": 0.688}}},
+		{"one step, terms of different sizes", []map[string]float64{{"loss": 710, "kl": 0.257}}},
+		{"a term at zero", []map[string]float64{{"d_fake": 0, "d_loss": 1.3}, {"d_fake": 0.1, "d_loss": 1.2}}},
+		{"many steps", func() (s []map[string]float64) {
+			for i := range 500 {
+				s = append(s, map[string]float64{"recon": 200 - float64(i)/10, "kl": 5})
+			}
+			return s
+		}()},
+	} {
+		v := &liveView{id: "test", title: "VAE on test", preview: preview, side: 28,
+			steps: map[string]*chart.Series{}, epochs: map[string]*chart.Series{}}
+		for i, m := range tc.steps {
+			for name, value := range m {
+				add(v.steps, name, float64(i+1), value)
+			}
+		}
+		add(v.epochs, "test_elbo", float64(len(tc.steps)), -161.6)
+		page, err := v.safeHTML()
+		if err != nil || !strings.Contains(page, `class="vaekit-live"`) || !strings.Contains(page, "data:image/png;base64,") {
+			t.Errorf("%s: %v, %.100s", tc.name, err, page)
+		}
+	}
+}
