@@ -141,6 +141,16 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 	}
 	t.Logf("%s: saved with %d code cells run and %d figures, all rendered in the page; screenshots in %s", name, codeCells, images, shots)
 
+	// The live view of training and the explorers, as they stay in the page.
+	for _, view := range []struct{ selector, shot string }{{".vaekit-live img", "live"}, {".vaekit-explorer img", "explorer"}} {
+		var n int
+		eval(t, page, fmt.Sprintf(`() => document.querySelectorAll(%q).length`, view.selector))(&n)
+		for i := range n {
+			eval(t, page, fmt.Sprintf(`() => document.querySelectorAll(%q)[%d].closest(".jp-CodeCell").scrollIntoView({block: "end"})`, view.selector, i))
+			screenshot(t, page, filepath.Join(shots, fmt.Sprintf("%s-%s-%d.png", name, view.shot, i+1)))
+		}
+		t.Logf("%s: %d %s view(s) in the page", name, n, view.shot)
+	}
 	if name == "01-vae" {
 		readerChangesLatentSize(t, page, dir, shots)
 		readerEditsEncoder(t, page, dir, shots)
