@@ -49,7 +49,7 @@ func TestReadImageFolder(t *testing.T) {
 	for c, class := range []string{"circles", "squares"} {
 		os.MkdirAll(filepath.Join(dir, class), 0o755)
 		writeImage(t, filepath.Join(dir, class, "a.png"), 56, 56, uint8(100+c*100)) // resized down
-		writeImage(t, filepath.Join(dir, class, "b.jpg"), 14, 14, 200)               // resized up
+		writeImage(t, filepath.Join(dir, class, "b.jpg"), 14, 14, 200)              // resized up
 	}
 	os.WriteFile(filepath.Join(dir, "squares", "notes.txt"), []byte("not an image"), 0o644)
 	set, err := ReadImages(dir, 28, 28)

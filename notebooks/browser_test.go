@@ -504,4 +504,3 @@ func editCell(t *testing.T, page *rod.Page, from, to string) {
 		t.Fatalf("no cell with %q to edit (%v)", from, err)
 	}
 }
-

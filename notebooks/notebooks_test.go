@@ -163,4 +163,3 @@ func withoutScripts(html string) string {
 		html = html[:start] + html[start+end+len("</script>"):]
 	}
 }
-

@@ -185,4 +185,3 @@ func reconstructions(data *Data, exec *evalExec) ([][]float32, error) {
 	}
 	return append(first.Rows(), out...), nil
 }
-

@@ -11,7 +11,9 @@ import (
 // through: one step (every series a single point, where a log axis would be
 // widened below 0), a term at 0, a partial row of samples, many steps.
 func TestLiveViewDraws(t *testing.T) {
-	preview := func() ([][]float32, error) { return [][]float32{make([]float32, 784), make([]float32, 784), make([]float32, 784)}, nil }
+	preview := func() ([][]float32, error) {
+		return [][]float32{make([]float32, 784), make([]float32, 784), make([]float32, 784)}, nil
+	}
 	for _, tc := range []struct {
 		name  string
 		steps []map[string]float64

@@ -10,8 +10,8 @@ package chart
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"image/color"
+	"io"
 	"path/filepath"
 
 	"github.com/gomlx/gomlx/ui/notebooks"

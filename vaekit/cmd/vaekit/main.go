@@ -334,4 +334,3 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	}
 	return code
 }
-
