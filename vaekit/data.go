@@ -178,10 +178,15 @@ func mapBatches(data *Data, exec *evalExec) ([][]float32, error) {
 // reconstructions are data's first 8 examples above what exec (x → outputs
 // of the same size) makes of them: a preview of an autoencoder.
 func reconstructions(data *Data, exec *evalExec) ([][]float32, error) {
-	first := &Data{Name: data.Name, X: data.X[:min(8, data.Len())*data.size()], Shape: data.Shape}
-	out, err := mapBatches(first, exec)
+	n, size := min(8, data.Len()), data.size()
+	x, _ := data.Batch(0, n) // not an evaluation batch of 500: the view redraws while training.
+	out, err := exec.Call(x)
 	if err != nil {
 		return nil, err
 	}
-	return append(first.Rows(), out...), nil
+	images := make([][]float32, 0, 2*n)
+	for i := range n {
+		images = append(images, data.X[i*size:(i+1)*size])
+	}
+	return append(images, out[0].Value().([][]float32)...), nil
 }

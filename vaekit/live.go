@@ -7,7 +7,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/ui/notebooks"
@@ -32,6 +31,7 @@ type liveView struct {
 	epochs    map[string]*chart.Series
 	last      time.Time
 	shown     bool
+	lastStep  int // the last step taken, where an epoch's metrics go.
 }
 
 // newLiveView is a live view for a notebook cell, or nil outside GoNB.
@@ -45,6 +45,7 @@ func newLiveView(title string, preview func() ([][]float32, error), side int) *l
 
 // step takes a step's metrics; the view is redrawn every liveEvery.
 func (v *liveView) step(step int, metrics map[string]float64) {
+	v.lastStep = step
 	for name, value := range metrics {
 		add(v.steps, name, float64(step), value)
 	}
@@ -53,11 +54,12 @@ func (v *liveView) step(step int, metrics map[string]float64) {
 	}
 }
 
-// epoch takes an epoch's metrics (at its last step) and redraws the view.
-func (v *liveView) epoch(step int, metrics map[string]float64) {
+// epoch takes an epoch's metrics, at its last step (the last one taken),
+// and redraws the view.
+func (v *liveView) epoch(metrics map[string]float64) {
 	for name, value := range metrics {
 		if v.steps[name] == nil { // what OnEpoch adds (test numbers): the steps show the rest.
-			add(v.epochs, name, float64(step), value)
+			add(v.epochs, name, float64(v.lastStep), value)
 		}
 	}
 	v.show(false)
@@ -162,8 +164,6 @@ func (v *liveView) html() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "<div class=\"vaekit-live\"><img alt=%q src=\"data:image/png;base64,%s\"/></div>",
-		v.title, base64.StdEncoding.EncodeToString(png))
-	return b.String(), nil
+	return fmt.Sprintf("<div class=\"vaekit-live\"><img alt=%q src=\"data:image/png;base64,%s\"/></div>",
+		v.title, base64.StdEncoding.EncodeToString(png)), nil
 }

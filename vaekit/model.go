@@ -181,7 +181,7 @@ func (m *Model) watch(fit *Fit, data *Data) {
 				return err
 			}
 		}
-		view.epoch(epoch*(fit.Data.Len()/fit.BatchSize), metrics)
+		view.epoch(metrics)
 		return nil
 	}
 	fit.done = view.done

@@ -82,22 +82,19 @@ func explorePlane(ctx context.Context, v *planeView, span float64, opts Options)
 	}
 	controls := "vaekit-explorer-controls-" + gonbui.UniqueID()
 	gonbui.DisplayHTML(fmt.Sprintf(`<div id=%q class="vaekit-explorer-controls">move %s: </div>`, controls, v.name))
-	built := make(chan [3]any, 1)
-	go func() { // Done waits for the front end, which a headless run has not.
-		sx := widgets.Slider(-100, 100, 0).AppendTo(controls).Done()
-		sy := widgets.Slider(-100, 100, 0).AppendTo(controls).Done()
-		stop := widgets.Button("Stop").AppendTo(controls).Done()
-		built <- [3]any{sx, sy, stop}
-	}()
-	var w [3]any
-	select {
-	case w = <-built:
-	case <-time.After(10 * time.Second):
+	type controlSet struct {
+		x, y *widgets.SliderBuilder
+		stop *widgets.ButtonBuilder
+	}
+	c, ok := withFrontEnd(func() controlSet {
+		return controlSet{widgets.Slider(-100, 100, 0).AppendTo(controls).Done(),
+			widgets.Slider(-100, 100, 0).AppendTo(controls).Done(), widgets.Button("Stop").AppendTo(controls).Done()}
+	})
+	if !ok {
 		dom.SetInnerHtml(controls, fmt.Sprintf("no interactive front end: the view at %s = 0", v.name))
 		return v.show(0, 0, true)
 	}
-	sx, sy, stop := w[0].(*widgets.SliderBuilder), w[1].(*widgets.SliderBuilder), w[2].(*widgets.ButtonBuilder)
-	xs, ys, stops := sx.Listen().LatestOnly(), sy.Listen().LatestOnly(), stop.Listen()
+	xs, ys, stops := c.x.Listen().LatestOnly(), c.y.Listen().LatestOnly(), c.stop.Listen()
 	defer xs.Close()
 	defer ys.Close()
 	defer stops.Close()
@@ -122,6 +119,21 @@ func explorePlane(ctx context.Context, v *planeView, span float64, opts Options)
 		if err := v.show(x, y, false); err != nil {
 			return err
 		}
+	}
+}
+
+// withFrontEnd builds an explorer's widgets and reports whether that took
+// less than 10 s: a widget's Done waits for the notebook's front end, which a
+// headless run of the notebook has not (build then never returns).
+func withFrontEnd[T any](build func() T) (T, bool) {
+	built := make(chan T, 1)
+	go func() { built <- build() }()
+	select {
+	case w := <-built:
+		return w, true
+	case <-time.After(10 * time.Second):
+		var none T
+		return none, false
 	}
 }
 
@@ -219,20 +231,15 @@ func ExploreGAN(ctx context.Context, t *TrainedGAN, opts Options) error {
 		digit *widgets.SelectBuilder
 		stop  *widgets.ButtonBuilder
 	}
-	built := make(chan controlSet, 1)
-	go func() { // Done waits for the front end, which a headless run has not.
-		var c controlSet
+	c, ok := withFrontEnd(func() (c controlSet) {
 		c.walk = widgets.Slider(0, 100, 50).AppendTo(controls).Done()
 		if t.Experiment.Conditional {
 			c.digit = widgets.Select([]string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}).AppendTo(controls).Done()
 		}
 		c.stop = widgets.Button("Stop").AppendTo(controls).Done()
-		built <- c
-	}()
-	var c controlSet
-	select {
-	case c = <-built:
-	case <-time.After(10 * time.Second):
+		return c
+	})
+	if !ok {
 		dom.SetInnerHtml(controls, "no interactive front end: the view halfway")
 		return v.show(0.5, 0, true)
 	}

@@ -57,11 +57,7 @@ func NewFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	features, err := clf.Features(testData)
-	if err != nil {
-		return nil, err
-	}
-	real, err := vaekit.FitGaussian(features)
+	real, err := featureGaussian(clf, testData)
 	if err != nil {
 		return nil, err
 	}
@@ -70,15 +66,25 @@ func NewFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 
 // Score is the mnist_fid of images (flat 784, in [0, 1]).
 func (s *FIDScorer) Score(images [][]float32) (float64, error) {
-	features, err := s.Classifier.Features(flatData("generated", images))
-	if err != nil {
-		return 0, err
-	}
-	g, err := vaekit.FitGaussian(features)
+	return s.scoreData(flatData("generated", images))
+}
+
+// scoreData is the mnist_fid of data's examples.
+func (s *FIDScorer) scoreData(data *vaekit.Data) (float64, error) {
+	g, err := featureGaussian(s.Classifier, data)
 	if err != nil {
 		return 0, err
 	}
 	return vaekit.FrechetDistance(s.Real, g)
+}
+
+// featureGaussian is the Gaussian of the classifier's features of data.
+func featureGaussian(clf *vaekit.Classifier, data *vaekit.Data) (*vaekit.Gaussian, error) {
+	features, err := clf.Features(data)
+	if err != nil {
+		return nil, err
+	}
+	return vaekit.FitGaussian(features)
 }
 
 // flatData wraps images as vaekit.Data.
@@ -142,11 +148,11 @@ func (s *FIDScorer) ScoreSet(set *datasets.ImageSet) (*SampleScore, error) {
 		return nil, fmt.Errorf("scoring %s: %d image(s), a Fréchet distance needs at least 2", set.Name, set.Count)
 	}
 	data := vaekit.ImageData(set)
-	fid, err := s.Score(data.Rows())
+	fid, err := s.scoreData(data)
 	if err != nil {
 		return nil, fmt.Errorf("scoring %s: %w", set.Name, err)
 	}
-	classes, err := s.Classifier.Predict(&vaekit.Data{Name: set.Name, X: data.X, Shape: data.Shape})
+	classes, err := s.Classifier.Predict(data)
 	if err != nil {
 		return nil, fmt.Errorf("scoring %s: %w", set.Name, err)
 	}

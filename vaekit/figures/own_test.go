@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -27,7 +28,7 @@ func writeDigitFolder(t *testing.T, dir string, classes []int, n int, byClass bo
 	written := map[int]int{}
 	for i := range test.Count {
 		c := int(test.Labels[i])
-		if written[c] >= n || !containsInt(classes, c) {
+		if written[c] >= n || !slices.Contains(classes, c) {
 			continue
 		}
 		sub := dir
@@ -44,15 +45,6 @@ func writeDigitFolder(t *testing.T, dir string, classes []int, n int, byClass bo
 		}
 		written[c]++
 	}
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // TestOwnImages trains the quick VAE on a folder of PNGs the test makes (three
