@@ -121,6 +121,7 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 	a.trainData = exampleSize("AE", a.Dim)
 	a.name = "autoencoder"
 	a.preview = func(data *Data) ([][]float32, error) { return reconstructions(data, a.reconstruct) }
+	a.previewTitle = "examples (above) and their reconstructions now"
 	for _, e := range []struct {
 		exec **evalExec
 		fn   func(*model.Scope, *Node) *Node

@@ -97,6 +97,7 @@ func NewConvAE(cfg ConvAEConfig, side int) (*ConvAE, error) {
 	a.trainData = exampleSize("ConvAE", side*side)
 	a.name = "convolutional autoencoder"
 	a.preview = func(data *Data) ([][]float32, error) { return reconstructions(data, a.reconstruct) }
+	a.previewTitle = "examples (above) and their reconstructions now"
 	if a.reconstruct, err = newEvalExec(a.backend, a.Store, func(scope *model.Scope, x *Node) *Node {
 		return Reshape(Sigmoid(a.Logits(scope, x)), x.Shape().Dimensions...)
 	}); err != nil {

@@ -24,22 +24,23 @@ const liveEvery = 4 * time.Second
 // same noise or examples each time). When training ends its last state is
 // displayed for good, so that it stays in the saved notebook.
 type liveView struct {
-	id, title string
-	preview   func() ([][]float32, error)
-	side      int // of a preview image.
-	steps     map[string]*chart.Series
-	epochs    map[string]*chart.Series
-	last      time.Time
-	shown     bool
-	lastStep  int // the last step taken, where an epoch's metrics go.
+	id, title    string
+	preview      func() ([][]float32, error)
+	previewTitle string
+	side         int // of a preview image.
+	steps        map[string]*chart.Series
+	epochs       map[string]*chart.Series
+	last         time.Time
+	shown        bool
+	lastStep     int // the last step taken, where an epoch's metrics go.
 }
 
 // newLiveView is a live view for a notebook cell, or nil outside GoNB.
-func newLiveView(title string, preview func() ([][]float32, error), side int) *liveView {
+func newLiveView(title string, preview func() ([][]float32, error), previewTitle string, side int) *liveView {
 	if !notebooks.IsGoNB() {
 		return nil
 	}
-	return &liveView{id: "vaekit-live-" + gonbui.UniqueID(), title: title, preview: preview, side: side,
+	return &liveView{id: "vaekit-live-" + gonbui.UniqueID(), title: title, preview: preview, previewTitle: previewTitle, side: side,
 		steps: map[string]*chart.Series{}, epochs: map[string]*chart.Series{}}
 }
 
@@ -145,7 +146,7 @@ func (v *liveView) html() (string, error) {
 		}
 		cols := 8
 		rows := (len(images) + cols - 1) / cols
-		g := &chart.Grid{Title: "samples now", Rows: rows, Cols: cols, Height: v.side, Width: v.side, Images: images}
+		g := &chart.Grid{Title: v.previewTitle, Rows: rows, Cols: cols, Height: v.side, Width: v.side, Images: images}
 		for len(g.Images) < rows*cols {
 			g.Images = append(g.Images, nil)
 		}

@@ -29,7 +29,7 @@ func TestLiveViewDraws(t *testing.T) {
 			return s
 		}()},
 	} {
-		v := &liveView{id: "test", title: "VAE on test", preview: preview, side: 28,
+		v := &liveView{id: "test", title: "VAE on test", preview: preview, previewTitle: "samples now", side: 28,
 			steps: map[string]*chart.Series{}, epochs: map[string]*chart.Series{}}
 		for i, m := range tc.steps {
 			for name, value := range m {

@@ -1,6 +1,7 @@
 package vaekit
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -98,8 +99,9 @@ type Model struct {
 	forward func() (*Graph, error)
 	// preview makes the images a notebook shows while the model trains on
 	// data (samples, or reconstructions of a few examples); nil for none.
-	preview func(data *Data) ([][]float32, error)
-	name    string // of the kind of model, for titles.
+	preview      func(data *Data) ([][]float32, error)
+	previewTitle string // what the preview shows ("samples now" when empty).
+	name         string // of the kind of model, for titles.
 }
 
 // newModel makes the backend, a seeded store and the model's harness.
@@ -164,7 +166,7 @@ func (m *Model) watch(fit *Fit, data *Data) {
 	if m.preview != nil && side*side == data.size() {
 		preview = func() ([][]float32, error) { return m.preview(data) }
 	}
-	view := newLiveView(fmt.Sprintf("%s on %s", m.name, data.Name), preview, side)
+	view := newLiveView(fmt.Sprintf("%s on %s", m.name, data.Name), preview, cmp.Or(m.previewTitle, "samples now"), side)
 	if view == nil {
 		return
 	}
