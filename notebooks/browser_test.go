@@ -339,7 +339,7 @@ func waitFor(t *testing.T, page *rod.Page, limit time.Duration, what, js string)
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
-		res, err := page.Eval(js)
+		res, err := page.Timeout(30 * time.Second).Eval(js) // a page too busy to answer is polled again.
 		if err == nil && res.Value.Bool() {
 			return
 		}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -50,8 +51,18 @@ func SetDevices(n int) error {
 	return os.Setenv(DevicesEnv, strconv.Itoa(n))
 }
 
-// newXLACPU makes XLA's CPU backend with n virtual devices.
+// newXLACPU makes XLA's CPU backend with n virtual devices. Their
+// all-reduces wait inside XLA's worker pool, one worker per core by
+// default: with few cores every worker can be waiting for a device that
+// has no worker left to run on, and XLA aborts after 40 s (or hangs). So
+// unless $PJRT_NPROC or $NPROC sizes the pool, it gets room for the
+// waiters: the cores plus 4 workers a device.
 func newXLACPU(config string, n int) (compute.Backend, error) {
+	if os.Getenv("PJRT_NPROC") == "" && os.Getenv("NPROC") == "" {
+		if err := os.Setenv("PJRT_NPROC", strconv.Itoa(runtime.NumCPU()+4*n)); err != nil {
+			return nil, err
+		}
+	}
 	plugin := strings.TrimPrefix(config, "xla:")
 	return xla.NewWithOptions(plugin, pjrt.NamedValuesMap{"cpu_device_count": int64(n)})
 }

@@ -8,8 +8,12 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/go-xla/compute/xla"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
@@ -26,6 +30,41 @@ func xlaCPU4(t *testing.T) compute.Backend {
 
 // TestDataParallelSameTrajectory trains the same model from the same seed
 // on the same global batches over 1, 2 and 4 devices: the losses must agree
+
+// TestDataParallelDeepAE trains the lecture's deep autoencoder (16 gradients
+// to all-reduce a step) over the two devices of a 2-device XLA CPU client,
+// as `vaekit bench --devices 2 deep-ae` does: with XLA's default worker pool
+// (one a core) this aborted in the collectives' rendezvous, or hung, in
+// most runs on a 2-core machine.
+func TestDataParallelDeepAE(t *testing.T) {
+	xla.EnableAutoInstall(false)
+	b, err := newXLACPU("xla:cpu", 2)
+	if err != nil {
+		t.Skipf("no XLA CPU plugin (scripts/install-xla-cpu): %v", err)
+	}
+	deep := func(scope *model.Scope, x *Node) *Node {
+		h := x
+		for i, n := range []int{1000, 500, 250, 30, 250, 500, 1000} {
+			h = activation.Relu(layers.Dense(scope.In("layer_%d", i), h, true, n))
+		}
+		logits := layers.Dense(scope.In("out"), h, true, 784)
+		train.AddMainLoss(loss.BinaryCrossentropyLogits([]*Node{x}, []*Node{logits}))
+		return logits
+	}
+	store := model.NewStore()
+	SetSeed(store, 42)
+	var losses []float64
+	fit := &Fit{Trainer: train.NewTrainer(b, store, deep, nil, optimizer.Adam().LearningRate(1e-3).Done(), nil, nil),
+		Data: ImageData(mnistTest(t, 1000)), BatchSize: 100, Epochs: 5, Seed: 7, Devices: 2, Dir: t.TempDir()}
+	fit.OnStep = func(step int, m map[string]float64) { losses = append(losses, m["loss"]) }
+	if _, err := fit.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(losses) != 50 || !(losses[49] < losses[0]) {
+		t.Errorf("deep AE over 2 devices: %d steps, loss %v … %v; want 50 steps and a falling loss", len(losses), losses[0], losses[len(losses)-1])
+	}
+}
+
 // step by step to float tolerance (only the order of the gradient sums differs).
 func TestDataParallelSameTrajectory(t *testing.T) {
 	b := xlaCPU4(t)

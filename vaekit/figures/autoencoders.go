@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
@@ -100,9 +101,25 @@ func mnistDataset(train, test *datasets.ImageSet) map[string]any {
 	return map[string]any{"name": dataName(train), "train": train.Name, "train_size": train.Count, "test": test.Name, "test_size": test.Count}
 }
 
+// Reconstructions is what ae-vs-pca-recon measures: the mean squared error
+// per test image through PCA and through a deep autoencoder with the same
+// code size, and the first test images with both reconstructions.
+type Reconstructions struct {
+	About
+	Code               int
+	MSEPCA, MSEAE      float64
+	Originals, PCA, AE [][]float32 // the first 10 test images.
+}
+
 // AEvsPCARecon compares reconstructions by PCA and by a deep autoencoder
 // with the same code size, with Hinton & Salakhutdinov's measure.
 func AEvsPCARecon(ctx context.Context, exp AEExperiment, opts Options) (*Result, error) {
+	return drawn(MeasureAEvsPCARecon(ctx, exp, opts))
+}
+
+// MeasureAEvsPCARecon trains (or loads) the autoencoder, fits PCA and
+// reconstructs the test set with both.
+func MeasureAEvsPCARecon(ctx context.Context, exp AEExperiment, opts Options) (*Reconstructions, error) {
 	t, err := TrainAE(ctx, exp, opts)
 	if err != nil {
 		return nil, err
@@ -118,42 +135,46 @@ func AEvsPCARecon(ctx context.Context, exp AEExperiment, opts Options) (*Result,
 	if err != nil {
 		return nil, err
 	}
-	msePCA, _ := vaekit.MSEPerImage(test, pcaRecon)
-	mseAE, _ := vaekit.MSEPerImage(test, aeRecon)
-	const show = 10
-	g := &chart.Grid{Rows: 3, Cols: show, Height: 28, Width: 28, RowLabels: []string{
-		"original", fmt.Sprintf("PCA-%d\n(mse %.2f)", code, msePCA), fmt.Sprintf("deep AE-%d\n(mse %.2f)", code, mseAE)}}
-	for _, rows := range [][][]float32{nil, pcaRecon, aeRecon} {
-		for i := range show {
-			if rows == nil {
-				g.Images = append(g.Images, t.Test.Image(i))
-			} else {
-				g.Images = append(g.Images, rows[i])
-			}
-		}
+	r := &Reconstructions{About: t.about(), Code: code, PCA: pcaRecon[:10], AE: aeRecon[:10]}
+	r.MSEPCA, _ = vaekit.MSEPerImage(test, pcaRecon)
+	r.MSEAE, _ = vaekit.MSEPerImage(test, aeRecon)
+	for i := range 10 {
+		r.Originals = append(r.Originals, t.Test.Image(i))
 	}
+	return r, nil
+}
+
+// Draw is ae-vs-pca-recon: originals above both reconstructions.
+func (r *Reconstructions) Draw() (*Result, error) {
+	g := &chart.Grid{Rows: 3, Cols: len(r.Originals), Height: 28, Width: 28, RowLabels: []string{
+		"original", fmt.Sprintf("PCA-%d\n(mse %.2f)", r.Code, r.MSEPCA), fmt.Sprintf("deep AE-%d\n(mse %.2f)", r.Code, r.MSEAE)}}
+	g.Images = slices.Concat(r.Originals, r.PCA, r.AE)
 	p, err := g.Plot()
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("Reconstructions from a %d-number code: PCA vs deep autoencoder", code), p).Size(9, 3.3)
+	fig := chart.New(fmt.Sprintf("Reconstructions from a %d-number code: PCA vs deep autoencoder", r.Code), p).Size(9, 3.3)
 	return &Result{Figure: fig, Metrics: map[string]any{
-		fmt.Sprintf("mse_per_image_pca%d", code): msePCA,
-		"mse_per_image_ae":                       mseAE,
-		"mse_note":                               "sum of squared errors per 28×28 test image, pixels in [0,1], as Hinton & Salakhutdinov (Science 2006)",
-		"reference_hinton_salakhutdinov_2006":    map[string]float64{"ae": 3.00, "logistic_pca": 8.01, "pca": 13.87},
+		fmt.Sprintf("mse_per_image_pca%d", r.Code): r.MSEPCA,
+		"mse_per_image_ae":                         r.MSEAE,
+		"mse_note":                                 "sum of squared errors per 28×28 test image, pixels in [0,1], as Hinton & Salakhutdinov (Science 2006)",
+		"reference_hinton_salakhutdinov_2006":      map[string]float64{"ae": 3.00, "logistic_pca": 8.01, "pca": 13.87},
 		"comparison": fmt.Sprintf("AE %.2f vs PCA %.2f here (ratio %.2f); H&S: AE 3.00 vs PCA 13.87 (ratio %.2f), with RBM pretraining",
-			mseAE, msePCA, mseAE/msePCA, 3.00/13.87),
-	}, Hyperparameters: exp, Dataset: mnistDataset(t.Train, t.Test), History: t.History}, nil
+			r.MSEAE, r.MSEPCA, r.MSEAE/r.MSEPCA, 3.00/13.87),
+	}, About: r.About}, nil
 }
 
-// codeScatter draws 2-D codes coloured by digit.
-func codeScatter(title string, codes [][]float32, set *datasets.ImageSet) (*plot.Plot, error) {
-	s := &chart.Scatter{Title: title, XLabel: "code[0]", YLabel: "code[1]", ClassNames: set.ClassNames}
-	for i, c := range codes {
+// about is what a figure made of this one autoencoder says of it.
+func (t *TrainedAE) about() About {
+	return About{Hyperparameters: t.Experiment, Dataset: mnistDataset(t.Train, t.Test), History: t.History}
+}
+
+// codeScatter draws 2-D codes coloured by class.
+func codeScatter(title string, codes [][]float32, labels []int, classNames []string) (*plot.Plot, error) {
+	s := &chart.Scatter{Title: title, XLabel: "code[0]", YLabel: "code[1]", ClassNames: classNames, Classes: labels}
+	for _, c := range codes {
 		s.X = append(s.X, float64(c[0]))
 		s.Y = append(s.Y, float64(c[1]))
-		s.Classes = append(s.Classes, int(set.Labels[i]))
 	}
 	return s.Plot()
 }
@@ -173,9 +194,27 @@ func separation(trainCodes [][]float32, train *datasets.ImageSet, testCodes [][]
 	return vaekit.KNNAccuracy(trainCodes[:n], refLabels, testCodes, qLabels, 5)
 }
 
+// PlaneCodes is what ae-vs-pca-2d measures: the 2-D codes of the test
+// images by PCA and by the autoencoder, and how well each separates the
+// classes (5-NN accuracy against training codes).
+type PlaneCodes struct {
+	About
+	PCA, AE          [][]float32
+	KNNPCA, KNNAE    float64
+	Labels           []int // of the test images.
+	ClassNames       []string
+	DataName, Layers string
+}
+
 // AEvsPCA2D shows the 2-D codes of PCA and of a deep autoencoder, with
 // their 5-NN accuracy as a separation score.
 func AEvsPCA2D(ctx context.Context, exp AEExperiment, opts Options) (*Result, error) {
+	return drawn(MeasureAEvsPCA2D(ctx, exp, opts))
+}
+
+// MeasureAEvsPCA2D trains (or loads) the 2-D autoencoder, fits PCA and
+// codes the test set with both.
+func MeasureAEvsPCA2D(ctx context.Context, exp AEExperiment, opts Options) (*PlaneCodes, error) {
 	if code := exp.Layers[len(exp.Layers)-1]; code != 2 {
 		return nil, fmt.Errorf("ae-vs-pca-2d draws 2-D codes, but the AE's code has %d numbers", code)
 	}
@@ -192,46 +231,78 @@ func AEvsPCA2D(ctx context.Context, exp AEExperiment, opts Options) (*Result, er
 		return nil, err
 	}
 	ref := vaekit.ImageData(t.Train.Subset(10000))
-	pcaTrain, pcaTest := pca.Project(ref), pca.Project(testData)
+	pcaTrain := pca.Project(ref)
 	aeTrain, err := t.AE.Encode(ref)
 	if err != nil {
 		return nil, err
 	}
-	aeTest, err := t.AE.Encode(testData)
+	c := &PlaneCodes{About: t.about(), PCA: pca.Project(testData), ClassNames: t.Test.ClassNames, DataName: dataName(t.Test),
+		Layers: strings.Trim(strings.ReplaceAll(fmt.Sprint(exp.Layers), " ", "-"), "[]")}
+	if c.AE, err = t.AE.Encode(testData); err != nil {
+		return nil, err
+	}
+	if c.KNNPCA, err = separation(pcaTrain, t.Train, c.PCA, t.Test); err != nil {
+		return nil, err
+	}
+	if c.KNNAE, err = separation(aeTrain, t.Train, c.AE, t.Test); err != nil {
+		return nil, err
+	}
+	for _, l := range t.Test.Labels {
+		c.Labels = append(c.Labels, int(l))
+	}
+	return c, nil
+}
+
+// Draw is ae-vs-pca-2d: the two scatters side by side.
+func (c *PlaneCodes) Draw() (*Result, error) {
+	pp, err := codeScatter(fmt.Sprintf("PCA (5-NN accuracy %.1f%%)", 100*c.KNNPCA), c.PCA, c.Labels, c.ClassNames)
 	if err != nil {
 		return nil, err
 	}
-	pcaScore, err := separation(pcaTrain, t.Train, pcaTest, t.Test)
+	ap, err := codeScatter(fmt.Sprintf("deep AE 784-%s (5-NN accuracy %.1f%%)", c.Layers, 100*c.KNNAE), c.AE, c.Labels, c.ClassNames)
 	if err != nil {
 		return nil, err
 	}
-	aeScore, err := separation(aeTrain, t.Train, aeTest, t.Test)
-	if err != nil {
-		return nil, err
-	}
-	pp, err := codeScatter(fmt.Sprintf("PCA (5-NN accuracy %.1f%%)", 100*pcaScore), pcaTest, t.Test)
-	if err != nil {
-		return nil, err
-	}
-	ap, err := codeScatter(fmt.Sprintf("deep AE 784-1000-500-250-2 (5-NN accuracy %.1f%%)", 100*aeScore), aeTest, t.Test)
-	if err != nil {
-		return nil, err
-	}
-	fig := chart.New(fmt.Sprintf("2-D codes of %d %s test images", len(aeTest), dataName(t.Test)), pp, ap).Size(13, 6)
+	fig := chart.New(fmt.Sprintf("2-D codes of %d %s test images", len(c.AE), c.DataName), pp, ap).Size(13, 6)
 	return &Result{Figure: fig, Metrics: map[string]any{
-		"knn5_accuracy_pca": pcaScore, "knn5_accuracy_ae": aeScore,
+		"knn5_accuracy_pca": c.KNNPCA, "knn5_accuracy_ae": c.KNNAE,
 		"score_note": "5-nearest-neighbour accuracy of the test codes against 10,000 training codes, in the 2-D code plane",
-	}, Hyperparameters: exp, Dataset: mnistDataset(t.Train, t.Test), History: t.History}, nil
+	}, About: c.About}, nil
 }
 
 // DefaultCodeL2 is the weight of the code penalty in decoder-generation.
 const DefaultCodeL2 = 0.05
+
+// DecoderGrids is what decoder-generation measures: for a plain autoencoder
+// and one trained with an L2 penalty on its code, the digits decoded from
+// a regular grid of the 2-D code plane.
+type DecoderGrids struct {
+	About
+	CodeL2 float64
+	Size   int // each grid is Size×Size.
+	Grids  []DecoderGrid
+}
+
+// DecoderGrid is one autoencoder's grid: codes from Lo to Hi, code[0] left
+// to right, code[1] bottom to top.
+type DecoderGrid struct {
+	Name, Title string
+	Lo, Hi      [2]float64
+	CodeRMS     float64     // root mean square of its test codes.
+	Images      [][]float32 // row by row.
+}
 
 // DecoderGeneration decodes a regular grid of the 2-D code plane of a
 // plain autoencoder (over the box of its test codes) and of one trained
 // with an L2 penalty on its code (over a box around 0 of ±2 standard
 // deviations of its codes).
 func DecoderGeneration(ctx context.Context, exp AEExperiment, codeL2 float64, opts Options) (*Result, error) {
+	return drawn(MeasureDecoderGeneration(ctx, exp, codeL2, opts))
+}
+
+// MeasureDecoderGeneration trains (or loads) both autoencoders and decodes
+// their grids.
+func MeasureDecoderGeneration(ctx context.Context, exp AEExperiment, codeL2 float64, opts Options) (*DecoderGrids, error) {
 	plain, err := TrainAE(ctx, exp, opts)
 	if err != nil {
 		return nil, err
@@ -243,13 +314,13 @@ func DecoderGeneration(ctx context.Context, exp AEExperiment, codeL2 float64, op
 		return nil, err
 	}
 	const n = 12
-	var panels []*plot.Plot
-	metrics := map[string]any{"code_l2": codeL2, "grid": n}
+	d := &DecoderGrids{CodeL2: codeL2, Size: n, About: reg.about()}
+	d.Hyperparameters = map[string]any{"plain": exp, "l2": penalised}
 	for _, m := range []struct {
 		name  string
 		t     *TrainedAE
 		box   func(codes [][]float32) (lo, hi [2]float64)
-		label string
+		title string
 	}{
 		{"plain", plain, percentileBox, "plain AE: grid over its codes' 1st–99th percentiles"},
 		{"l2", reg, stdBox, fmt.Sprintf("AE with L2 code penalty %.2g: grid over ±2σ around 0", codeL2)},
@@ -258,32 +329,43 @@ func DecoderGeneration(ctx context.Context, exp AEExperiment, codeL2 float64, op
 		if err != nil {
 			return nil, err
 		}
-		lo, hi := m.box(codes)
+		g := DecoderGrid{Name: m.name, Title: m.title, CodeRMS: rms(codes)}
+		g.Lo, g.Hi = m.box(codes)
 		var z [][]float32
-		g := &chart.Grid{Title: m.label, Rows: n, Cols: n, Height: 28, Width: 28, XLabel: "code[0]", YLabel: "code[1]"}
 		for r := range n {
 			for c := range n {
-				z = append(z, []float32{float32(lerp(lo[0], hi[0], c, n)), float32(lerp(lo[1], hi[1], n-1-r, n))})
+				z = append(z, []float32{float32(lerp(g.Lo[0], g.Hi[0], c, n)), float32(lerp(g.Lo[1], g.Hi[1], n-1-r, n))})
 			}
-		}
-		for i := 0; i < n; i += 3 {
-			g.ColLabels = append(g.ColLabels, fmt.Sprintf("%.1f", lerp(lo[0], hi[0], i, n)), "", "")
-			g.RowLabels = append(g.RowLabels, fmt.Sprintf("%.1f", lerp(lo[1], hi[1], n-1-i, n)), "", "")
 		}
 		if g.Images, err = m.t.AE.Decode(z); err != nil {
 			return nil, err
+		}
+		d.Grids = append(d.Grids, g)
+	}
+	return d, nil
+}
+
+// Draw is decoder-generation: the two grids side by side.
+func (d *DecoderGrids) Draw() (*Result, error) {
+	n := d.Size
+	var panels []*plot.Plot
+	metrics := map[string]any{"code_l2": d.CodeL2, "grid": n}
+	for _, m := range d.Grids {
+		g := &chart.Grid{Title: m.Title, Rows: n, Cols: n, Height: 28, Width: 28, XLabel: "code[0]", YLabel: "code[1]", Images: m.Images}
+		for i := 0; i < n; i += 3 {
+			g.ColLabels = append(g.ColLabels, fmt.Sprintf("%.1f", lerp(m.Lo[0], m.Hi[0], i, n)), "", "")
+			g.RowLabels = append(g.RowLabels, fmt.Sprintf("%.1f", lerp(m.Lo[1], m.Hi[1], n-1-i, n)), "", "")
 		}
 		p, err := g.Plot()
 		if err != nil {
 			return nil, err
 		}
 		panels = append(panels, p)
-		metrics["box_"+m.name] = map[string]any{"lo": lo, "hi": hi}
-		metrics["code_rms_"+m.name] = rms(codes)
+		metrics["box_"+m.Name] = map[string]any{"lo": m.Lo, "hi": m.Hi}
+		metrics["code_rms_"+m.Name] = m.CodeRMS
 	}
 	fig := chart.New("Generating with the decoder: a grid of 2-D codes", panels...).Size(13, 7)
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: map[string]any{"plain": exp, "l2": penalised},
-		Dataset: mnistDataset(plain.Train, plain.Test), History: reg.History}, nil
+	return &Result{Figure: fig, Metrics: metrics, About: d.About}, nil
 }
 
 func lerp(lo, hi float64, i, n int) float64 { return lo + (hi-lo)*float64(i)/float64(n-1) }
@@ -344,16 +426,39 @@ func DefaultDenoisingExperiment(quick bool, seed int64) DenoisingExperiment {
 	return exp
 }
 
+// Denoised is what the denoising figure measures: per noise, the first
+// test images clean, corrupted, denoised by the denoising AE and passed
+// through the plain AE, and each one's mean squared error to the clean
+// images over the test set.
+type Denoised struct {
+	About
+	Noises []NoiseResult
+}
+
+// NoiseResult is one noise's row of the denoising figure.
+type NoiseResult struct {
+	Kind                            string
+	Level                           float64
+	MSENoisy, MSEDenoised, MSEPlain float64
+	Clean, Noisy, Denoised, Plain   [][]float32 // the first Show test images.
+}
+
 // Denoising trains a plain AE and one denoising AE per noise, and shows
 // clean, corrupted, denoised, and the plain AE's output from the corrupted.
 func Denoising(ctx context.Context, exp DenoisingExperiment, opts Options) (*Result, error) {
+	return drawn(MeasureDenoising(ctx, exp, opts))
+}
+
+// MeasureDenoising trains (or loads) the three autoencoders and passes the
+// corrupted test set through them.
+func MeasureDenoising(ctx context.Context, exp DenoisingExperiment, opts Options) (*Denoised, error) {
 	plain, err := TrainAE(ctx, exp.AEExperiment, opts)
 	if err != nil {
 		return nil, err
 	}
+	d := &Denoised{About: plain.about()}
+	d.Hyperparameters = exp
 	clean := vaekit.ImageData(plain.Test)
-	g := &chart.Grid{Rows: 8, Cols: exp.Show, Height: 28, Width: 28}
-	metrics := map[string]any{"mse_note": "sum of squared errors to the clean test image, per image, pixels in [0,1]"}
 	for _, noise := range []struct {
 		kind  string
 		level float64
@@ -376,20 +481,29 @@ func Denoising(ctx context.Context, exp DenoisingExperiment, opts Options) (*Res
 		if err != nil {
 			return nil, err
 		}
+		r := NoiseResult{Kind: noise.kind, Level: noise.level}
 		noisyRows := noisy.Rows()
-		mseNoisy, _ := vaekit.MSEPerImage(clean, noisyRows)
-		mseDenoised, _ := vaekit.MSEPerImage(clean, denoised)
-		msePlain, _ := vaekit.MSEPerImage(clean, plainOut)
-		metrics["mse_per_image_"+noise.kind+"_noisy"] = mseNoisy
-		metrics["mse_per_image_"+noise.kind+"_denoised"] = mseDenoised
-		metrics["mse_per_image_"+noise.kind+"_plain_ae"] = msePlain
-		g.RowLabels = append(g.RowLabels, "clean", fmt.Sprintf("%s %.2g\n(mse %.1f)", noise.kind, noise.level, mseNoisy),
-			fmt.Sprintf("denoising AE\n(mse %.1f)", mseDenoised), fmt.Sprintf("plain AE\n(mse %.1f)", msePlain))
-		for _, rows := range [][][]float32{clean.Rows(), noisyRows, denoised, plainOut} {
-			for i := range exp.Show {
-				g.Images = append(g.Images, rows[i])
-			}
-		}
+		r.MSENoisy, _ = vaekit.MSEPerImage(clean, noisyRows)
+		r.MSEDenoised, _ = vaekit.MSEPerImage(clean, denoised)
+		r.MSEPlain, _ = vaekit.MSEPerImage(clean, plainOut)
+		show := min(exp.Show, clean.Len())
+		r.Clean, r.Noisy, r.Denoised, r.Plain = clean.Rows()[:show], noisyRows[:show], denoised[:show], plainOut[:show]
+		d.Noises = append(d.Noises, r)
+	}
+	return d, nil
+}
+
+// Draw is the denoising figure: four rows per noise.
+func (d *Denoised) Draw() (*Result, error) {
+	g := &chart.Grid{Rows: 4 * len(d.Noises), Cols: len(d.Noises[0].Clean), Height: 28, Width: 28}
+	metrics := map[string]any{"mse_note": "sum of squared errors to the clean test image, per image, pixels in [0,1]"}
+	for _, r := range d.Noises {
+		metrics["mse_per_image_"+r.Kind+"_noisy"] = r.MSENoisy
+		metrics["mse_per_image_"+r.Kind+"_denoised"] = r.MSEDenoised
+		metrics["mse_per_image_"+r.Kind+"_plain_ae"] = r.MSEPlain
+		g.RowLabels = append(g.RowLabels, "clean", fmt.Sprintf("%s %.2g\n(mse %.1f)", r.Kind, r.Level, r.MSENoisy),
+			fmt.Sprintf("denoising AE\n(mse %.1f)", r.MSEDenoised), fmt.Sprintf("plain AE\n(mse %.1f)", r.MSEPlain))
+		g.Images = slices.Concat(g.Images, r.Clean, r.Noisy, r.Denoised, r.Plain)
 	}
 	p, err := g.Plot()
 	if err != nil {
@@ -397,6 +511,5 @@ func Denoising(ctx context.Context, exp DenoisingExperiment, opts Options) (*Res
 	}
 	p.Y.Tick.Label.Font.Size = 9
 	fig := chart.New("Denoising autoencoders: Gaussian noise (top) and masking noise (bottom)", p).Size(8, 8.6)
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp,
-		Dataset: mnistDataset(plain.Train, plain.Test), History: plain.History}, nil
+	return &Result{Figure: fig, Metrics: metrics, About: d.About}, nil
 }

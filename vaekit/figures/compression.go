@@ -71,11 +71,7 @@ type CompressionSet struct {
 // MNIST test digits (in domain) and on Fashion-MNIST test images through the
 // same MNIST-trained autoencoders (out of domain).
 func AEvsJPEG(ctx context.Context, exp CompressionExperiment, opts Options) (*Result, error) {
-	c, err := MeasureAEvsJPEG(ctx, exp, opts)
-	if err != nil {
-		return nil, err
-	}
-	return c.Draw()
+	return drawn(MeasureAEvsJPEG(ctx, exp, opts))
 }
 
 // compressionAE is a trained autoencoder and its code quantisers by bits.

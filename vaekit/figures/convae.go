@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -200,12 +201,32 @@ var convAEVariants = []struct{ unpool, label string }{
 	{vaekit.UpsampleConv, "nearest-neighbour upsampling + conv"},
 }
 
+// ConvAEReconstructions is what conv-ae measures: the same test images
+// through the three decoders, with each one's mean squared error per image
+// over the test set.
+type ConvAEReconstructions struct {
+	About
+	Originals [][]float32 // the first Show test images.
+	Variants  []ConvAEVariant
+}
+
+// ConvAEVariant is one decoder's row of conv-ae.
+type ConvAEVariant struct {
+	Unpool, Label string
+	MSE           float64
+	Recon         [][]float32 // of the Originals.
+}
+
 // ConvAEFigure trains the three decoders and shows their reconstructions
 // of the same test digits, with mse_per_image for each.
 func ConvAEFigure(ctx context.Context, exp ConvAEExperiment, opts Options) (*Result, error) {
-	g := &chart.Grid{Rows: 1 + len(convAEVariants), Cols: exp.Show, Height: 28, Width: 28, RowLabels: []string{"original"}}
-	metrics := map[string]any{}
-	var last *TrainedConvAE
+	return drawn(MeasureConvAE(ctx, exp, opts))
+}
+
+// MeasureConvAE trains (or loads) the three conv AEs and reconstructs the
+// test set with each.
+func MeasureConvAE(ctx context.Context, exp ConvAEExperiment, opts Options) (*ConvAEReconstructions, error) {
+	c := &ConvAEReconstructions{}
 	for _, v := range convAEVariants {
 		t, err := TrainConvAE(ctx, exp, v.unpool, opts)
 		if err != nil {
@@ -220,30 +241,37 @@ func ConvAEFigure(ctx context.Context, exp ConvAEExperiment, opts Options) (*Res
 		if err != nil {
 			return nil, err
 		}
-		if len(g.Images) == 0 {
-			for i := range exp.Show {
-				g.Images = append(g.Images, t.Test.Image(i))
-			}
+		show := min(exp.Show, len(recon))
+		if c.Originals == nil {
+			c.Originals = test.Rows()[:show]
 		}
-		g.Images = append(g.Images, recon[:exp.Show]...)
-		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%s\n(%s, mse %.2f)", v.unpool, shortLabel(v.unpool), mse))
-		metrics["mse_per_image_"+v.unpool] = mse
-		last = t
+		c.Variants = append(c.Variants, ConvAEVariant{Unpool: v.unpool, Label: v.label, MSE: mse, Recon: recon[:show]})
+		c.About = About{Hyperparameters: exp, History: t.History,
+			Dataset: map[string]any{"name": "mnist", "train_size": t.Train.Count, "test_size": t.Test.Count}}
 	}
-	metrics["mse_note"] = "sum of squared errors per 28×28 test image, pixels in [0,1]"
-	metrics["variants"] = map[string]string{}
-	for _, v := range convAEVariants {
-		metrics["variants"].(map[string]string)[v.unpool] = v.label
+	return c, nil
+}
+
+// Draw is conv-ae: originals above each decoder's reconstructions.
+func (c *ConvAEReconstructions) Draw() (*Result, error) {
+	g := &chart.Grid{Rows: 1 + len(c.Variants), Cols: len(c.Originals), Height: 28, Width: 28, RowLabels: []string{"original"},
+		Images: slices.Clone(c.Originals)}
+	metrics := map[string]any{"mse_note": "sum of squared errors per 28×28 test image, pixels in [0,1]"}
+	variants := map[string]string{}
+	for _, v := range c.Variants {
+		g.Images = append(g.Images, v.Recon...)
+		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%s\n(%s, mse %.2f)", v.Unpool, shortLabel(v.Unpool), v.MSE))
+		metrics["mse_per_image_"+v.Unpool] = v.MSE
+		variants[v.Unpool] = v.Label
 	}
+	metrics["variants"] = variants
 	p, err := g.Plot()
 	if err != nil {
 		return nil, err
 	}
 	p.Y.Tick.Label.Font.Size = 9
 	fig := chart.New("Convolutional autoencoder: three decoders, the same test digits", p).Size(9, 5.2)
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp,
-		Dataset: map[string]any{"name": "mnist", "train_size": last.Train.Count, "test_size": last.Test.Count},
-		History: last.History}, nil
+	return &Result{Figure: fig, Metrics: metrics, About: c.About}, nil
 }
 
 func shortLabel(unpool string) string {
@@ -281,13 +309,7 @@ type ImagePanel struct {
 // encoder's first stage, after max pooling, after unpooling to the recorded
 // locations and after copy-to-all unpooling; and the lecture's 1-D point
 // that deconvolution is a convolution.
-func UnpoolingFigure(t *TrainedConvAE) (*Result, error) {
-	u, err := MeasureUnpooling(t)
-	if err != nil {
-		return nil, err
-	}
-	return u.Draw()
-}
+func UnpoolingFigure(t *TrainedConvAE) (*Result, error) { return drawn(MeasureUnpooling(t)) }
 
 // MeasureUnpooling computes the unpooling figure's panels.
 func MeasureUnpooling(t *TrainedConvAE) (*Unpooling, error) {

@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/comms"
 	"github.com/janpfeifer/gonb/gonbui/dom"
 	"github.com/janpfeifer/gonb/gonbui/widgets"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/compress"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -94,29 +97,67 @@ func explorePlane(ctx context.Context, v *planeView, span float64, opts Options)
 		dom.SetInnerHtml(controls, fmt.Sprintf("no interactive front end: the view at %s = 0", v.name))
 		return v.show(0, 0, true)
 	}
-	xs, ys, stops := c.x.Listen().LatestOnly(), c.y.Listen().LatestOnly(), c.stop.Listen()
-	defer xs.Close()
-	defer ys.Close()
+	x, y := 0.0, 0.0
+	return runControls(ctx, opts, controls, c.stop, []*widgets.SliderBuilder{c.x, c.y}, nil,
+		func(i, p int) {
+			if i == 0 {
+				x = span * float64(p) / 100
+			} else {
+				y = span * float64(p) / 100
+			}
+		},
+		func(final bool) error { return v.show(x, y, final) },
+		func() string { return fmt.Sprintf("%s = (%.2f, %.2f)", v.name, x, y) })
+}
+
+// runControls runs an explorer until its Stop button, the time limit
+// (exploreLimit) or ctx ends it: each move of a slider or select (its index
+// among sliders, then selects, and its value) goes to set, then the view is
+// shown again; at the end the view is shown for good and the controls say
+// where it stopped.
+func runControls(ctx context.Context, opts Options, controls string, stop *widgets.ButtonBuilder,
+	sliders []*widgets.SliderBuilder, selects []*widgets.SelectBuilder,
+	set func(i, value int), show func(final bool) error, where func() string) error {
+	var inputs []*comms.AddressChan[int]
+	for _, s := range sliders {
+		inputs = append(inputs, s.Listen().LatestOnly())
+	}
+	for _, s := range selects {
+		inputs = append(inputs, s.Listen().LatestOnly())
+	}
+	stops := stop.Listen()
 	defer stops.Close()
+	type move struct{ i, value int }
+	moves, done := make(chan move), make(chan struct{})
+	defer close(done)
+	for i, in := range inputs {
+		defer in.Close()
+		go func() {
+			for v := range in.C {
+				select {
+				case moves <- move{i, v}:
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
 	limit := exploreLimit(opts)
 	deadline := time.After(limit)
-	x, y := 0.0, 0.0
 	for {
 		select {
-		case p := <-xs.C:
-			x = span * float64(p) / 100
-		case p := <-ys.C:
-			y = span * float64(p) / 100
+		case m := <-moves:
+			set(m.i, m.value)
 		case <-stops.C:
-			dom.SetInnerHtml(controls, fmt.Sprintf("stopped at %s = (%.2f, %.2f)", v.name, x, y))
-			return v.show(x, y, true)
+			dom.SetInnerHtml(controls, "stopped at "+where())
+			return show(true)
 		case <-deadline:
-			dom.SetInnerHtml(controls, fmt.Sprintf("ended after %v at %s = (%.2f, %.2f)", limit, v.name, x, y))
-			return v.show(x, y, true)
+			dom.SetInnerHtml(controls, fmt.Sprintf("ended after %v at %s", limit, where()))
+			return show(true)
 		case <-ctx.Done():
-			return v.show(x, y, true)
+			return show(true)
 		}
-		if err := v.show(x, y, false); err != nil {
+		if err := show(false); err != nil {
 			return err
 		}
 	}
@@ -243,37 +284,21 @@ func ExploreGAN(ctx context.Context, t *TrainedGAN, opts Options) error {
 		dom.SetInnerHtml(controls, "no interactive front end: the view halfway")
 		return v.show(0.5, 0, true)
 	}
-	walk, stop := c.walk.Listen().LatestOnly(), c.stop.Listen()
-	defer walk.Close()
-	defer stop.Close()
-	digits := make(<-chan int) // never ready for an unconditional GAN.
+	var selects []*widgets.SelectBuilder
 	if c.digit != nil {
-		d := c.digit.Listen().LatestOnly()
-		defer d.Close()
-		digits = d.C
+		selects = append(selects, c.digit)
 	}
-	limit := exploreLimit(opts)
-	deadline := time.After(limit)
 	f, digit := 0.5, int32(0)
-	for {
-		select {
-		case p := <-walk.C:
-			f = float64(p) / 100
-		case d := <-digits:
-			digit = int32(d)
-		case <-stop.C:
-			dom.SetInnerHtml(controls, fmt.Sprintf("stopped at %.0f%% of the way", 100*f))
-			return v.show(f, digit, true)
-		case <-deadline:
-			dom.SetInnerHtml(controls, fmt.Sprintf("ended after %v at %.0f%% of the way", limit, 100*f))
-			return v.show(f, digit, true)
-		case <-ctx.Done():
-			return v.show(f, digit, true)
-		}
-		if err := v.show(f, digit, false); err != nil {
-			return err
-		}
-	}
+	return runControls(ctx, opts, controls, c.stop, []*widgets.SliderBuilder{c.walk}, selects,
+		func(i, p int) {
+			if i == 0 {
+				f = float64(p) / 100
+			} else {
+				digit = int32(p)
+			}
+		},
+		func(final bool) error { return v.show(f, digit, final) },
+		func() string { return fmt.Sprintf("%.0f%% of the way", 100*f) })
 }
 
 // lineView is a straight line between two codes of a GAN's latent space.
@@ -299,14 +324,122 @@ func (v *lineView) show(f float64, digit int32, final bool) error {
 	}
 	g := &chart.Grid{Title: title, Rows: 1, Cols: 3, Height: 28, Width: 28, Images: images,
 		ColLabels: []string{"one end", "z", "the other end"}}
+	return showGrid(v.id, g, 6, 2.8, final)
+}
+
+// showGrid shows a grid of images as an explorer's view, width × height inches.
+func showGrid(id string, g *chart.Grid, width, height float64, final bool) error {
 	gp, err := g.Plot()
 	if err != nil {
 		return err
 	}
-	page, err := explorerHTML(chart.New("", gp).Size(6, 2.8))
+	page, err := explorerHTML(chart.New("", gp).Size(width, height))
 	if err != nil {
 		return err
 	}
-	showHTML(v.id, page, final)
+	showHTML(id, page, final)
 	return nil
+}
+
+// ExploreCompression lets a reader set the autoencoder's code size and bits
+// per code number, and JPEG's quality, in a notebook cell, and see the same
+// test images through both codecs with their bytes per image and PSNR (over
+// the first 500 test images). Stop, the time limit and a headless run end
+// it as in ExploreVAE.
+func ExploreCompression(ctx context.Context, exp CompressionExperiment, opts Options) error {
+	if len(exp.CodeSizes) == 0 || len(exp.Bits) == 0 {
+		return fmt.Errorf("the compression explorer needs code sizes and bits, got %v, %v", exp.CodeSizes, exp.Bits)
+	}
+	v := &codecView{id: "vaekit-explorer-" + gonbui.UniqueID(), bits: exp.Bits}
+	for _, code := range exp.CodeSizes {
+		m, err := trainCompressionAE(ctx, exp, code, opts)
+		if err != nil {
+			return err
+		}
+		if v.test == nil {
+			v.test = m.t.Test.Subset(500)
+			v.originals = vaekit.ImageData(v.test).Rows()
+		}
+		codes, err := m.t.AE.Encode(vaekit.ImageData(v.test))
+		if err != nil {
+			return err
+		}
+		v.models, v.codes = append(v.models, m), append(v.codes, codes)
+	}
+	model, bits, quality := len(v.models)-1, len(exp.Bits)/2, 50
+	if err := v.show(model, bits, quality, false); err != nil {
+		return err
+	}
+	controls := "vaekit-explorer-controls-" + gonbui.UniqueID()
+	gonbui.DisplayHTML(fmt.Sprintf(`<div id=%q class="vaekit-explorer-controls">code size, bits per number, JPEG quality: </div>`, controls))
+	type controlSet struct {
+		code          *widgets.SelectBuilder
+		bits, quality *widgets.SliderBuilder
+		stop          *widgets.ButtonBuilder
+	}
+	c, ok := withFrontEnd(func() (c controlSet) {
+		var names []string
+		for _, m := range v.models {
+			names = append(names, fmt.Sprintf("%d-number code", m.code))
+		}
+		c.code = widgets.Select(names).SetDefault(model).AppendTo(controls).Done()
+		c.bits = widgets.Slider(0, len(exp.Bits)-1, bits).AppendTo(controls).Done()
+		c.quality = widgets.Slider(1, 100, quality).AppendTo(controls).Done()
+		c.stop = widgets.Button("Stop").AppendTo(controls).Done()
+		return c
+	})
+	if !ok {
+		dom.SetInnerHtml(controls, "no interactive front end: the view at the middle setting")
+		return v.show(model, bits, quality, true)
+	}
+	return runControls(ctx, opts, controls, c.stop, []*widgets.SliderBuilder{c.bits, c.quality}, []*widgets.SelectBuilder{c.code},
+		func(i, value int) {
+			switch i {
+			case 0:
+				bits = value
+			case 1:
+				quality = value
+			default:
+				model = value
+			}
+		},
+		func(final bool) error { return v.show(model, bits, quality, final) },
+		func() string {
+			return fmt.Sprintf("%d numbers × %d bits, JPEG quality %d", v.models[model].code, v.bits[bits], quality)
+		})
+}
+
+// codecView shows test images through an autoencoder's quantised code and
+// through JPEG.
+type codecView struct {
+	models    []compressionAE
+	codes     [][][]float32 // of the test images, by model.
+	bits      []int
+	test      *datasets.ImageSet
+	originals [][]float32
+	id        string
+}
+
+func (v *codecView) show(model, bits, quality int, final bool) error {
+	m, b := v.models[model], v.bits[bits]
+	recon, err := quantizedReconstruction(m, b, v.codes[model])
+	if err != nil {
+		return err
+	}
+	aePSNR, err := compress.PSNR(v.originals, recon)
+	if err != nil {
+		return err
+	}
+	_, jpeg, decoded, err := jpegPoint(v.originals, v.test, quality)
+	if err != nil {
+		return err
+	}
+	const show = 8
+	g := &chart.Grid{Title: fmt.Sprintf("%d %s test images: bytes per image and PSNR", len(v.originals), dataName(v.test)),
+		Rows: 3, Cols: show, Height: v.test.Rows, Width: v.test.Cols,
+		Images: slices.Concat(v.originals[:show], recon[:show], decoded[:show]),
+		RowLabels: []string{"original",
+			fmt.Sprintf("AE %d×%d bits\n%d bytes, %.1f dB", m.code, b, m.q[b].Bytes(), aePSNR),
+			fmt.Sprintf("JPEG q%d\n%.0f bytes, %.1f dB", quality, jpeg.Bytes, jpeg.PSNR)}}
+	return showGrid(v.id, g, 9, 3.8, final)
 }

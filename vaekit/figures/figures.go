@@ -52,12 +52,27 @@ func QuickFromEnv() bool {
 
 // Result is what a figure produced: the chart and what goes in its JSON.
 type Result struct {
-	Figure          *chart.Figure
-	Metrics         map[string]any
+	Figure  *chart.Figure
+	Metrics map[string]any
+	About
+}
+
+// About is what a figure's JSON says of the run behind its numbers; every
+// figure's measurements carry it to their Draw.
+type About struct {
 	Hyperparameters any
 	Dataset         map[string]any // name and sizes of the data used.
 	History         *vaekit.History
 	Network         string // the fingerprint of the model's networks, if one model made it.
+}
+
+// drawn draws what a Measure… function returned: figure functions are
+// Measure… then Draw.
+func drawn[M interface{ Draw() (*Result, error) }](m M, err error) (*Result, error) {
+	if err != nil {
+		return nil, err
+	}
+	return m.Draw()
 }
 
 // Spec is one figure of the catalogue.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"slices"
+	"strings"
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
@@ -201,17 +203,10 @@ func init() {
 
 // scoredGAN is a trained GAN with FIDSamples of its samples and their mnist_fid.
 type scoredGAN struct {
-	scorer  *FIDScorer
 	t       *TrainedGAN
 	samples [][]float32
 	labels  []int32
 	fid     float64
-}
-
-// trainAndScore trains (or loads) a GAN and the mnist_fid classifier, and
-// scores the GAN's samples.
-func trainAndScore(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*scoredGAN, error) {
-	return scoreGAN(ctx, scorer, exp, opts)
 }
 
 // scoreGAN trains (or loads) a GAN and scores its samples with scorer.
@@ -228,20 +223,54 @@ func scoreGAN(ctx context.Context, scorer *FIDScorer, exp GANExperiment, opts Op
 	if err != nil {
 		return nil, err
 	}
-	return &scoredGAN{scorer: scorer, t: t, samples: samples, labels: labels, fid: fid}, nil
+	return &scoredGAN{t: t, samples: samples, labels: labels, fid: fid}, nil
+}
+
+// about is what a figure made of this one GAN says of it.
+func (t *TrainedGAN) about() About {
+	return About{Hyperparameters: t.Experiment, Dataset: ganDataset(t), History: t.History}
+}
+
+// Scored is what every GAN figure's JSON says of the mnist_fid scorer.
+type Scored struct {
+	Scorer map[string]any // its classifier and reference set.
+}
+
+func (s Scored) metrics() map[string]any { return maps.Clone(s.Scorer) }
+
+// GANSnapshots is what dcgan-samples measures: samples of fixed noise
+// over training, and the final generator's mnist_fid.
+type GANSnapshots struct {
+	About
+	Scored
+	FID       float64
+	Snapshots []Snapshot
+	Steps     int // generator steps.
+	DataName  string
 }
 
 // DCGANSamples shows snapshots of the DCGAN's samples over training and its
 // training curves, with mnist_fid of the final generator.
 func DCGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
-	sg, err := trainAndScore(ctx, exp, scorer, opts)
+	return drawn(MeasureDCGANSamples(ctx, exp, scorer, opts))
+}
+
+// MeasureDCGANSamples trains (or loads) the GAN and scores it.
+func MeasureDCGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*GANSnapshots, error) {
+	sg, err := scoreGAN(ctx, scorer, exp, opts)
 	if err != nil {
 		return nil, err
 	}
-	scorer, t, fid := sg.scorer, sg.t, sg.fid
-	grid := &chart.Grid{Title: "samples of the same noise during training", Rows: len(t.Snapshots), Cols: 10,
+	t := sg.t
+	return &GANSnapshots{About: t.about(), Scored: Scored{fidMetrics(scorer)}, FID: sg.fid, Snapshots: t.Snapshots,
+		Steps: len(t.History.Epochs) * t.History.StepsPerEpoch, DataName: dataName(t.Train)}, nil
+}
+
+// Draw is dcgan-samples: the snapshots beside the training curves.
+func (g *GANSnapshots) Draw() (*Result, error) {
+	grid := &chart.Grid{Title: "samples of the same noise during training", Rows: len(g.Snapshots), Cols: 10,
 		Height: 28, Width: 28}
-	for _, s := range t.Snapshots {
+	for _, s := range g.Snapshots {
 		grid.Images = append(grid.Images, s.Images...)
 		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("step %d", s.Step))
 	}
@@ -249,15 +278,15 @@ func DCGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opt
 	if err != nil {
 		return nil, err
 	}
-	cp, err := ganCurves(t.History)
+	cp, err := ganCurves(g.History)
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("DCGAN on %s (mnist_fid %.1f)", dataName(t.Train), fid), gp, cp).Size(14, 6.5)
-	metrics := fidMetrics(scorer)
-	metrics["mnist_fid"] = fid
-	metrics["steps"] = len(t.History.Epochs) * t.History.StepsPerEpoch
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: ganDataset(t), History: t.History}, nil
+	fig := chart.New(fmt.Sprintf("DCGAN on %s (mnist_fid %.1f)", g.DataName, g.FID), gp, cp).Size(14, 6.5)
+	metrics := g.metrics()
+	metrics["mnist_fid"] = g.FID
+	metrics["steps"] = g.Steps
+	return &Result{Figure: fig, Metrics: metrics, About: g.About}, nil
 }
 
 // ganCurves plots D and G losses, D(x) and D(G(z)) per recorded step.
@@ -279,24 +308,39 @@ func ganCurves(h *vaekit.History) (*plot.Plot, error) {
 		Series: series}).Plot()
 }
 
+// ConditionalSamples is what cgan-samples measures: a 10×10 grid (row =
+// requested digit, the same noise in each column), mnist_fid, and how often
+// the classifier reads the requested digit.
+type ConditionalSamples struct {
+	About
+	Scored
+	FID, RequestedAccuracy float64
+	Images                 [][]float32 // row by row.
+}
+
 // CGANSamples shows a conditional GAN's 10×10 grid (row = requested digit),
 // with mnist_fid and how often the classifier reads the requested digit.
 func CGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
+	return drawn(MeasureCGANSamples(ctx, exp, scorer, opts))
+}
+
+// MeasureCGANSamples trains (or loads) the conditional GAN, scores its
+// samples and generates the grid.
+func MeasureCGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*ConditionalSamples, error) {
 	if !exp.Conditional {
 		return nil, fmt.Errorf("cgan-samples needs a conditional GAN (GANConfig.Conditional)")
 	}
-	sg, err := trainAndScore(ctx, exp, scorer, opts)
+	sg, err := scoreGAN(ctx, scorer, exp, opts)
 	if err != nil {
 		return nil, err
 	}
-	scorer, t, fid, samples, labels := sg.scorer, sg.t, sg.fid, sg.samples, sg.labels
-	requested := flatData("cgan", samples)
-	requested.Labels = labels
-	acc, err := scorer.Classifier.Accuracy(requested)
-	if err != nil {
+	t := sg.t
+	c := &ConditionalSamples{About: t.about(), Scored: Scored{fidMetrics(scorer)}, FID: sg.fid}
+	requested := flatData("cgan", sg.samples)
+	requested.Labels = sg.labels
+	if c.RequestedAccuracy, err = scorer.Classifier.Accuracy(requested); err != nil {
 		return nil, err
 	}
-	grid := &chart.Grid{Rows: 10, Cols: 10, Height: 28, Width: 28, YLabel: "requested digit"}
 	z := t.GAN.UniformNoise(10, 5)
 	for digit := range 10 {
 		row := make([]int32, 10)
@@ -307,20 +351,28 @@ func CGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts
 		if err != nil {
 			return nil, err
 		}
-		grid.Images = append(grid.Images, images...)
+		c.Images = append(c.Images, images...)
+	}
+	return c, nil
+}
+
+// Draw is cgan-samples.
+func (c *ConditionalSamples) Draw() (*Result, error) {
+	grid := &chart.Grid{Rows: 10, Cols: 10, Height: 28, Width: 28, YLabel: "requested digit", Images: c.Images,
+		XLabel: "the same noise z in each column"}
+	for digit := range 10 {
 		grid.RowLabels = append(grid.RowLabels, fmt.Sprint(digit))
 	}
-	grid.XLabel = "the same noise z in each column"
 	gp, err := grid.Plot()
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("Conditional GAN (mnist_fid %.1f, requested digit recognised %.1f%%)", fid, 100*acc), gp).Size(7.5, 8)
-	metrics := fidMetrics(scorer)
-	metrics["mnist_fid"] = fid
-	metrics["requested_label_accuracy"] = acc
+	fig := chart.New(fmt.Sprintf("Conditional GAN (mnist_fid %.1f, requested digit recognised %.1f%%)", c.FID, 100*c.RequestedAccuracy), gp).Size(7.5, 8)
+	metrics := c.metrics()
+	metrics["mnist_fid"] = c.FID
+	metrics["requested_label_accuracy"] = c.RequestedAccuracy
 	metrics["requested_label_note"] = "share of 5,000 samples (labels 0–9 in turn) that the classifier reads as the requested digit"
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: ganDataset(t), History: t.History}, nil
+	return &Result{Figure: fig, Metrics: metrics, About: c.About}, nil
 }
 
 func init() {
@@ -362,14 +414,30 @@ func init() {
 		}})
 }
 
+// KSteps is what gan-k-steps measures: for each k, the mnist_fid of a GAN
+// trained with k discriminator steps per generator step, and 10 samples.
+type KSteps struct {
+	About
+	Scored
+	Ks             []int
+	FID            []float64
+	Samples        [][][]float32 // 10 for each k.
+	GeneratorSteps int           // of each run.
+}
+
 // GANKSteps trains the same GAN with k discriminator steps per generator
 // step, for each k, with the same number of generator steps (so k times
 // the discriminator updates and data), and scores each with mnist_fid.
 func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *FIDScorer, opts Options) (*Result, error) {
-	grid := &chart.Grid{Rows: len(ks), Cols: 10, Height: 28, Width: 28, Title: "samples of the same noise"}
-	var line chart.Series // one series, named by the y label.
-	metrics := map[string]any{}
-	var last *TrainedGAN
+	return drawn(MeasureGANKSteps(ctx, exp, ks, scorer, opts))
+}
+
+// MeasureGANKSteps trains (or loads) and scores one GAN per k.
+func MeasureGANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *FIDScorer, opts Options) (*KSteps, error) {
+	if len(ks) == 0 {
+		return nil, fmt.Errorf("gan-k-steps needs at least one k")
+	}
+	m := &KSteps{Scored: Scored{fidMetrics(scorer)}, Ks: ks}
 	for _, k := range ks {
 		e := exp
 		e.DSteps, e.Epochs = k, exp.Epochs*k // an epoch has k× fewer generator steps.
@@ -377,12 +445,25 @@ func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *FIDScor
 		if err != nil {
 			return nil, err
 		}
-		t, samples, fid := sg.t, sg.samples, sg.fid
-		metrics[fmt.Sprintf("mnist_fid_k%d", k)] = fid
-		line.X, line.Y = append(line.X, float64(k)), append(line.Y, fid)
-		grid.Images = append(grid.Images, samples[:10]...)
-		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("k = %d\n(FID %.1f)", k, fid))
-		last = t
+		m.FID = append(m.FID, sg.fid)
+		m.Samples = append(m.Samples, sg.samples[:10])
+		m.About = sg.t.about()
+		m.GeneratorSteps = len(sg.t.History.Epochs) * sg.t.History.StepsPerEpoch
+	}
+	m.Hyperparameters = map[string]any{"base": exp, "k": ks}
+	return m, nil
+}
+
+// Draw is gan-k-steps: mnist_fid against k, beside each k's samples.
+func (m *KSteps) Draw() (*Result, error) {
+	grid := &chart.Grid{Rows: len(m.Ks), Cols: 10, Height: 28, Width: 28, Title: "samples of the same noise"}
+	var line chart.Series // one series, named by the y label.
+	metrics := m.metrics()
+	for i, k := range m.Ks {
+		metrics[fmt.Sprintf("mnist_fid_k%d", k)] = m.FID[i]
+		line.X, line.Y = append(line.X, float64(k)), append(line.Y, m.FID[i])
+		grid.Images = append(grid.Images, m.Samples[i]...)
+		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("k = %d\n(FID %.1f)", k, m.FID[i]))
 	}
 	lp, err := (&chart.Lines{Title: "sample quality against k", XLabel: "k (discriminator steps per generator step)",
 		YLabel: "mnist_fid (lower is better)", Series: []chart.Series{line}, Points: true}).Plot()
@@ -393,11 +474,33 @@ func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *FIDScor
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("k discriminator steps per generator step (%d generator steps each)",
-		len(last.History.Epochs)*last.History.StepsPerEpoch), lp, gp).Size(13, 4.3)
-	maps.Copy(metrics, fidMetrics(scorer))
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: map[string]any{"base": exp, "k": ks},
-		Dataset: ganDataset(last), History: last.History}, nil
+	fig := chart.New(fmt.Sprintf("k discriminator steps per generator step (%d generator steps each)", m.GeneratorSteps), lp, gp).Size(13, 4.3)
+	return &Result{Figure: fig, Metrics: metrics, About: m.About}, nil
+}
+
+// Saturation is what gan-loss-saturation measures: one run trained with
+// each generator loss, its probes (D(G(z)) and both losses' gradients on
+// fixed noise during training) and its mnist_fid.
+type Saturation struct {
+	About
+	Scored
+	Runs []SaturationRun
+}
+
+// SaturationRun is one generator loss's run.
+type SaturationRun struct {
+	Loss            string
+	FID             float64
+	Probes          []Probe
+	MeanD, MeanGrad float64 // over every probe, of D(G(z)) and of this loss's gradient.
+}
+
+// grad is the run's own loss's gradient in a probe.
+func (r *SaturationRun) grad(p Probe) []float32 {
+	if r.Loss == vaekit.Saturating {
+		return p.Saturating
+	}
+	return p.NonSat
 }
 
 // GANLossSaturation draws the closed forms |∂loss/∂logit| = D(G(z)) for
@@ -407,16 +510,13 @@ func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *FIDScor
 // gets its mnist_fid, so that what the saturation costs in practice is
 // measured rather than assumed.
 func GANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
-	analytic := []chart.Series{{Name: "log(1−D(G(z))): |grad| = D (closed form)"}, {Name: "−log D(G(z)): |grad| = 1−D (closed form)", Dashed: true}}
-	for i := 0; i <= 100; i++ {
-		d := float64(i) / 100
-		analytic[0].X, analytic[0].Y = append(analytic[0].X, d), append(analytic[0].Y, d)
-		analytic[1].X, analytic[1].Y = append(analytic[1].X, d), append(analytic[1].Y, 1-d)
-	}
-	series := analytic
-	var overTime []chart.Series
-	metrics := fidMetrics(scorer)
-	var last *TrainedGAN
+	return drawn(MeasureGANLossSaturation(ctx, exp, scorer, opts))
+}
+
+// MeasureGANLossSaturation trains (or loads) and scores a GAN with each
+// generator loss.
+func MeasureGANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Saturation, error) {
+	s := &Saturation{Scored: Scored{fidMetrics(scorer)}}
 	for _, loss := range []string{vaekit.Saturating, vaekit.NonSaturating} {
 		e := exp
 		e.GLoss = loss
@@ -424,34 +524,53 @@ func GANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FIDScorer
 		if err != nil {
 			return nil, err
 		}
-		t := sg.t
-		s := chart.Series{Name: fmt.Sprintf("measured, run trained with the %s loss", loss), PointsOnly: true}
-		curve := chart.Series{Name: fmt.Sprintf("%s run (mnist_fid %.1f)", loss, sg.fid), Dashed: loss == vaekit.NonSaturating}
-		meanD, meanGrad, n := 0.0, 0.0, 0
-		for _, p := range t.Probes {
-			grads := p.NonSat
-			if loss == vaekit.Saturating {
-				grads = p.Saturating
-			}
-			sum := 0.0
+		r := SaturationRun{Loss: loss, FID: sg.fid, Probes: sg.t.Probes}
+		n := 0
+		for _, p := range r.Probes {
 			for i, d := range p.DOfG {
-				s.X, s.Y = append(s.X, float64(d)), append(s.Y, float64(grads[i]))
-				meanD, meanGrad, n = meanD+float64(d), meanGrad+float64(grads[i]), n+1
+				r.MeanD, r.MeanGrad, n = r.MeanD+float64(d), r.MeanGrad+float64(r.grad(p)[i]), n+1
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("gan-loss-saturation: the %s run recorded no probe", loss)
+		}
+		r.MeanD, r.MeanGrad = r.MeanD/float64(n), r.MeanGrad/float64(n)
+		s.Runs = append(s.Runs, r)
+		s.About = sg.t.about()
+	}
+	s.Hyperparameters = exp
+	return s, nil
+}
+
+// Draw is gan-loss-saturation: the closed forms with the measured points,
+// beside each run's mean gradient over training.
+func (s *Saturation) Draw() (*Result, error) {
+	series := []chart.Series{{Name: "log(1−D(G(z))): |grad| = D (closed form)"}, {Name: "−log D(G(z)): |grad| = 1−D (closed form)", Dashed: true}}
+	for i := 0; i <= 100; i++ {
+		d := float64(i) / 100
+		series[0].X, series[0].Y = append(series[0].X, d), append(series[0].Y, d)
+		series[1].X, series[1].Y = append(series[1].X, d), append(series[1].Y, 1-d)
+	}
+	var overTime []chart.Series
+	metrics := s.metrics()
+	for _, r := range s.Runs {
+		points := chart.Series{Name: fmt.Sprintf("measured, run trained with the %s loss", r.Loss), PointsOnly: true}
+		curve := chart.Series{Name: fmt.Sprintf("%s run (mnist_fid %.1f)", r.Loss, r.FID), Dashed: r.Loss == vaekit.NonSaturating}
+		for _, p := range r.Probes {
+			grads, sum := r.grad(p), 0.0
+			for i, d := range p.DOfG {
+				points.X, points.Y = append(points.X, float64(d)), append(points.Y, float64(grads[i]))
 				sum += float64(grads[i])
 			}
 			if len(p.DOfG) > 0 {
 				curve.X, curve.Y = append(curve.X, float64(p.Step)), append(curve.Y, sum/float64(len(p.DOfG)))
 			}
 		}
-		if n == 0 {
-			return nil, fmt.Errorf("gan-loss-saturation: the %s run recorded no probe", loss)
-		}
-		series = append(series, s)
+		series = append(series, points)
 		overTime = append(overTime, curve)
-		metrics["mean_d_of_g_"+loss] = meanD / float64(n)
-		metrics["mean_grad_"+loss] = meanGrad / float64(n)
-		metrics["mnist_fid_"+loss] = sg.fid
-		last = t
+		metrics["mean_d_of_g_"+r.Loss] = r.MeanD
+		metrics["mean_grad_"+r.Loss] = r.MeanGrad
+		metrics["mnist_fid_"+r.Loss] = r.FID
 	}
 	p, err := (&chart.Lines{Title: "generator gradient at D's logit", XLabel: "D(G(z))", YLabel: "|∂ loss / ∂ logit|",
 		Series: series}).Plot()
@@ -467,17 +586,32 @@ func GANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FIDScorer
 	tp.Y.Min, tp.Y.Max = 0, 1.2
 	metrics["note"] = "the saturating loss's gradient at D's logit is D(G(z)), small wherever D rejects the samples confidently; the non-saturating one's is 1 − D(G(z)). The second panel shows how confident D really was during each run, mnist_fid what each loss gave. Adam divides each step by a running RMS of the gradient, so a uniformly smaller gradient slows it far less than it would slow SGD."
 	fig := chart.New("Saturating vs non-saturating generator loss", p, tp).Size(15, 6.5)
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: ganDataset(last), History: last.History}, nil
+	return &Result{Figure: fig, Metrics: metrics, About: s.About}, nil
+}
+
+// VAEvsGANSamples is what vae-vs-gan-samples measures: samples of each
+// model and their mnist_fid.
+type VAEvsGANSamples struct {
+	About
+	Scored
+	VAEFID, GANFID float64
+	VAEELBO        float64     // the VAE's test ELBO, nats.
+	VAE, GAN       [][]float32 // 20 samples of each.
 }
 
 // VAEvsGAN compares samples of the VAE (the article-000 model, z ~ N(0, I))
 // with samples of the DCGAN, each with its mnist_fid.
 func VAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
+	return drawn(MeasureVAEvsGAN(ctx, vexp, gexp, scorer, opts))
+}
+
+// MeasureVAEvsGAN trains (or loads) both models and scores their samples.
+func MeasureVAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, scorer *FIDScorer, opts Options) (*VAEvsGANSamples, error) {
 	v, err := TrainVAE(ctx, vexp, opts)
 	if err != nil {
 		return nil, err
 	}
-	g, err := TrainGAN(ctx, gexp, opts)
+	g, err := scoreGAN(ctx, scorer, gexp, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -485,82 +619,114 @@ func VAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, score
 	if err != nil {
 		return nil, err
 	}
-	ganSamples, _, err := g.Samples(FIDSamples, 1)
-	if err != nil {
+	m := &VAEvsGANSamples{About: g.t.about(), Scored: Scored{fidMetrics(scorer)}, GANFID: g.fid, VAEELBO: v.TestELBO.ELBO,
+		VAE: vaeSamples[:20], GAN: g.samples[:20]}
+	m.Hyperparameters = map[string]any{"vae": vexp, "dcgan": gexp}
+	if m.VAEFID, err = scorer.Score(vaeSamples); err != nil {
 		return nil, err
 	}
-	vaeFID, err := scorer.Score(vaeSamples)
-	if err != nil {
-		return nil, err
-	}
-	ganFID, err := scorer.Score(ganSamples)
-	if err != nil {
-		return nil, err
-	}
+	return m, nil
+}
+
+// Draw is vae-vs-gan-samples: two rows of each.
+func (m *VAEvsGANSamples) Draw() (*Result, error) {
 	grid := &chart.Grid{Rows: 4, Cols: 10, Height: 28, Width: 28, RowLabels: []string{
-		fmt.Sprintf("VAE\n(FID %.1f)", vaeFID), "VAE", fmt.Sprintf("DCGAN\n(FID %.1f)", ganFID), "DCGAN"}}
-	grid.Images = append(append(grid.Images, vaeSamples[:20]...), ganSamples[:20]...)
+		fmt.Sprintf("VAE\n(FID %.1f)", m.VAEFID), "VAE", fmt.Sprintf("DCGAN\n(FID %.1f)", m.GANFID), "DCGAN"},
+		Images: slices.Concat(m.VAE, m.GAN)}
 	p, err := grid.Plot()
 	if err != nil {
 		return nil, err
 	}
 	fig := chart.New("Samples: VAE (Bernoulli means) vs DCGAN", p).Size(8, 3.7)
-	metrics := fidMetrics(scorer)
-	metrics["mnist_fid_vae"], metrics["mnist_fid_dcgan"] = vaeFID, ganFID
-	metrics["vae_test_elbo_nats"] = v.TestELBO.ELBO
+	metrics := m.metrics()
+	metrics["mnist_fid_vae"], metrics["mnist_fid_dcgan"] = m.VAEFID, m.GANFID
+	metrics["vae_test_elbo_nats"] = m.VAEELBO
 	metrics["vae_note"] = "VAE samples are the decoder's Bernoulli means for z ~ N(0, I), as the article shows them"
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: map[string]any{"vae": vexp, "dcgan": gexp},
-		Dataset: ganDataset(g), History: g.History}, nil
+	return &Result{Figure: fig, Metrics: metrics, About: m.About}, nil
+}
+
+// LatentWalk is what dcgan-latent-walk measures: generations along
+// straight lines between codes, of the class-mean codes (by the
+// classifier's reading of 2,000 samples) and of their arithmetic.
+type LatentWalk struct {
+	About
+	Steps         int           // images along each line.
+	Lines         [][][]float32 // each line's Steps images.
+	ClassMeans    [][]float32   // the images of the mean codes of digits 0–9.
+	ClassCounts   []int         // samples read as each digit, of 2,000.
+	Triples       [][3]int      // (a, b, c): z̄(a) − z̄(b) + z̄(c).
+	Arithmetic    [][]float32   // per triple: the images of a, b, c and the sum.
+	ArithmeticAre []int32       // what the classifier reads in each sum's image.
 }
 
 // DCGANLatentWalk shows straight lines between latent codes, and vector
 // arithmetic: the mean code of generated samples that the classifier reads
 // as each digit, decoded, and differences of those means added to them.
 func DCGANLatentWalk(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
+	return drawn(MeasureDCGANLatentWalk(ctx, exp, scorer, opts))
+}
+
+// MeasureDCGANLatentWalk trains (or loads) the DCGAN and generates the walk.
+func MeasureDCGANLatentWalk(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*LatentWalk, error) {
 	t, err := TrainGAN(ctx, exp, opts)
 	if err != nil {
 		return nil, err
 	}
-	const steps = 10
-	z := interpolations(t.GAN.UniformNoise(8, 11), steps)
-	// Class means of the latent codes of 2,000 samples, by the classifier's reading.
+	w := &LatentWalk{About: t.about(), Steps: 10, Triples: [][3]int{{9, 4, 7}, {8, 0, 1}}}
+	z := interpolations(t.GAN.UniformNoise(8, 11), w.Steps)
 	meanRow, counts, err := classMeanCodes(t.GAN, scorer.Classifier, 2000)
 	if err != nil {
 		return nil, err
 	}
+	w.ClassCounts = counts
 	z = append(z, meanRow...)
-	// Arithmetic: z̄(a) − z̄(b) + z̄(c), shown as a, b, c, result.
-	triples := [][3]int{{9, 4, 7}, {8, 0, 1}}
-	var arith [][]float32
-	for _, tr := range triples {
+	for _, tr := range w.Triples {
 		sum := make([]float32, t.GAN.Config.Noise)
 		for j := range sum {
 			sum[j] = meanRow[tr[0]][j] - meanRow[tr[1]][j] + meanRow[tr[2]][j]
 		}
-		arith = append(arith, meanRow[tr[0]], meanRow[tr[1]], meanRow[tr[2]], sum)
+		z = append(z, meanRow[tr[0]], meanRow[tr[1]], meanRow[tr[2]], sum)
 	}
-	out, err := t.GAN.Generate(append(z, arith...), nil)
+	out, err := t.GAN.Generate(z, nil)
 	if err != nil {
 		return nil, err
 	}
-	cells := append([][]float32{}, out[:len(z)]...)
-	a := out[len(z):]
-	cells = append(cells, a[0], a[1], a[2], a[3], nil, a[4], a[5], a[6], a[7], nil)
-	results, err := scorer.Classifier.Predict(flatData("arithmetic", [][]float32{a[3], a[7]}))
-	if err != nil {
+	for i := 0; i < 4; i++ {
+		w.Lines = append(w.Lines, out[i*w.Steps:(i+1)*w.Steps])
+	}
+	w.ClassMeans, w.Arithmetic = out[4*w.Steps:4*w.Steps+10], out[4*w.Steps+10:]
+	var sums [][]float32
+	for i := 3; i < len(w.Arithmetic); i += 4 {
+		sums = append(sums, w.Arithmetic[i])
+	}
+	if w.ArithmeticAre, err = scorer.Classifier.Predict(flatData("arithmetic", sums)); err != nil {
 		return nil, err
 	}
-	grid := &chart.Grid{Rows: 6, Cols: steps, Height: 28, Width: 28, Images: cells,
-		RowLabels: []string{"interpolation", "interpolation", "interpolation", "interpolation", "class means 0–9",
-			"9, 4, 7, 9−4+7 | 8, 0, 1, 8−0+1"}}
+	return w, nil
+}
+
+// Draw is dcgan-latent-walk: the lines, the class means, then the triples.
+func (w *LatentWalk) Draw() (*Result, error) {
+	cells := slices.Concat(slices.Concat(w.Lines...), w.ClassMeans)
+	var arith []string
+	for i, tr := range w.Triples {
+		cells = append(cells, w.Arithmetic[4*i:4*i+4]...)
+		cells = append(cells, nil)
+		arith = append(arith, fmt.Sprintf("%d, %d, %d, %d−%d+%d", tr[0], tr[1], tr[2], tr[0], tr[1], tr[2]))
+	}
+	labels := []string{"class means 0–9", strings.Join(arith, " | ")}
+	for range w.Lines {
+		labels = append([]string{"interpolation"}, labels...)
+	}
+	grid := &chart.Grid{Rows: len(w.Lines) + 2, Cols: w.Steps, Height: 28, Width: 28, Images: cells, RowLabels: labels}
 	p, err := grid.Plot()
 	if err != nil {
 		return nil, err
 	}
 	fig := chart.New("DCGAN latent space: straight lines, class means and their arithmetic", p).Size(9, 6.2)
-	return &Result{Figure: fig, Metrics: map[string]any{"class_counts_in_pool": counts, "triples": triples,
-		"arithmetic_read_as": results, "note": "class means: mean latent code of the samples (of 2,000) that the mnist_fid classifier reads as each digit"},
-		Hyperparameters: exp, Dataset: ganDataset(t), History: t.History}, nil
+	return &Result{Figure: fig, Metrics: map[string]any{"class_counts_in_pool": w.ClassCounts, "triples": w.Triples,
+		"arithmetic_read_as": w.ArithmeticAre, "note": "class means: mean latent code of the samples (of 2,000) that the mnist_fid classifier reads as each digit"},
+		About: w.About}, nil
 }
 
 // interpolations are the straight lines, in steps, between consecutive

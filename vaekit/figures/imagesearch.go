@@ -82,11 +82,7 @@ type SearchSpace struct {
 // ImageSearch trains the autoencoder on the faces and compares retrieval by
 // pixel distance, by PCA codes of the same size and by the AE's codes.
 func ImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (*Result, error) {
-	f, err := MeasureImageSearch(ctx, exp, opts)
-	if err != nil {
-		return nil, err
-	}
-	return f.Draw()
+	return drawn(MeasureImageSearch(ctx, exp, opts))
 }
 
 // MeasureImageSearch trains (or loads) the faces' autoencoder and measures

@@ -44,9 +44,25 @@ func DefaultPretrainExperiment(quick bool, seed int64) PretrainExperiment {
 	return exp
 }
 
+// PretrainAccuracy is what pretraining measures: test accuracy after
+// fine-tuning with each number of labels, from pretrained and from random
+// weights.
+type PretrainAccuracy struct {
+	About
+	Experiment         PretrainExperiment
+	Labels             []int     // labelled training examples of each fine-tuning.
+	Pretrained, Random []float64 // test accuracy (0–1) after each.
+}
+
 // Pretraining measures test accuracy after fine-tuning with few or many
 // labels, from pretrained and from random weights, with the same budget.
 func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Result, error) {
+	return drawn(MeasurePretraining(ctx, exp, opts))
+}
+
+// MeasurePretraining pretrains (or loads) the stack, then fine-tunes (or
+// loads) a classifier from each start for each number of labels.
+func MeasurePretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*PretrainAccuracy, error) {
 	trainSet, testSet, err := loadImages(ctx, opts, exp.TrainSize, exp.TestSize)
 	if err == nil {
 		err = requireLabels("pretraining", trainSet)
@@ -67,14 +83,15 @@ func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	metrics := map[string]any{}
-	series := []chart.Series{{Name: "pretrained, then fine-tuned"}, {Name: "random init", Dashed: true}}
+	a := &PretrainAccuracy{Experiment: exp, About: About{Hyperparameters: exp, Dataset: mnistDataset(trainSet, testSet)}}
 	for _, n := range exp.LabelCounts {
 		labelled := trainSet.Subset(n)
-		for si, init := range []struct {
+		a.Labels = append(a.Labels, labelled.Count)
+		for _, init := range []struct {
 			name  string
 			store *model.Store
-		}{{"pretrained", pretrained}, {"random", nil}} {
+			acc   *[]float64
+		}{{"pretrained", pretrained, &a.Pretrained}, {"random", nil, &a.Random}} {
 			mlp, err := vaekit.NewClassifier(exp.ClassifierConfig, init.store)
 			if err != nil {
 				return nil, err
@@ -94,13 +111,27 @@ func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Re
 			if err != nil {
 				return nil, err
 			}
-			metrics[fmt.Sprintf("test_accuracy_%s_%d_labels", init.name, labelled.Count)] = acc
-			series[si].X = append(series[si].X, float64(labelled.Count))
-			series[si].Y = append(series[si].Y, 100*acc)
+			*init.acc = append(*init.acc, acc)
 		}
 	}
-	sizes := fmt.Sprint(exp.Layers)
-	sizes = strings.ReplaceAll(strings.Trim(sizes, "[]"), " ", "-")
+	return a, nil
+}
+
+// Draw is pretraining: accuracy against labels, both starts.
+func (a *PretrainAccuracy) Draw() (*Result, error) {
+	exp := a.Experiment
+	metrics := map[string]any{}
+	series := []chart.Series{{Name: "pretrained, then fine-tuned"}, {Name: "random init", Dashed: true}}
+	effects := map[string]float64{}
+	for i, n := range a.Labels {
+		for si, acc := range []float64{a.Pretrained[i], a.Random[i]} {
+			series[si].X, series[si].Y = append(series[si].X, float64(n)), append(series[si].Y, 100*acc)
+		}
+		metrics[fmt.Sprintf("test_accuracy_pretrained_%d_labels", n)] = a.Pretrained[i]
+		metrics[fmt.Sprintf("test_accuracy_random_%d_labels", n)] = a.Random[i]
+		effects[fmt.Sprintf("%d_labels", n)] = 100 * (a.Pretrained[i] - a.Random[i])
+	}
+	sizes := strings.ReplaceAll(strings.Trim(fmt.Sprint(exp.Layers), "[]"), " ", "-")
 	lines := &chart.Lines{Title: fmt.Sprintf("784-%s-10, %d fine-tuning steps", sizes, exp.FineTuneSteps),
 		XLabel: "labelled training examples (log scale)", YLabel: "test accuracy (%)", Series: series, Points: true,
 		LogX: true, Legend: chart.BottomRight}
@@ -108,14 +139,10 @@ func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Re
 	if err != nil {
 		return nil, err
 	}
-	effects := map[string]float64{}
-	for i, x := range series[0].X {
-		effects[fmt.Sprintf("%d_labels", int(x))] = series[0].Y[i] - series[1].Y[i]
-	}
 	metrics["pretraining_gain_points"] = effects
 	metrics["note"] = "gain = pretrained minus random-init test accuracy, in percentage points, same architecture, labels and steps"
 	fig := chart.New("Greedy layer-wise autoencoder pretraining", p).Size(7.5, 5.4)
-	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: mnistDataset(trainSet, testSet)}, nil
+	return &Result{Figure: fig, Metrics: metrics, About: a.About}, nil
 }
 
 // trainSteps trains a classifier for about steps steps (whole epochs, at

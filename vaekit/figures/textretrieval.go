@@ -112,11 +112,7 @@ type TextPicture struct {
 // TextRetrieval trains the two text autoencoders and draws the 2-D codes
 // and the precision–recall curves.
 func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Result, error) {
-	t, err := MeasureTextRetrieval(ctx, exp, opts)
-	if err != nil {
-		return nil, err
-	}
-	return t.Draw()
+	return drawn(MeasureTextRetrieval(ctx, exp, opts))
 }
 
 // MeasureTextRetrieval trains (or loads) the text autoencoders (the

@@ -111,27 +111,35 @@ func TrainVAE(ctx context.Context, exp VAEExperiment, opts Options) (*TrainedVAE
 	return t, nil
 }
 
-// result fills what every VAE figure's JSON shares.
-func (t *TrainedVAE) result(fig *chart.Figure) *Result {
+// vaeSummary is what every VAE figure's JSON says of its VAE.
+type vaeSummary struct {
+	About
+	TestELBO vaekit.ELBO
+	Input    string // how the images were taken as targets.
+}
+
+func (t *TrainedVAE) summary() vaeSummary {
 	input := "grey levels in [0,1] as Bernoulli targets (Keras blog)"
 	if t.Experiment.Input == vaekit.InputBinarized {
 		input = "dynamically binarised (pixel ~ Bernoulli(grey level))"
 	}
-	return &Result{
-		Figure: fig,
-		Metrics: map[string]any{
-			"test_elbo_nats":  t.TestELBO.ELBO,
-			"test_recon_nats": t.TestELBO.Recon,
-			"test_kl_nats":    t.TestELBO.KL,
-			"input":           input,
-			"elbo_note":       "per test image, one sample of z; test_elbo_nats = -(test_recon_nats + test_kl_nats)",
-		},
+	return vaeSummary{TestELBO: t.TestELBO, Input: input, About: About{
 		Hyperparameters: t.Experiment,
 		Dataset: map[string]any{"name": dataName(t.Train), "train": t.Train.Name, "train_size": t.Train.Count,
 			"test": t.Test.Name, "test_size": t.Test.Count},
 		History: t.History,
 		Network: t.Network,
-	}
+	}}
+}
+
+func (s vaeSummary) result(fig *chart.Figure) *Result {
+	return &Result{Figure: fig, About: s.About, Metrics: map[string]any{
+		"test_elbo_nats":  s.TestELBO.ELBO,
+		"test_recon_nats": s.TestELBO.Recon,
+		"test_kl_nats":    s.TestELBO.KL,
+		"input":           s.Input,
+		"elbo_note":       "per test image, one sample of z; test_elbo_nats = -(test_recon_nats + test_kl_nats)",
+	}}
 }
 
 // latentPlane is the plane of the latent space that the 2-D figures draw:
@@ -205,9 +213,24 @@ func (pl *latentPlane) point(x, y float64) []float32 {
 	return z
 }
 
+// LatentScatter is what vae-latent-scatter measures: the test images'
+// codes (the means of q(z|x)) on the latent plane, with their classes.
+type LatentScatter struct {
+	vaeSummary
+	X, Y           []float64
+	Labels         []int
+	ClassNames     []string
+	XLabel, YLabel string
+	Latent         int // dimensions of the latent space (more than 2: X, Y are on its principal plane).
+	DataName       string
+}
+
 // VAELatentScatter draws the means of q(z|x) of the whole test set (on the
 // principal plane when the latent space has more than two dimensions).
-func VAELatentScatter(t *TrainedVAE) (*Result, error) {
+func VAELatentScatter(t *TrainedVAE) (*Result, error) { return drawn(MeasureVAELatentScatter(t)) }
+
+// MeasureVAELatentScatter encodes the test set.
+func MeasureVAELatentScatter(t *TrainedVAE) (*LatentScatter, error) {
 	pl, err := t.plane("vae-latent-scatter")
 	if err != nil {
 		return nil, err
@@ -215,32 +238,50 @@ func VAELatentScatter(t *TrainedVAE) (*Result, error) {
 	if err := requireLabels("vae-latent-scatter", t.Test); err != nil {
 		return nil, err
 	}
-	s := &chart.Scatter{Title: fmt.Sprintf("z_mean of %d %s test images", len(pl.codes), dataName(t.Test)),
-		XLabel: pl.labels[0], YLabel: pl.labels[1], ClassNames: t.Test.ClassNames}
-	if t.Experiment.Latent > 2 {
-		s.Title = fmt.Sprintf("z_mean of %d %s test images (%d-D), on its principal plane", len(pl.codes), dataName(t.Test), t.Experiment.Latent)
-	}
+	s := &LatentScatter{vaeSummary: t.summary(), XLabel: pl.labels[0], YLabel: pl.labels[1], ClassNames: t.Test.ClassNames,
+		Latent: t.Experiment.Latent, DataName: dataName(t.Test)}
 	for i, m := range pl.codes {
 		x, y := pl.project(m)
-		s.X = append(s.X, x)
-		s.Y = append(s.Y, y)
-		s.Classes = append(s.Classes, int(t.Test.Labels[i]))
+		s.X, s.Y = append(s.X, x), append(s.Y, y)
+		s.Labels = append(s.Labels, int(t.Test.Labels[i]))
 	}
-	p, err := s.Plot()
+	return s, nil
+}
+
+// Draw is vae-latent-scatter.
+func (s *LatentScatter) Draw() (*Result, error) {
+	sc := &chart.Scatter{Title: fmt.Sprintf("z_mean of %d %s test images", len(s.X), s.DataName),
+		XLabel: s.XLabel, YLabel: s.YLabel, ClassNames: s.ClassNames, X: s.X, Y: s.Y, Classes: s.Labels}
+	if s.Latent > 2 {
+		sc.Title = fmt.Sprintf("z_mean of %d %s test images (%d-D), on its principal plane", len(s.X), s.DataName, s.Latent)
+	}
+	p, err := sc.Plot()
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("VAE latent space (test ELBO %.1f nats)", t.TestELBO.ELBO), p).Size(7, 6.4)
-	return t.result(fig), nil
+	return s.result(chart.New(fmt.Sprintf("VAE latent space (test ELBO %.1f nats)", s.TestELBO.ELBO), p).Size(7, 6.4)), nil
 }
 
 // NormalQuantile is the inverse CDF of N(0, 1).
 func NormalQuantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
 
+// Manifold is what vae-manifold measures: the digits decoded from an n×n
+// grid of the latent plane, at the quantiles of N(0, 1) on each axis.
+type Manifold struct {
+	vaeSummary
+	Quantiles      []float64   // of each axis, increasing.
+	Images         [][]float32 // row by row: z[0] left to right, z[1] top to bottom decreasing.
+	Rows, Cols     int         // of an image.
+	XLabel, YLabel string
+}
+
 // VAEManifold decodes an n×n grid of the latent plane: the quantiles 0.05 to
 // 0.95 of N(0, 1) on each axis, z[0] left to right, z[1] bottom to top (on
 // the principal plane when the latent space has more than two dimensions).
-func VAEManifold(t *TrainedVAE, n int) (*Result, error) {
+func VAEManifold(t *TrainedVAE, n int) (*Result, error) { return drawn(MeasureVAEManifold(t, n)) }
+
+// MeasureVAEManifold decodes the grid.
+func MeasureVAEManifold(t *TrainedVAE, n int) (*Manifold, error) {
 	pl, err := t.plane("vae-manifold")
 	if err != nil {
 		return nil, err
@@ -248,22 +289,26 @@ func VAEManifold(t *TrainedVAE, n int) (*Result, error) {
 	if n < 2 {
 		return nil, fmt.Errorf("vae-manifold: the grid needs at least 2×2 digits, got %d", n)
 	}
-	q := make([]float64, n)
-	for i := range q {
-		q[i] = NormalQuantile(0.05 + 0.9*float64(i)/float64(n-1))
+	m := &Manifold{vaeSummary: t.summary(), Rows: t.Test.Rows, Cols: t.Test.Cols, XLabel: pl.labels[0], YLabel: pl.labels[1]}
+	for i := range n {
+		m.Quantiles = append(m.Quantiles, NormalQuantile(0.05+0.9*float64(i)/float64(n-1)))
 	}
 	var z [][]float32
 	for r := range n {
 		for c := range n {
-			z = append(z, pl.point(q[c], q[n-1-r]))
+			z = append(z, pl.point(m.Quantiles[c], m.Quantiles[n-1-r]))
 		}
 	}
-	images, err := t.VAE.Decode(z)
-	if err != nil {
+	if m.Images, err = t.VAE.Decode(z); err != nil {
 		return nil, err
 	}
-	g := &chart.Grid{Rows: n, Cols: n, Height: t.Test.Rows, Width: t.Test.Cols, Images: images,
-		XLabel: pl.labels[0], YLabel: pl.labels[1]}
+	return m, nil
+}
+
+// Draw is vae-manifold.
+func (m *Manifold) Draw() (*Result, error) {
+	n, q := len(m.Quantiles), m.Quantiles
+	g := &chart.Grid{Rows: n, Cols: n, Height: m.Rows, Width: m.Cols, Images: m.Images, XLabel: m.XLabel, YLabel: m.YLabel}
 	for i := range n {
 		g.ColLabels = append(g.ColLabels, fmt.Sprintf("%.1f", q[i]))
 		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%.1f", q[n-1-i]))
@@ -272,12 +317,13 @@ func VAEManifold(t *TrainedVAE, n int) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := t.result(chart.New(fmt.Sprintf("Digits decoded from a %d×%d grid of the VAE's latent plane", n, n), p).Size(8, 8.4))
+	res := m.result(chart.New(fmt.Sprintf("Digits decoded from a %d×%d grid of the VAE's latent plane", n, n), p).Size(8, 8.4))
 	res.Metrics["grid_size"] = n
 	return res, nil
 }
 
-// VAETrainingCurves draws the reconstruction and KL terms per epoch.
+// VAETrainingCurves draws the reconstruction and KL terms per epoch: its
+// measurements are the trained VAE's History.
 func VAETrainingCurves(t *TrainedVAE) (*Result, error) {
 	h := t.History
 	if len(h.Epochs) == 0 {
@@ -310,7 +356,7 @@ func VAETrainingCurves(t *TrainedVAE) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := t.result(chart.New("VAE training: the two terms of the loss", rp, kp).Size(10, 4.4))
+	res := t.summary().result(chart.New("VAE training: the two terms of the loss", rp, kp).Size(10, 4.4))
 	last := h.Epochs[len(h.Epochs)-1].Metrics
 	for _, k := range []string{"recon", "kl", "test_recon", "test_kl"} {
 		res.Metrics["final_"+k+"_nats"] = last[k]
