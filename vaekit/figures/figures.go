@@ -2,6 +2,10 @@
 // articles: each has a stable name, and Make trains what it needs, draws it and writes
 // NAME.png, NAME.svg, NAME.pdf and NAME.json. The vaekit command and the notebooks
 // use the same catalogue.
+//
+// Each figure function is its Measure… function, which trains or loads the
+// models and returns the numbers and images as a typed value, followed by
+// that value's Draw: a notebook can take either.
 package figures
 
 import (

@@ -111,23 +111,9 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	names := fs.Args()
-	if len(names) == 0 {
-		fmt.Fprintf(stderr, "vaekit figures: name at least one figure (or all); see vaekit figures --list\n")
-		return 2
-	}
-	if slices.Contains(names, "all") {
-		names = figures.Names()
-	}
-	var unknown []string
-	for _, n := range names {
-		if _, ok := figures.Lookup(n); !ok {
-			unknown = append(unknown, n)
-		}
-	}
-	if len(unknown) > 0 {
-		fmt.Fprintf(stderr, "vaekit figures: unknown figure %s; known: %s\n",
-			strings.Join(unknown, ", "), strings.Join(figures.Names(), ", "))
+	names, err := figureNames(fs.Args())
+	if err != nil {
+		fmt.Fprintf(stderr, "vaekit figures: %v\n", err)
 		return 2
 	}
 	if err := checkOutDir(*out); err != nil {
@@ -164,6 +150,27 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 		return exitInterrupted
 	}
 	return status
+}
+
+// figureNames are the figures the command line names ("all": every one),
+// or an error naming the unknown ones.
+func figureNames(args []string) ([]string, error) {
+	if len(args) == 0 {
+		return nil, errors.New("name at least one figure (or all); see vaekit figures --list")
+	}
+	if slices.Contains(args, "all") {
+		return figures.Names(), nil
+	}
+	var unknown []string
+	for _, n := range args {
+		if _, ok := figures.Lookup(n); !ok {
+			unknown = append(unknown, n)
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("unknown figure %s; known: %s", strings.Join(unknown, ", "), strings.Join(figures.Names(), ", "))
+	}
+	return args, nil
 }
 
 // exitInterrupted is the status of a run stopped by Ctrl-C or SIGTERM, as
