@@ -29,7 +29,8 @@ import (
 //
 // $VAEKIT_BROWSER_NOTEBOOKS lists the notebooks (comma-separated names, or
 // "all"); the default, which CI runs, is the quickstart. With 01-vae the
-// test also plays the README's reader (see readerChangesLatentSize). Models
+// test also plays the README's reader (see readerChangesLatentSize), and in
+// every notebook with an explorer it moves a slider (readerMovesSlider). Models
 // are trained afresh (a new VAEKIT_MODELS) so that the progress display is
 // seen.
 // Chromium is found as $VAEKIT_CHROME, chromium, chromium-browser or
@@ -94,7 +95,9 @@ func TestBrowser(t *testing.T) {
 // runInBrowser opens one notebook in JupyterLab, runs all its cells, saves it,
 // and checks the page and the saved file.
 func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name, shots string) {
-	page, err := browser.Page(proto.TargetCreateTarget{URL: lab.url("lab/tree/" + name + ".ipynb")})
+	// A workspace of its own, reset: JupyterLab restores a workspace's open tabs, and with the last
+	// notebook's tab in front the new notebook's kernel never started (its status stayed "unknown").
+	page, err := browser.Page(proto.TargetCreateTarget{URL: lab.url("lab/workspaces/"+name+"/tree/"+name+".ipynb") + "&reset"})
 	if err != nil {
 		t.Fatalf("opening %s: %v", name, err)
 	}
@@ -107,7 +110,8 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 	waitFor(t, page, 5*time.Minute, "the GoNB kernel to start", `() => {
 		const app = globalThis.jupyterapp, w = app && app.shell && app.shell.currentWidget;
 		const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-		return !!k && k.connectionStatus === "connected" && w.content.widgets.length > 0;
+		return !!k && k.connectionStatus === "connected" && w.content.widgets.length > 0 &&
+			w.context.path === `+fmt.Sprintf("%q", name+".ipynb")+`;
 	}`)
 	sawProgress := runAll(t, page, name, filepath.Join(shots, name+"-running.png"))
 	if name == "01-vae" && !sawProgress {
@@ -154,8 +158,9 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 	if name == "01-vae" {
 		readerChangesLatentSize(t, page, dir, shots)
 		readerEditsEncoder(t, page, dir, shots)
-		readerMovesSlider(t, page, shots)
+		liveShot(t, page, ".vaekit-live img", filepath.Join(shots, "01-vae-live-training.png"))
 	}
+	readerMovesSlider(t, page, name, shots)
 }
 
 // readerChangesLatentSize does what the README promises a reader: change
@@ -432,28 +437,43 @@ func readerEditsEncoder(t *testing.T, page *rod.Page, dir, shots string) {
 	t.Logf("01-vae: encoder edited in the page (tanh, 128 units), retrained, figures exported with network %s (was %s)", after, before)
 }
 
-// readerMovesSlider runs 01-vae's latent explorer, watches the live view of
-// training (kept in the page), moves the first slider and waits for the
-// decoded digit to change, then stops the explorer with its button.
-func readerMovesSlider(t *testing.T, page *rod.Page, shots string) {
-	liveShot(t, page, ".vaekit-live img", filepath.Join(shots, "01-vae-live-training.png"))
+// explorers names, for each notebook, the call of the explorer that
+// readerMovesSlider plays with, and how many sliders it has.
+var explorers = map[string]struct {
+	call    string
+	sliders int
+}{
+	"01-vae":          {"ExploreVAE(", 2},
+	"02-autoencoders": {"ExploreAE(", 2},
+	"03-compression":  {"ExploreCompression(", 2},
+	"04-vae-and-gan":  {"ExploreGAN(", 1},
+}
+
+// readerMovesSlider runs a notebook's (first) explorer cell again, moves its
+// first slider and waits for the image to change, then stops the explorer
+// with its button.
+func readerMovesSlider(t *testing.T, page *rod.Page, name, shots string) {
+	e, ok := explorers[name]
+	if !ok {
+		return
+	}
 	var started bool
-	if err := eval(t, page, `async () => {
+	if err := eval(t, page, fmt.Sprintf(`async () => {
 		const w = globalThis.jupyterapp.shell.currentWidget;
-		const i = w.content.widgets.findIndex(c => c.model.sharedModel.getSource().includes("ExploreVAE("));
+		const i = w.content.widgets.findIndex(c => c.model.sharedModel.getSource().includes(%q));
 		if (i < 0) return false;
 		w.content.activeCellIndex = i;
 		globalThis.jupyterapp.commands.execute("notebook:run-cell");
 		return true;
-	}`)(&started); err != nil || !started {
-		t.Fatalf("01-vae: no cell runs the latent explorer (%v)", err)
+	}`, e.call))(&started); err != nil || !started {
+		t.Fatalf("%s: no cell calls %s (%v)", name, e.call, err)
 	}
-	const explorer = `globalThis.jupyterapp.shell.currentWidget.content.widgets.find(
-		c => c.model.sharedModel.getSource().includes("ExploreVAE(")).node`
-	waitFor(t, page, 5*time.Minute, "the explorer's sliders", `() => {
+	explorer := fmt.Sprintf(`globalThis.jupyterapp.shell.currentWidget.content.widgets.find(
+		c => c.model.sharedModel.getSource().includes(%q)).node`, e.call)
+	waitFor(t, page, 5*time.Minute, "the explorer's sliders", fmt.Sprintf(`() => {
 		const cell = `+explorer+`;
-		return cell.querySelectorAll("input[type=range]").length === 2 && !!cell.querySelector(".vaekit-explorer img");
-	}`)
+		return cell.querySelectorAll("input[type=range]").length === %d && !!cell.querySelector(".vaekit-explorer img");
+	}`, e.sliders))
 	var before string
 	eval(t, page, `() => (`+explorer+`).querySelector(".vaekit-explorer img").src`)(&before)
 	eval(t, page, `() => {
@@ -462,17 +482,16 @@ func readerMovesSlider(t *testing.T, page *rod.Page, shots string) {
 		s.dispatchEvent(new Event("input"));
 		s.dispatchEvent(new Event("change"));
 	}`)
-	waitFor(t, page, 2*time.Minute, "the decoded digit to follow the slider", fmt.Sprintf(`() => {
+	waitFor(t, page, 2*time.Minute, "the image to follow the slider", fmt.Sprintf(`() => {
 		const img = (`+explorer+`).querySelector(".vaekit-explorer img");
 		return !!img && img.src !== %q;
 	}`, before))
-	liveShot(t, page, ".vaekit-explorer img", filepath.Join(shots, "01-vae-latent-explorer.png"))
+	liveShot(t, page, ".vaekit-explorer img", filepath.Join(shots, name+"-explorer-moved.png"))
 	eval(t, page, `() => (`+explorer+`).querySelector("button").click()`)
-	waitFor(t, page, 2*time.Minute, "the explorer to stop", `() => (`+explorer+`).innerText.includes("stopped at z")`)
-	t.Logf("01-vae: the first slider moved z, the decoded digit changed, Stop ended the explorer")
+	waitFor(t, page, 2*time.Minute, "the explorer to stop", `() => (`+explorer+`).innerText.includes("stopped at")`)
+	t.Logf("%s: the first slider moved, the image changed, Stop ended the explorer", name)
 }
 
-// liveShot scrolls to the first image matching selector and saves the page.
 func liveShot(t *testing.T, page *rod.Page, selector, path string) {
 	t.Helper()
 	var found bool
@@ -483,7 +502,7 @@ func liveShot(t *testing.T, page *rod.Page, selector, path string) {
 		return true;
 	}`, selector))(&found)
 	if !found {
-		t.Errorf("01-vae: nothing in the page matches %s", selector)
+		t.Errorf("nothing in the page matches %s", selector)
 		return
 	}
 	screenshot(t, page, path)
