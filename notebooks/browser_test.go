@@ -150,7 +150,7 @@ func runInBrowser(t *testing.T, browser *rod.Browser, lab jupyterLab, dir, name,
 		var n int
 		eval(t, page, fmt.Sprintf(`() => document.querySelectorAll(%q).length`, view.selector))(&n)
 		for i := range n {
-			eval(t, page, fmt.Sprintf(`() => document.querySelectorAll(%q)[%d].closest(".jp-CodeCell").scrollIntoView({block: "end"})`, view.selector, i))
+			eval(t, page, fmt.Sprintf(`() => document.querySelectorAll(%q)[%d].scrollIntoView({block: "center"})`, view.selector, i))
 			screenshot(t, page, filepath.Join(shots, fmt.Sprintf("%s-%s-%d.png", name, view.shot, i+1)))
 		}
 		t.Logf("%s: %d %s view(s) in the page", name, n, view.shot)
