@@ -137,6 +137,7 @@ func (v *liveView) html() (string, error) {
 		if err != nil {
 			return "", err
 		}
+		legendRoom(pl, lines.LogY, len(lines.Series))
 		panels = append(panels, pl)
 	}
 	if v.preview != nil {
@@ -167,4 +168,22 @@ func (v *liveView) html() (string, error) {
 	}
 	return fmt.Sprintf("<div class=\"vaekit-live\"><img alt=%q src=\"data:image/png;base64,%s\"/></div>",
 		v.title, base64.StdEncoding.EncodeToString(png)), nil
+}
+
+// legendRoom raises the top of a panel's y axis so that its n curves stay
+// below the legend in its top right corner (a live view's curves fill
+// their panel, and the legend has no background).
+func legendRoom(p *plot.Plot, logY bool, n int) {
+	share := min(0.6, 0.05+0.07*float64(n)) // of the axis height the legend takes.
+	lo, hi := p.Y.Min, p.Y.Max
+	if logY {
+		lo, hi = math.Log(lo), math.Log(hi)
+	}
+	top := lo + (hi-lo)/(1-share)
+	if logY {
+		top = math.Exp(top)
+	}
+	if top > p.Y.Max && !math.IsInf(top, 0) {
+		p.Y.Max = top
+	}
 }

@@ -1,11 +1,13 @@
 package vaekit
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"gonum.org/v1/plot"
 )
 
 // TestLiveViewDraws draws the live view in the states a training goes
@@ -80,5 +82,23 @@ func TestPreviewImages(t *testing.T) {
 	images, _ := ae.preview(data)
 	if !slices.Equal(images[3], data.X[3*784:4*784]) {
 		t.Error("the autoencoder's preview does not start with the examples themselves")
+	}
+}
+
+// TestLegendRoom checks that a live view's curves end below its legend:
+// with five series the top 40 % of the y axis is left to the legend, on a
+// linear and on a log axis.
+func TestLegendRoom(t *testing.T) {
+	for _, logY := range []bool{false, true} {
+		p := plot.New()
+		p.Y.Min, p.Y.Max = 0.1, 2.5
+		legendRoom(p, logY, 5)
+		frac := (2.5 - 0.1) / (p.Y.Max - 0.1)
+		if logY {
+			frac = math.Log(2.5/0.1) / math.Log(p.Y.Max/0.1)
+		}
+		if math.Abs(frac-0.6) > 1e-9 {
+			t.Errorf("log %v: the data fill %.3f of the axis (top %.3f), want 0.6", logY, frac, p.Y.Max)
+		}
 	}
 }
