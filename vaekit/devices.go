@@ -51,6 +51,10 @@ func SetDevices(n int) error {
 	return os.Setenv(DevicesEnv, strconv.Itoa(n))
 }
 
+// nprocByUser is whether the user sized XLA's worker pool; read before
+// newXLACPU sets it, so that a later client with more devices is sized again.
+var nprocByUser = os.Getenv("PJRT_NPROC") != "" || os.Getenv("NPROC") != ""
+
 // newXLACPU makes XLA's CPU backend with n virtual devices. Their
 // all-reduces wait inside XLA's worker pool, one worker per core by
 // default: with few cores every worker can be waiting for a device that
@@ -58,7 +62,7 @@ func SetDevices(n int) error {
 // unless $PJRT_NPROC or $NPROC sizes the pool, it gets room for the
 // waiters: the cores plus 4 workers a device.
 func newXLACPU(config string, n int) (compute.Backend, error) {
-	if os.Getenv("PJRT_NPROC") == "" && os.Getenv("NPROC") == "" {
+	if !nprocByUser {
 		if err := os.Setenv("PJRT_NPROC", strconv.Itoa(runtime.NumCPU()+4*n)); err != nil {
 			return nil, err
 		}
