@@ -40,7 +40,7 @@ func TestNotebooks(t *testing.T) {
 	outDir := t.TempDir()
 	for _, path := range paths {
 		t.Run(strings.TrimSuffix(path, ".ipynb"), func(t *testing.T) {
-			cmd := exec.Command("jupyter", "nbconvert", "--to", "notebook", "--execute",
+			cmd := exec.Command(jupyter(t), "nbconvert", "--to", "notebook", "--execute",
 				"--ExecutePreprocessor.timeout=1800", "--output-dir", outDir, path)
 			out, err := cmd.CombinedOutput()
 			if err != nil {
@@ -55,12 +55,25 @@ func TestNotebooks(t *testing.T) {
 // requireKernel fails the test unless Jupyter and the GoNB kernel are installed.
 func requireKernel(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath("jupyter"); err != nil {
-		t.Fatalf("jupyter is not installed: run scripts/setup first (%v)", err)
-	}
-	if out, err := exec.Command("jupyter", "kernelspec", "list").CombinedOutput(); err != nil || !strings.Contains(string(out), "gonb") {
+	if out, err := exec.Command(jupyter(t), "kernelspec", "list").CombinedOutput(); err != nil || !strings.Contains(string(out), "gonb") {
 		t.Fatalf("the GoNB kernel is not installed: run scripts/setup first (%s)", out)
 	}
+}
+
+// jupyter returns the jupyter command of vaekit's virtual environment
+// (.venv, made by scripts/setup), else the one on the PATH.
+func jupyter(t *testing.T) string {
+	t.Helper()
+	if venv, err := filepath.Abs(filepath.Join("..", ".venv", "bin", "jupyter")); err == nil {
+		if _, err := os.Stat(venv); err == nil {
+			return venv
+		}
+	}
+	path, err := exec.LookPath("jupyter")
+	if err != nil {
+		t.Fatalf("jupyter is not installed: run scripts/setup first (%v)", err)
+	}
+	return path
 }
 
 // quickEnv sets what the notebook tests run with: the quick settings
@@ -161,5 +174,80 @@ func withoutScripts(html string) string {
 			return html[:start]
 		}
 		html = html[:start] + html[start+end+len("</script>"):]
+	}
+}
+
+// TestRenderedNotebooks checks the rendered copies in rendered/ (made by
+// scripts/render-notebooks for reading on a code host): each has exactly its
+// source notebook's code cells, was executed in full (every code cell, no
+// error) at the articles' settings, and shows figures.
+func TestRenderedNotebooks(t *testing.T) {
+	sources, err := filepath.Glob("*.ipynb")
+	if err != nil || len(sources) == 0 {
+		t.Fatalf("no notebooks found: %v", err)
+	}
+	for _, src := range sources {
+		name := strings.TrimSuffix(src, ".ipynb")
+		rendered := filepath.Join("rendered", src)
+		if _, err := os.Stat(rendered); os.IsNotExist(err) {
+			t.Logf("%s: not rendered yet (scripts/render-notebooks %s)", name, name)
+			continue
+		}
+		t.Run(name, func(t *testing.T) { checkRendered(t, src, rendered) })
+	}
+	renders, _ := filepath.Glob(filepath.Join("rendered", "*.ipynb"))
+	for _, r := range renders {
+		if _, err := os.Stat(filepath.Base(r)); err != nil {
+			t.Errorf("%s has no source notebook %s: delete it, or render it again from its source", r, filepath.Base(r))
+		}
+	}
+}
+
+func checkRendered(t *testing.T, src, rendered string) {
+	code := func(path string) (cells []string, nb renderedNotebook) {
+		raw, err := os.ReadFile(path)
+		if err == nil {
+			err = json.Unmarshal(raw, &nb)
+		}
+		if err != nil {
+			t.Fatalf("reading %s: %v", path, err)
+		}
+		for _, c := range nb.Cells {
+			if c.CellType == "code" {
+				cells = append(cells, strings.Join(c.Source, ""))
+			}
+		}
+		return cells, nb
+	}
+	want, _ := code(src)
+	got, nb := code(rendered)
+	if len(got) != len(want) {
+		t.Fatalf("%s has %d code cells, its source %s has %d: run scripts/render-notebooks %s",
+			rendered, len(got), src, len(want), strings.TrimSuffix(src, ".ipynb"))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("%s: code cell %d differs from %s's (run scripts/render-notebooks %s):\nrendered:\n%s\nsource:\n%s",
+				rendered, i+1, src, strings.TrimSuffix(src, ".ipynb"), got[i], want[i])
+		}
+	}
+	if s := nb.Metadata.Vaekit.Settings; s != "full" {
+		t.Errorf("%s was made with settings %q, want \"full\" (scripts/render-notebooks renders at the articles' settings)", rendered, s)
+	}
+	checkNotebook(t, rendered)
+	raw, _ := os.ReadFile(rendered)
+	if strings.Contains(string(raw), "vaekit: quick mode") {
+		t.Errorf("%s says it ran in quick mode", rendered)
+	}
+}
+
+// renderedNotebook is what TestRenderedNotebooks reads of a notebook.
+type renderedNotebook struct {
+	Cells []struct {
+		CellType string `json:"cell_type"`
+		Source   []string
+	} `json:"cells"`
+	Metadata struct {
+		Vaekit struct{ Settings string }
 	}
 }

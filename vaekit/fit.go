@@ -16,7 +16,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
-	"github.com/gomlx/gomlx/ui/commandline"
 	"github.com/vaekit/vaekit/internal/atomicfile"
 )
 
@@ -65,7 +64,7 @@ type Fit struct {
 	// epoch and an interruption always save, and a long epoch saves midway
 	// every 20 SaveEvery (10 minutes by default).
 	SaveEvery time.Duration
-	// Progress shows GoMLX's progress bar (terminal or notebook) with the loss.
+	// Progress shows a progress line (terminal or notebook) with the loss.
 	Progress bool
 	// OnEpoch may add metrics (e.g. on the test set) to an epoch's record.
 	OnEpoch func(epoch int, metrics map[string]float64) error
@@ -200,13 +199,13 @@ func (f *Fit) Run(ctx context.Context) (*History, error) {
 	defer r.close()
 	if r.step >= r.target {
 		if r.step > 0 && f.Progress {
-			fmt.Printf("vaekit: %s: reusing the model trained to step %d (epoch %d) in %s\n",
-				f.Data.Name, r.step, r.step/r.perEpoch, f.Dir)
+			fmt.Printf("vaekit: %s: reusing %s, trained to epoch %d (step %d)\n",
+				f.Data.Name, filepath.Base(f.Dir), r.step/r.perEpoch, r.step)
 		}
 		return r.hist, nil
 	}
 	if r.step > 0 && f.Progress {
-		fmt.Printf("vaekit: resuming from step %d (epoch %d) in %s\n", r.step, r.step/r.perEpoch, f.Dir)
+		fmt.Printf("vaekit: %s: resuming %s from epoch %d (step %d)\n", f.Data.Name, filepath.Base(f.Dir), r.step/r.perEpoch, r.step)
 	}
 	ds.startStep = r.step
 	var source train.Dataset = ds
@@ -217,7 +216,8 @@ func (f *Fit) Run(ctx context.Context) (*History, error) {
 	}
 	loop := train.NewLoop(f.Trainer)
 	if f.Progress {
-		commandline.AttachProgressBar(loop)
+		r.progress = newProgressLine(r.step, r.target)
+		defer r.progress.end()
 	}
 	loop.OnStep("vaekit.Fit", 0, func(loop *train.Loop, metrics []*tensors.Tensor) error {
 		return r.onStep(loop.LoopStep+1, metrics)
@@ -246,8 +246,9 @@ type fitRun struct {
 	target                int          // the global step it trains to.
 	lastSaved             int          // global step of the last checkpoint (-1: none).
 	lastSave, stepStarted time.Time
-	sums                  *EpochSums // of the epoch under way.
-	names                 []string   // of the trainer's metrics ("" for moving averages).
+	sums                  *EpochSums    // of the epoch under way.
+	names                 []string      // of the trainer's metrics ("" for moving averages).
+	progress              *progressLine // nil without Progress.
 }
 
 // resume opens the checkpoint directory (if any), restores the model and
@@ -323,6 +324,9 @@ func (r *fitRun) onStep(step int, metrics []*tensors.Tensor) error {
 	r.sums.Steps++
 	if r.RecordEvery > 0 && step%r.RecordEvery == 0 {
 		r.hist.Steps = append(r.hist.Steps, Epoch{Epoch: (step-1)/r.perEpoch + 1, Step: step, Metrics: values})
+	}
+	if r.progress != nil {
+		r.progress.update(step, values)
 	}
 	if r.OnStep != nil {
 		r.OnStep(step, values)

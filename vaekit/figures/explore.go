@@ -29,8 +29,8 @@ const exploreSpan = 3.0
 // ExploreVAE lets a reader move through the VAE's latent plane in a notebook
 // cell: two sliders set z on the plane the figures draw, and the digit
 // decoded from z is shown beside the test images' codes, z marked among
-// them. The Stop button ends it, as does the time opts allows (a minute in
-// quick mode, an hour otherwise); the last view stays in the notebook.
+// them. The Stop button ends it, as does ExploreIdle without a move (so a
+// Run All goes on by itself); the last view stays in the notebook.
 // Without an interactive front end (a headless run of the notebook) it shows
 // the view at z = 0 and returns.
 func ExploreVAE(ctx context.Context, t *TrainedVAE, opts Options) error {
@@ -44,7 +44,7 @@ func ExploreVAE(ctx context.Context, t *TrainedVAE, opts Options) error {
 		x, y := pl.project(m)
 		v.codes = append(v.codes, [2]float64{x, y})
 	}
-	return explorePlane(ctx, v, exploreSpan, opts)
+	return explorePlane(ctx, v, exploreSpan)
 }
 
 // ExploreAE is ExploreVAE for an autoencoder with a 2-D code: the sliders
@@ -64,7 +64,7 @@ func ExploreAE(ctx context.Context, t *TrainedAE, opts Options) error {
 		v.codes = append(v.codes, [2]float64{float64(c[0]), float64(c[1])})
 		span = max(span, math.Abs(float64(c[0])), math.Abs(float64(c[1])))
 	}
-	return explorePlane(ctx, v, span, opts)
+	return explorePlane(ctx, v, span)
 }
 
 // planeView is a plane of codes: the test images' codes and a decoder.
@@ -78,7 +78,7 @@ type planeView struct {
 }
 
 // explorePlane runs a plane explorer: two sliders over ±span, and Stop.
-func explorePlane(ctx context.Context, v *planeView, span float64, opts Options) error {
+func explorePlane(ctx context.Context, v *planeView, span float64) error {
 	v.id = "vaekit-explorer-" + gonbui.UniqueID()
 	if err := v.show(0, 0, false); err != nil {
 		return err
@@ -94,11 +94,11 @@ func explorePlane(ctx context.Context, v *planeView, span float64, opts Options)
 			widgets.Slider(-100, 100, 0).AppendTo(controls).Done(), widgets.Button("Stop").AppendTo(controls).Done()}
 	})
 	if !ok {
-		dom.SetInnerHtml(controls, fmt.Sprintf("no interactive front end: the view at %s = 0", v.name))
+		dom.SetInnerHtml(controls, fmt.Sprintf("no live front end (run the notebook in JupyterLab to move %s): the view at %s = 0", v.name, v.name))
 		return v.show(0, 0, true)
 	}
 	x, y := 0.0, 0.0
-	return runControls(ctx, opts, controls, c.stop, []*widgets.SliderBuilder{c.x, c.y}, nil,
+	return runControls(ctx, controls, c.stop, []*widgets.SliderBuilder{c.x, c.y}, nil,
 		func(i, p int) {
 			if i == 0 {
 				x = span * float64(p) / 100
@@ -110,12 +110,13 @@ func explorePlane(ctx context.Context, v *planeView, span float64, opts Options)
 		func() string { return fmt.Sprintf("%s = (%.2f, %.2f)", v.name, x, y) })
 }
 
-// runControls runs an explorer until its Stop button, the time limit
-// (exploreLimit) or ctx ends it: each move of a slider or select (its index
-// among sliders, then selects, and its value) goes to set, then the view is
-// shown again; at the end the view is shown for good and the controls say
-// where it stopped.
-func runControls(ctx context.Context, opts Options, controls string, stop *widgets.ButtonBuilder,
+// runControls runs an explorer until its Stop button, ctx, or a spell
+// without a move (ExploreIdle) ends it, so that Run All never waits for a
+// person: each move of a slider or select (its index among sliders, then
+// selects, and its value) goes to set, then the view is shown again; at the
+// end the view is shown for good and the controls say where it stopped and
+// how to explore again.
+func runControls(ctx context.Context, controls string, stop *widgets.ButtonBuilder,
 	sliders []*widgets.SliderBuilder, selects []*widgets.SelectBuilder,
 	set func(i, value int), show func(final bool) error, where func() string) error {
 	var inputs []*comms.AddressChan[int]
@@ -142,17 +143,19 @@ func runControls(ctx context.Context, opts Options, controls string, stop *widge
 			}
 		}()
 	}
-	limit := exploreLimit(opts)
-	deadline := time.After(limit)
+	idle := time.NewTimer(ExploreIdle)
+	defer idle.Stop()
 	for {
 		select {
 		case m := <-moves:
 			set(m.i, m.value)
+			idle.Reset(ExploreIdle)
 		case <-stops.C:
-			dom.SetInnerHtml(controls, "stopped at "+where())
+			dom.SetInnerHtml(controls, "stopped at "+where()+"; run this cell again to explore")
 			return show(true)
-		case <-deadline:
-			dom.SetInnerHtml(controls, fmt.Sprintf("ended after %v at %s", limit, where()))
+		case <-idle.C:
+			dom.SetInnerHtml(controls, fmt.Sprintf("left alone for %v, so the notebook went on: stopped at %s; run this cell again to explore",
+				ExploreIdle, where()))
 			return show(true)
 		case <-ctx.Done():
 			return show(true)
@@ -162,6 +165,11 @@ func runControls(ctx context.Context, opts Options, controls string, stop *widge
 		}
 	}
 }
+
+// ExploreIdle is how long an explorer waits for a move before it gives the
+// kernel back (its last view stays): a cell that waited for a click would
+// hold every cell after it in a Run All.
+var ExploreIdle = 30 * time.Second
 
 // withFrontEnd builds an explorer's widgets and reports whether that took
 // less than 10 s: a widget's Done waits for the notebook's front end, which a
@@ -176,14 +184,6 @@ func withFrontEnd[T any](build func() T) (T, bool) {
 		var none T
 		return none, false
 	}
-}
-
-// exploreLimit is how long an explorer runs without Stop.
-func exploreLimit(opts Options) time.Duration {
-	if opts.Quick {
-		return time.Minute
-	}
-	return time.Hour
 }
 
 // showHTML shows a view in place, or for good (the transient block cleared).
@@ -257,8 +257,8 @@ func explorerHTML(fig *chart.Figure) (string, error) {
 // ExploreGAN lets a reader walk the generator's latent space in a notebook
 // cell: a slider moves z along the straight line between two codes, and
 // the image generated from z is shown between the line's two ends; for a
-// conditional GAN a select picks the digit asked for. Stop, the time limit
-// and a headless run end it as in ExploreVAE.
+// conditional GAN a select picks the digit asked for. Stop, ExploreIdle
+// without a move and a headless run end it as in ExploreVAE.
 func ExploreGAN(ctx context.Context, t *TrainedGAN, opts Options) error {
 	ends := t.GAN.UniformNoise(2, 21)
 	v := &lineView{gan: t.GAN, a: ends[0], b: ends[1], id: "vaekit-explorer-" + gonbui.UniqueID()}
@@ -281,7 +281,7 @@ func ExploreGAN(ctx context.Context, t *TrainedGAN, opts Options) error {
 		return c
 	})
 	if !ok {
-		dom.SetInnerHtml(controls, "no interactive front end: the view halfway")
+		dom.SetInnerHtml(controls, "no live front end (run the notebook in JupyterLab to walk): the view halfway")
 		return v.show(0.5, 0, true)
 	}
 	var selects []*widgets.SelectBuilder
@@ -289,7 +289,7 @@ func ExploreGAN(ctx context.Context, t *TrainedGAN, opts Options) error {
 		selects = append(selects, c.digit)
 	}
 	f, digit := 0.5, int32(0)
-	return runControls(ctx, opts, controls, c.stop, []*widgets.SliderBuilder{c.walk}, selects,
+	return runControls(ctx, controls, c.stop, []*widgets.SliderBuilder{c.walk}, selects,
 		func(i, p int) {
 			if i == 0 {
 				f = float64(p) / 100
@@ -344,7 +344,7 @@ func showGrid(id string, g *chart.Grid, width, height float64, final bool) error
 // ExploreCompression lets a reader set the autoencoder's code size and bits
 // per code number, and JPEG's quality, in a notebook cell, and see the same
 // test images through both codecs with their bytes per image and PSNR (over
-// the first 500 test images). Stop, the time limit and a headless run end
+// the first 500 test images). Stop, ExploreIdle without a move and a headless run end
 // it as in ExploreVAE.
 func ExploreCompression(ctx context.Context, exp CompressionExperiment, opts Options) error {
 	if len(exp.CodeSizes) == 0 || len(exp.Bits) == 0 {
@@ -389,10 +389,10 @@ func ExploreCompression(ctx context.Context, exp CompressionExperiment, opts Opt
 		return c
 	})
 	if !ok {
-		dom.SetInnerHtml(controls, "no interactive front end: the view at the middle setting")
+		dom.SetInnerHtml(controls, "no live front end (run the notebook in JupyterLab to change the codecs): the view at the middle setting")
 		return v.show(model, bits, quality, true)
 	}
-	return runControls(ctx, opts, controls, c.stop, []*widgets.SliderBuilder{c.bits, c.quality}, []*widgets.SelectBuilder{c.code},
+	return runControls(ctx, controls, c.stop, []*widgets.SliderBuilder{c.bits, c.quality}, []*widgets.SelectBuilder{c.code},
 		func(i, value int) {
 			switch i {
 			case 0:

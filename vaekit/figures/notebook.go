@@ -12,6 +12,31 @@ func NotebookOptions() Options {
 	return Options{Quick: QuickFromEnv(), Out: "figures-out", Progress: true}
 }
 
+// WithQuick returns opts in quick mode when on is true (small epochs and
+// subsets, the same code: minutes a notebook), or when $VAEKIT_QUICK asks
+// for it (as the tests do); else at the articles' settings.
+func (o Options) WithQuick(on bool) Options {
+	o.Quick = on || QuickFromEnv()
+	return o
+}
+
+// FullOrQuick is full, or quick in quick mode: a notebook's hyperparameter cell
+// writes both (epochs, steps), so that each is in sight.
+func (o Options) FullOrQuick(full, quick int) int {
+	if o.Quick {
+		return quick
+	}
+	return full
+}
+
+// Mode says which settings a notebook runs with, for its first output.
+func (o Options) Mode() string {
+	if o.Quick {
+		return "vaekit: quick mode (small epochs and subsets, the same code): numbers are not the articles'"
+	}
+	return "vaekit: full settings (the articles')"
+}
+
 // WithDataset returns opts training on your own images instead of MNIST
 // (see Options.Dataset); "" keeps MNIST.
 func (o Options) WithDataset(path string) Options {

@@ -1,0 +1,117 @@
+package vaekit
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/ui/notebooks"
+	"golang.org/x/term"
+)
+
+// progressLine shows a training run on one line, redrawn in place in a
+// terminal or a notebook: a carriage return, then the line padded to the
+// longest drawn so far, so that no characters of an earlier, longer line
+// stay. Elsewhere (a log file) it writes a line every logEvery instead. The
+// rate counts from the end of the run's first step (which compiles the
+// graph), so none is shown before a second step.
+type progressLine struct {
+	w             io.Writer
+	inPlace       bool
+	first, target int           // the global step the run started from, and the one it trains to.
+	every         time.Duration // least time between two redraws.
+	started       time.Time     // when the run started.
+	firstDone     time.Time     // when the run's first step ended.
+	drawn         time.Time
+	width         int // of the longest line drawn.
+	step          int
+	values        map[string]float64
+}
+
+// logEvery is how often a progress line is written to a log.
+const logEvery = 30 * time.Second
+
+// newProgressLine shows progress on stdout: in place in a notebook or a terminal.
+func newProgressLine(first, target int) *progressLine {
+	p := &progressLine{w: os.Stdout, first: first, target: target, every: time.Second, started: time.Now(),
+		inPlace: notebooks.IsNotebook() || term.IsTerminal(int(os.Stdout.Fd()))}
+	if !p.inPlace {
+		p.every = logEvery
+	}
+	return p
+}
+
+// update takes a finished global step and its metrics, and redraws the line
+// when a redraw is due.
+func (p *progressLine) update(step int, values map[string]float64) {
+	p.step, p.values = step, values
+	now := time.Now()
+	if p.firstDone.IsZero() {
+		p.firstDone = now
+	}
+	if step >= p.target || now.Sub(p.drawn) < p.every {
+		return // the last step is end's to draw.
+	}
+	p.drawn = now
+	p.draw(false)
+}
+
+// end draws the line a last time and ends it.
+func (p *progressLine) end() {
+	if p.step > p.first {
+		p.draw(true)
+	}
+}
+
+func (p *progressLine) draw(final bool) {
+	line := p.String()
+	if !p.inPlace {
+		fmt.Fprintln(p.w, line)
+		return
+	}
+	pad := max(0, p.width-len(line))
+	p.width = max(p.width, len(line))
+	end := ""
+	if final {
+		end = "\n"
+	}
+	fmt.Fprintf(p.w, "\r%s%s%s", line, strings.Repeat(" ", pad), end)
+}
+
+// String is the line: percentage, step, the metrics (loss first), and once
+// two steps have run, the rate and the time left.
+func (p *progressLine) String() string {
+	var b strings.Builder
+	total := p.target - p.first
+	done := p.step - p.first
+	fmt.Fprintf(&b, "%3d%% [step=%d] of %d", 100*done/max(total, 1), p.step, p.target)
+	names := make([]string, 0, len(p.values))
+	for name := range p.values {
+		names = append(names, name)
+	}
+	slices.SortFunc(names, func(a, b string) int {
+		if (a == "loss") != (b == "loss") {
+			if a == "loss" {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	for _, name := range names {
+		fmt.Fprintf(&b, "  %s=%.4g", name, p.values[name])
+	}
+	if elapsed := time.Since(p.firstDone).Seconds(); done > 1 && elapsed > 0 {
+		rate := float64(done-1) / elapsed
+		fmt.Fprintf(&b, "  %.3g steps/s", rate)
+		if left := p.target - p.step; left > 0 {
+			fmt.Fprintf(&b, "  %s left", time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second))
+		} else {
+			fmt.Fprintf(&b, "  done in %s", time.Since(p.started).Round(time.Second))
+		}
+	}
+	return b.String()
+}

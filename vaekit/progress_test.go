@@ -1,0 +1,50 @@
+package vaekit
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestProgressLine checks the progress line a notebook shows: no rate before
+// a second step has run (the first compiles), each redraw as long as the
+// longest before it (nothing of an earlier line is left), one line ended
+// once, and the loss first.
+func TestProgressLine(t *testing.T) {
+	var out strings.Builder
+	p := &progressLine{w: &out, inPlace: true, first: 100, target: 110, started: time.Now()}
+	p.update(101, map[string]float64{"loss": 152.3456, "kl": 5.5, "reconstruction": 146.8})
+	first := out.String()
+	if strings.Contains(first, "steps/s") || strings.Contains(first, "left") {
+		t.Errorf("after the first step: %q, want no rate yet", first)
+	}
+	if !strings.HasPrefix(first, "\r 10% [step=101] of 110  loss=152.3  kl=5.5  reconstruction=146.8") {
+		t.Errorf("after the first step: %q", first)
+	}
+	for step := 102; step <= 109; step++ {
+		p.update(step, map[string]float64{"loss": 1})
+	}
+	p.update(110, map[string]float64{"loss": 1})
+	p.end()
+	draws := strings.Split(out.String(), "\r")[1:]
+	if len(draws) != 10 {
+		t.Fatalf("%d redraws, want 9 updates (the last step is the end's) and the end: %q", len(draws), out.String())
+	}
+	width := 0
+	for i, d := range draws {
+		line := strings.TrimSuffix(d, "\n")
+		if len(line) < width {
+			t.Errorf("redraw %d is %d characters, shorter than an earlier one (%d): %q would leave a tail", i, len(line), width, line)
+		}
+		width = max(width, len(line))
+		if strings.HasSuffix(d, "\n") != (i == len(draws)-1) {
+			t.Errorf("redraw %d: %q: only the last one ends the line", i, d)
+		}
+	}
+	last := draws[len(draws)-1]
+	for _, want := range []string{"100% [step=110] of 110", "steps/s", "done in"} {
+		if !strings.Contains(last, want) {
+			t.Errorf("last line %q lacks %q", last, want)
+		}
+	}
+}
