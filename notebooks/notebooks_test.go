@@ -179,8 +179,8 @@ func withoutScripts(html string) string {
 
 // TestRenderedNotebooks checks the rendered copies in rendered/ (made by
 // scripts/render-notebooks for reading on a code host): each has exactly its
-// source notebook's code cells, was executed in full (every code cell, no
-// error) at the articles' settings, and shows figures.
+// source notebook's cells, code and text, was executed in full (every code
+// cell, no error) at the articles' settings, and shows figures.
 func TestRenderedNotebooks(t *testing.T) {
 	sources, err := filepath.Glob("*.ipynb")
 	if err != nil || len(sources) == 0 {
@@ -204,7 +204,8 @@ func TestRenderedNotebooks(t *testing.T) {
 }
 
 func checkRendered(t *testing.T, src, rendered string) {
-	code := func(path string) (cells []string, nb renderedNotebook) {
+	name := strings.TrimSuffix(src, ".ipynb")
+	read := func(path string) (nb renderedNotebook) {
 		raw, err := os.ReadFile(path)
 		if err == nil {
 			err = json.Unmarshal(raw, &nb)
@@ -212,23 +213,22 @@ func checkRendered(t *testing.T, src, rendered string) {
 		if err != nil {
 			t.Fatalf("reading %s: %v", path, err)
 		}
-		for _, c := range nb.Cells {
-			if c.CellType == "code" {
-				cells = append(cells, strings.Join(c.Source, ""))
-			}
-		}
-		return cells, nb
+		return nb
 	}
-	want, _ := code(src)
-	got, nb := code(rendered)
-	if len(got) != len(want) {
-		t.Fatalf("%s has %d code cells, its source %s has %d: run scripts/render-notebooks %s",
-			rendered, len(got), src, len(want), strings.TrimSuffix(src, ".ipynb"))
+	want, nb := read(src), read(rendered)
+	if len(nb.Cells) != len(want.Cells) {
+		t.Fatalf("%s has %d cells, its source %s has %d: run scripts/render-notebooks %s", rendered, len(nb.Cells), src, len(want.Cells), name)
 	}
-	for i := range want {
-		if got[i] != want[i] {
+	for i, w := range want.Cells {
+		got, source := strings.Join(nb.Cells[i].Source, ""), strings.Join(w.Source, "")
+		switch {
+		case nb.Cells[i].CellType != w.CellType:
+			t.Errorf("%s: cell %d is %s, in %s %s: run scripts/render-notebooks %s", rendered, i, nb.Cells[i].CellType, src, w.CellType, name)
+		case got != source && w.CellType == "code":
 			t.Errorf("%s: code cell %d differs from %s's (run scripts/render-notebooks %s):\nrendered:\n%s\nsource:\n%s",
-				rendered, i+1, src, strings.TrimSuffix(src, ".ipynb"), got[i], want[i])
+				rendered, i, src, name, got, source)
+		case got != source:
+			t.Errorf("%s: text cell %d differs from %s's (run scripts/render-notebooks --text %s)", rendered, i, src, name)
 		}
 	}
 	if s := nb.Metadata.Vaekit.Settings; s != "full" {
