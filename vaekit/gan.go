@@ -2,6 +2,7 @@ package vaekit
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -156,8 +157,15 @@ func NewGAN(cfg GANConfig) (*GAN, error) {
 	if g.probe, err = newEvalExec(g.backend, g.Store, g.probeGraph); err != nil {
 		return nil, err
 	}
+	// The fingerprint's graph is the two networks alone, D(G(z)): what is measured on them may change.
+	networks, err := newEvalExec(g.backend, g.Store, func(scope *model.Scope, z, labels *Node) *Node {
+		return g.discriminator(scope, g.generator(scope, z, labels), labels)
+	})
+	if err != nil {
+		return nil, err
+	}
 	g.forward = func() (*Graph, error) {
-		return g.probe.Compile(shapes.Make(dtypes.Float32, 1, cfg.Noise), shapes.Make(dtypes.Int32, 1))
+		return networks.Compile(shapes.Make(dtypes.Float32, 1, cfg.Noise), shapes.Make(dtypes.Int32, 1))
 	}
 	return g, nil
 }
@@ -187,29 +195,48 @@ func (stepCounter) UpdateGraph(scope *model.Scope, g *Graph, _ *Node) {
 }
 func (stepCounter) Clear(*model.Scope) error { return nil }
 
-// BatchNorm normalises x with the statistics of its own batch over every
-// axis but the last (channels), then scales and shifts by learnt gamma and
-// beta. GANs train and sample in this mode (as the DCGAN reference code
-// does), so no running averages are kept: a discriminator step cannot
-// change the generator's state, nor the converse.
+// BatchNorm normalises x over every axis but the last (channels), then
+// scales and shifts by learnt gamma and beta. While training it uses the
+// batch's own statistics and keeps running averages of them (momentum
+// BatchNormMomentum, as PyTorch's 0.1); elsewhere (sampling, probing,
+// encoding for a figure) it uses the running averages, so that a sample is a
+// function of its own input only, whatever batch it is generated in.
 func BatchNorm(scope *model.Scope, x *Node) *Node {
 	c := x.Shape().Dimensions[x.Rank()-1]
+	g := x.Graph()
 	axes := make([]int, x.Rank()-1)
 	for i := range axes {
 		axes[i] = i
 	}
-	mean := ReduceAndKeep(x, ReduceMean, axes...)
-	centered := Sub(x, mean)
-	variance := ReduceAndKeep(Square(centered), ReduceMean, axes...)
-	normed := Div(centered, Sqrt(AddScalar(variance, 1e-5)))
 	ones := make([]float32, c)
 	for i := range ones {
 		ones[i] = 1
 	}
-	gamma := scope.VariableWithValue("gamma", ones).NodeValue(x.Graph())
-	beta := scope.VariableWithShape("beta", shapes.Make(x.DType(), c)).NodeValue(x.Graph())
+	gamma := scope.VariableWithValue("gamma", ones).NodeValue(g)
+	beta := scope.VariableWithShape("beta", shapes.Make(x.DType(), c)).NodeValue(g)
+	runMean := scope.WithInitializer(initializer.Zero).VariableWithShape("running_mean", shapes.Make(x.DType(), c)).SetTrainable(false)
+	runVar := scope.VariableWithValue("running_variance", ones).SetTrainable(false)
+	var mean, variance *Node
+	if scope.IsTraining(g) {
+		mean = ReduceAndKeep(x, ReduceMean, axes...)
+		variance = ReduceAndKeep(Square(Sub(x, mean)), ReduceMean, axes...)
+		m := BatchNormMomentum
+		update := func(v *model.Variable, batch *Node) {
+			v.SetNodeValue(Add(MulScalar(v.NodeValue(g), 1-m), MulScalar(StopGradient(Reshape(batch, c)), m)))
+		}
+		update(runMean, mean)
+		update(runVar, variance)
+	} else {
+		mean = ExpandLeftToRank(runMean.NodeValue(g), x.Rank())
+		variance = ExpandLeftToRank(runVar.NodeValue(g), x.Rank())
+	}
+	normed := Div(Sub(x, mean), Sqrt(AddScalar(variance, 1e-5)))
 	return Add(Mul(normed, ExpandLeftToRank(gamma, x.Rank())), ExpandLeftToRank(beta, x.Rank()))
 }
+
+// BatchNormMomentum is the weight of each training batch's statistics in
+// BatchNorm's running averages.
+const BatchNormMomentum = 0.1
 
 // withLabel appends the one-hot label to the last axis of x (flat inputs).
 func (g *GAN) withLabel(x, labels *Node) *Node {
@@ -247,11 +274,30 @@ func (g *GAN) defaultGenerator(scope *model.Scope, z, labels *Node) *Node {
 		}
 		return Reshape(Tanh(layers.Dense(scope.In("out"), h, true, g.side*g.side)), b, g.side, g.side, 1)
 	}
-	q := g.side / 4
-	h = activation.Relu(BatchNorm(scope.In("bn_0"), layers.Dense(scope, h, true, q*q*128)))
-	h = Reshape(h, b, q, q, 128)
+	return Tanh(DCGANGenerator(scope, h))
+}
+
+// DCGANGenerator is the DCGAN's generator up to its tanh: codes [B, n] →
+// dense 7·7·128 + batch norm + ReLU → transposed conv 128→64 (4×4, stride 2)
+// + batch norm + ReLU → transposed conv 64→1: [B, 28, 28, 1]. A VAE can
+// take it as its decoder, its output as Bernoulli logits.
+func DCGANGenerator(scope *model.Scope, z *Node) *Node {
+	b := z.Shape().Dimensions[0]
+	h := activation.Relu(BatchNorm(scope.In("bn_0"), layers.Dense(scope, z, true, 7*7*128)))
+	h = Reshape(h, b, 7, 7, 128)
 	h = activation.Relu(BatchNorm(scope.In("bn_1"), ops.ConvTransposeLayer(scope.In("deconv_1"), h, 64, 4, 2, 1, 0)))
-	return Tanh(ops.ConvTransposeLayer(scope.In("deconv_2"), h, 1, 4, 2, 1, 0))
+	return ops.ConvTransposeLayer(scope.In("deconv_2"), h, 1, 4, 2, 1, 0)
+}
+
+// DCGANFeatures is the DCGAN's discriminator up to its logit: images
+// [B, 28, 28, c] → conv 64 (4×4, stride 2) + LeakyReLU 0.2 → conv 128 +
+// batch norm + LeakyReLU: [B, 7·7·128]. A VAE can take it as its encoder's
+// body.
+func DCGANFeatures(scope *model.Scope, x *Node) *Node {
+	b := x.Shape().Dimensions[0]
+	h := activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x, 64, 4, 2, 1), 0.2)
+	h = activation.LeakyReluWith(BatchNorm(scope.In("bn_2"), ops.ConvLayer(scope.In("conv_2"), h, 128, 4, 2, 1)), 0.2)
+	return Reshape(h, b, -1)
 }
 
 // initialized gives the weights DCGAN's N(0, 0.02) initialisation unless
@@ -279,9 +325,7 @@ func (g *GAN) defaultDiscriminator(scope *model.Scope, x, labels *Node) *Node {
 			planes := BroadcastToDims(Reshape(onehot, b, 1, 1, g.Config.Classes), b, g.side, g.side, g.Config.Classes)
 			x = Concatenate([]*Node{x, planes}, -1)
 		}
-		h = activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x, 64, 4, 2, 1), 0.2)
-		h = activation.LeakyReluWith(BatchNorm(scope.In("bn_2"), ops.ConvLayer(scope.In("conv_2"), h, 128, 4, 2, 1)), 0.2)
-		h = Reshape(h, b, -1)
+		h = DCGANFeatures(scope, x)
 	}
 	return Reshape(layers.Dense(scope.In("logit"), h, true, 1), b)
 }
@@ -371,14 +415,39 @@ func (g *GAN) trainGraph(scope *model.Scope, inputs []*Node) []*Node {
 	return []*Node{dLoss, gLoss, dReal, dFake}
 }
 
-// probeGraph measures, for noise z and labels, D(G(z)) per sample and the
+// probeGraph measures, for noise z and labels, D(G(z)) per sample, the
 // magnitude of the gradient of each generator loss with respect to D's
-// logit: the quantity whose saturation the article discusses.
+// logit (the quantity whose saturation the article discusses: its closed
+// forms are D(G(z)) and 1 − D(G(z))), and what actually reaches the
+// generator: the norm of each loss's gradient (batch mean) with respect to
+// all of the generator's parameters.
 func (g *GAN) probeGraph(scope *model.Scope, z, labels *Node) []*Node {
 	logits := g.discriminator(scope, g.generator(scope, z, labels), labels)
-	sat := Gradient(ReduceAllSum(GLoss(Saturating, logits)), logits)[0]
-	nonSat := Gradient(ReduceAllSum(GLoss(NonSaturating, logits)), logits)[0]
-	return []*Node{Sigmoid(logits), Abs(sat), Abs(nonSat)}
+	var params []*Node
+	for v := range scope.At("generator").IterVariables() {
+		if v.Trainable && v.InUseByGraph(z.Graph()) {
+			params = append(params, v.NodeValue(z.Graph()))
+		}
+	}
+	outs := []*Node{Sigmoid(logits)}
+	var norms []*Node
+	for _, loss := range []string{Saturating, NonSaturating} {
+		perSample := GLoss(loss, logits)
+		outs = append(outs, Abs(Gradient(ReduceAllSum(perSample), logits)[0]))
+		var sq *Node
+		for _, grad := range Gradient(ReduceAllMean(perSample), params...) {
+			sq = addOrFirst(sq, ReduceAllSum(Square(grad)))
+		}
+		norms = append(norms, Sqrt(sq))
+	}
+	return append(outs, norms...)
+}
+
+func addOrFirst(sum, x *Node) *Node {
+	if sum == nil {
+		return x
+	}
+	return Add(sum, x)
 }
 
 // Generate returns images (in [0, 1], flat 784) for latent codes z and, for
@@ -403,6 +472,27 @@ func (g *GAN) Generate(z [][]float32, labels []int32) ([][]float32, error) {
 	return images, nil
 }
 
+// BatchDependence is the largest absolute pixel difference between the
+// images of codes z generated together and each generated alone (the first
+// eight): 0, up to float rounding, when a sample depends on its own code only.
+func (g *GAN) BatchDependence(z [][]float32) (float64, error) {
+	together, err := g.Generate(z, nil)
+	if err != nil {
+		return 0, err
+	}
+	worst := 0.0
+	for i := range min(len(z), 8) {
+		alone, err := g.Generate(z[i:i+1], nil)
+		if err != nil {
+			return 0, err
+		}
+		for j, v := range alone[0] {
+			worst = max(worst, math.Abs(float64(v-together[i][j])))
+		}
+	}
+	return worst, nil
+}
+
 // UniformNoise returns n latent codes z ~ U(−1, 1), reproducible from seed.
 func (g *GAN) UniformNoise(n int, seed uint64) [][]float32 {
 	z := NormalSamples(n, g.Config.Noise, seed) // reuse the generator's stream, mapped to U(−1, 1):
@@ -414,15 +504,27 @@ func (g *GAN) UniformNoise(n int, seed uint64) [][]float32 {
 	return z
 }
 
-// Probe returns, per sample, D(G(z)) and the gradient magnitudes
-// |∂loss/∂logit| of the saturating and the non-saturating generator loss.
-func (g *GAN) Probe(z [][]float32, labels []int32) (dOfG, satGrad, nonSatGrad []float32, err error) {
+// GANProbe is what GAN.Probe measures on a batch of codes.
+type GANProbe struct {
+	DOfG       []float32 `json:"d_of_g"`              // D(G(z)) per code.
+	Saturating []float32 `json:"saturating_grad"`     // |∂loss/∂logit| of log(1 − D(G(z))), per code.
+	NonSat     []float32 `json:"non_saturating_grad"` // |∂loss/∂logit| of −log D(G(z)), per code.
+	// The norm of each loss's gradient (mean over the codes) with respect to
+	// all of the generator's parameters: what reaches the generator.
+	GenGradSat    float32 `json:"generator_grad_norm_saturating"`
+	GenGradNonSat float32 `json:"generator_grad_norm_non_saturating"`
+}
+
+// Probe measures D(G(z)) and both generator losses' gradients for codes z
+// (and labels, for a conditional GAN), without changing the GAN.
+func (g *GAN) Probe(z [][]float32, labels []int32) (*GANProbe, error) {
 	if labels == nil {
 		labels = make([]int32, len(z))
 	}
 	out, err := g.probe.Call(tensors.FromValue(z), tensors.FromValue(labels))
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	return out[0].Value().([]float32), out[1].Value().([]float32), out[2].Value().([]float32), nil
+	return &GANProbe{DOfG: out[0].Value().([]float32), Saturating: out[1].Value().([]float32), NonSat: out[2].Value().([]float32),
+		GenGradSat: out[3].Value().(float32), GenGradNonSat: out[4].Value().(float32)}, nil
 }

@@ -68,9 +68,15 @@ func TestDLossSmoothedClosedForm(t *testing.T) {
 	}
 }
 
+// snapshot copies a GAN's weights and optimizer states; not BatchNorm's
+// running statistics, which follow every pass of a network in training mode
+// (the D step generates its fakes with G in training mode, as PyTorch's DCGAN).
 func snapshot(t *testing.T, g *GAN) map[string][]float64 {
 	vars := map[string][]float64{}
 	for v := range g.Store.IterVariables() {
+		if strings.Contains(v.Path(), "/running_") {
+			continue
+		}
 		val, err := v.Value()
 		if err != nil {
 			t.Fatal(err)
@@ -206,14 +212,26 @@ func TestGANTrains(t *testing.T) {
 			t.Fatalf("a generated pixel is %g, outside [0, 1]", v)
 		}
 	}
-	dOfG, sat, nonSat, err := g.Probe(g.UniformNoise(8, 2), nil)
+	p, err := g.Probe(g.UniformNoise(8, 2), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := range dOfG {
-		if math.Abs(float64(sat[i]-dOfG[i])) > 1e-5 || math.Abs(float64(nonSat[i]-(1-dOfG[i]))) > 1e-5 {
-			t.Errorf("probe %d: D=%.4f, saturating %.4f, non-saturating %.4f", i, dOfG[i], sat[i], nonSat[i])
+	for i, d := range p.DOfG {
+		if math.Abs(float64(p.Saturating[i]-d)) > 1e-5 || math.Abs(float64(p.NonSat[i]-(1-d))) > 1e-5 {
+			t.Errorf("probe %d: D=%.4f, saturating %.4f, non-saturating %.4f", i, d, p.Saturating[i], p.NonSat[i])
 		}
+	}
+	// For one code both losses' gradients reach the generator through the same logit, scaled by D and 1 − D:
+	// the norms' ratio is D/(1 − D) exactly.
+	one, err := g.Probe(g.UniformNoise(1, 3), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := float64(one.DOfG[0])
+	ratio := float64(one.GenGradSat) / float64(one.GenGradNonSat)
+	t.Logf("one code: D(G(z)) %.4f, generator gradient norms %.4g (saturating) and %.4g", d, one.GenGradSat, one.GenGradNonSat)
+	if !(one.GenGradNonSat > 0) || math.Abs(ratio-d/(1-d)) > 1e-3*d/(1-d) {
+		t.Errorf("one code: generator gradient norms %g and %g, ratio %g, want D/(1−D) = %g", one.GenGradSat, one.GenGradNonSat, ratio, d/(1-d))
 	}
 }
 
@@ -270,5 +288,74 @@ func TestGANNetworksAsValues(t *testing.T) {
 	}
 	if _, err := g.Generate(g.UniformNoise(2, 1), nil); err == nil || !strings.Contains(err.Error(), "GAN.Generator must give") {
 		t.Errorf("a generator of 14×14 images: got %v", err)
+	}
+}
+
+// TestBatchNormModes: in training, BatchNorm normalises with the batch's own
+// statistics and moves its running averages by BatchNormMomentum; elsewhere
+// it uses the running averages, so each output depends on its own input only.
+func TestBatchNormModes(t *testing.T) {
+	testBackend(t)
+	store := model.NewStore()
+	batchNorm := func(training bool) *model.Exec {
+		e, err := model.NewExec(MustBackend(), store, func(scope *model.Scope, x *Node) *Node {
+			scope.SetTraining(x.Graph(), training)
+			return BatchNorm(scope.In("bn"), x)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	train, infer := batchNorm(true), batchNorm(false)
+	x := [][]float32{{1, 10}, {3, 20}, {5, 60}} // channel means 3 and 30, variances 8/3 and 1400/3
+	out, err := train.Call(tensors.FromValue(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out[0].Value().([][]float32)
+	if math.Abs(float64(got[0][0])+math.Sqrt(1.5)) > 1e-3 || math.Abs(float64(got[1][1])-(20.0-30)/math.Sqrt(1400.0/3)) > 1e-3 {
+		t.Errorf("training mode: %v, want each channel standardised by its batch statistics", got)
+	}
+	// Running averages after one step from (0, 1): 0.1·batch mean, 0.9 + 0.1·batch variance.
+	mean := []float64{0.3, 3}
+	variance := []float64{0.9 + 0.8/3, 0.9 + 140.0/3}
+	single := [][]float32{{2, 50}}
+	for _, batch := range [][][]float32{single, {{2, 50}, {100, -7}, {0, 0}}} {
+		out, err := infer.Call(tensors.FromValue(batch))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := out[0].Value().([][]float32)[0]
+		for c := range 2 {
+			want := (float64(single[0][c]) - mean[c]) / math.Sqrt(variance[c]+1e-5)
+			if math.Abs(float64(got[c])-want) > 1e-4 {
+				t.Errorf("inference on a batch of %d, channel %d: %g, want %g (the running averages)", len(batch), c, got[c], want)
+			}
+		}
+	}
+}
+
+// TestGANSampleIndependentOfBatch: a DCGAN, trained a few steps, generates
+// the same image for a code alone as in a batch of 64.
+func TestGANSampleIndependentOfBatch(t *testing.T) {
+	testBackend(t)
+	cfg := DefaultDCGANConfig()
+	cfg.Epochs, cfg.BatchSize = 1, 32
+	g, err := NewGAN(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := g.Train(context.Background(), ImageData(mnistTest(t, 160)), TrainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	z := g.UniformNoise(64, 5)
+	diff, err := g.BatchDependence(z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("largest pixel difference, alone vs in a batch of 64: %g", diff)
+	if diff > 1e-4 {
+		t.Errorf("a sample generated alone differs from the same code in a batch of 64 by %g", diff)
 	}
 }

@@ -1,12 +1,14 @@
 package vaekit
 
 import (
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"html"
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/ui/notebooks"
@@ -111,34 +113,35 @@ func (v *liveView) safeHTML() (page string, err error) {
 	return v.html()
 }
 
-// html draws the view: the per-step terms (log scale when all positive), the
-// per-epoch metrics, and the preview grid.
+// html draws the view: the per-step terms and the per-epoch metrics, in
+// panels of one scale each (scaleGroups), and the preview grid.
 func (v *liveView) html() (string, error) {
 	var panels []*plot.Plot
 	for _, p := range []struct {
-		title, x string
-		series   map[string]*chart.Series
-	}{{"training, step by step", "step", v.steps}, {"each epoch (at its last step)", "step", v.epochs}} {
-		if len(p.series) == 0 {
-			continue
+		kind   string
+		series map[string]*chart.Series
+	}{{"by step", v.steps}, {"each epoch", v.epochs}} {
+		for _, group := range scaleGroups(p.series) {
+			lines := &chart.Lines{XLabel: "step", Legend: chart.TopRight}
+			var names []string
+			for _, s := range group {
+				lines.Series = append(lines.Series, *s)
+				lines.Points = lines.Points || len(s.X) < 30
+				names = append(names, s.Name)
+			}
+			lines.Title = p.kind + ": " + strings.Join(names, ", ")
+			pl, err := lines.Plot()
+			if err != nil {
+				return "", err
+			}
+			if isProbability(group[0]) {
+				pl.Y.Min, pl.Y.Max = 0, 1
+			} else {
+				robustY(pl, group)
+			}
+			legendRoom(pl, false, len(lines.Series))
+			panels = append(panels, pl)
 		}
-		lines := &chart.Lines{Title: p.title, XLabel: p.x, Legend: chart.TopRight}
-		low, high := math.Inf(1), math.Inf(-1)
-		for _, name := range slices.Sorted(maps.Keys(p.series)) {
-			s := p.series[name]
-			lines.Series = append(lines.Series, *s)
-			low, high = min(low, slices.Min(s.Y)), max(high, slices.Max(s.Y))
-			lines.Points = lines.Points || len(s.X) < 30
-		}
-		// A log scale for terms of different sizes, all positive; not for one value
-		// (the axis would be widened below 0).
-		lines.LogY = low > 0 && high > 2*low
-		pl, err := lines.Plot()
-		if err != nil {
-			return "", err
-		}
-		legendRoom(pl, lines.LogY, len(lines.Series))
-		panels = append(panels, pl)
 	}
 	if v.preview != nil {
 		images, err := v.preview()
@@ -160,7 +163,14 @@ func (v *liveView) html() (string, error) {
 	if len(panels) == 0 {
 		return fmt.Sprintf("<div class=\"vaekit-live\">%s: starting</div>", html.EscapeString(v.title)), nil
 	}
-	fig := chart.New(v.title, panels...).Size(4.2*float64(len(panels)), 3.4)
+	cols := min(len(panels), 3)
+	fig := &chart.Figure{Title: v.title}
+	for i := 0; i < len(panels); i += cols {
+		row := make([]*plot.Plot, cols)
+		copy(row, panels[i:min(i+cols, len(panels))])
+		fig.Panels = append(fig.Panels, row)
+	}
+	fig.Size(4.2*float64(cols), 0.4+3.2*float64(len(fig.Panels)))
 	fig.DPI = 80
 	png, err := fig.PNG()
 	if err != nil {
@@ -168,6 +178,69 @@ func (v *liveView) html() (string, error) {
 	}
 	return fmt.Sprintf("<div class=\"vaekit-live\"><img alt=%q src=\"data:image/png;base64,%s\"/></div>",
 		v.title, base64.StdEncoding.EncodeToString(png)), nil
+}
+
+// robustY fits a panel's y axis to the series past their first 5 % of
+// points, so that the first steps' large losses do not flatten the rest.
+func robustY(p *plot.Plot, group []*chart.Series) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range group {
+		tail := s.Y[len(s.Y)/20:]
+		lo, hi = min(lo, slices.Min(tail)), max(hi, slices.Max(tail))
+	}
+	if margin := 0.05 * (hi - lo); margin > 0 {
+		p.Y.Min, p.Y.Max = lo-margin, hi+margin
+	}
+}
+
+// scaleGroups sorts series into panels of one scale each, on linear axes:
+// probabilities (every value in [0, 1]) together; the others by sign and
+// size, a panel holding series whose typical values are within 10× of each
+// other (a VAE's KL apart from its reconstruction, the ELBO, negative, apart
+// from both).
+func scaleGroups(series map[string]*chart.Series) [][]*chart.Series {
+	var probs, rest []*chart.Series
+	for _, name := range slices.Sorted(maps.Keys(series)) {
+		if s := series[name]; isProbability(s) {
+			probs = append(probs, s)
+		} else {
+			rest = append(rest, s)
+		}
+	}
+	slices.SortStableFunc(rest, func(a, b *chart.Series) int { return cmp.Compare(typical(a), typical(b)) })
+	var groups [][]*chart.Series
+	if len(probs) > 0 {
+		groups = append(groups, probs)
+	}
+	for _, s := range rest {
+		if n := len(groups); n > 0 && !isProbability(groups[n-1][0]) && sameScale(typical(groups[n-1][0]), typical(s)) {
+			groups[n-1] = append(groups[n-1], s)
+			continue
+		}
+		groups = append(groups, []*chart.Series{s})
+	}
+	return groups
+}
+
+// typical is a series' median value.
+func typical(s *chart.Series) float64 {
+	y := slices.Sorted(slices.Values(s.Y))
+	return y[len(y)/2]
+}
+
+// sameScale: a and b have one sign and are within 10× of each other.
+func sameScale(a, b float64) bool {
+	if (a < 0) != (b < 0) {
+		return false
+	}
+	a, b = math.Abs(a), math.Abs(b)
+	return max(a, b) <= 10*min(a, b)
+}
+
+// isProbability: every value in [0, 1], and the name of one (D(x), D(G(z)), …).
+func isProbability(s *chart.Series) bool {
+	return slices.Min(s.Y) >= 0 && slices.Max(s.Y) <= 1 && (strings.HasPrefix(s.Name, "d_real") || strings.HasPrefix(s.Name, "d_fake") ||
+		strings.Contains(s.Name, "accuracy"))
 }
 
 // legendRoom raises the top of a panel's y axis so that its n curves stay

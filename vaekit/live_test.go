@@ -102,3 +102,37 @@ func TestLegendRoom(t *testing.T) {
 		}
 	}
 }
+
+// TestScaleGroups: the live view's panels hold series of one scale each.
+func TestScaleGroups(t *testing.T) {
+	series := func(values map[string]float64) map[string]*chart.Series {
+		out := map[string]*chart.Series{}
+		for name, v := range values {
+			add(out, name, 1, v)
+			add(out, name, 2, v*1.1)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		values map[string]float64
+		want   string
+	}{
+		{"VAE steps", map[string]float64{"loss": 150, "recon": 145, "kl": 5}, "kl | loss recon"},
+		{"VAE epochs", map[string]float64{"test_elbo": -150, "test_kl": 5, "test_recon": 145}, "test_elbo | test_kl | test_recon"},
+		{"GAN steps", map[string]float64{"d_real": 0.7, "d_fake": 0.3, "d_loss": 1.2, "g_loss": 2.5, "loss": 3.7}, "d_fake d_real | d_loss g_loss loss"},
+	} {
+		var got []string
+		for _, g := range scaleGroups(series(tc.values)) {
+			var names []string
+			for _, s := range g {
+				names = append(names, s.Name)
+			}
+			slices.Sort(names)
+			got = append(got, strings.Join(names, " "))
+		}
+		if strings.Join(got, " | ") != tc.want {
+			t.Errorf("%s: panels %q, want %q", tc.name, strings.Join(got, " | "), tc.want)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"image/color"
 	"io"
 	"path/filepath"
+	"slices"
 
 	"github.com/gomlx/gomlx/ui/notebooks"
 	"github.com/janpfeifer/gonb/gonbui"
@@ -33,7 +34,10 @@ var DefaultDPI = 150
 // Figure is a titled grid of panels.
 type Figure struct {
 	Title  string
-	Panels [][]*plot.Plot // rows of panels; every row has the same length.
+	Panels [][]*plot.Plot // rows of panels; rows of different lengths each fill the width.
+	// RowHeights are the rows' shares of the height (nil: equal), so that a
+	// row of image grids gets the height its images need and no empty band.
+	RowHeights []float64
 	// Size of the whole figure; zero picks 4 inches a panel.
 	Width, Height vg.Length
 	DPI           int // PNG resolution; zero means DefaultDPI.
@@ -53,7 +57,11 @@ func (f *Figure) Size(width, height float64) *Figure {
 func (f *Figure) size() (w, h vg.Length) {
 	w, h = f.Width, f.Height
 	if w == 0 {
-		w = vg.Length(4*len(f.Panels[0])) * vg.Inch
+		cols := 0
+		for _, row := range f.Panels {
+			cols = max(cols, len(row))
+		}
+		w = vg.Length(4*cols) * vg.Inch
 	}
 	if h == 0 {
 		h = vg.Length(4*len(f.Panels))*vg.Inch + f.titleHeight()
@@ -92,13 +100,45 @@ func (f *Figure) draw(c vg.CanvasSizer) error {
 		PadX: 0.2 * vg.Inch, PadY: 0.2 * vg.Inch,
 		PadTop: 0.05 * vg.Inch, PadBottom: 0.1 * vg.Inch, PadLeft: 0.1 * vg.Inch, PadRight: 0.15 * vg.Inch,
 	}
-	for i, row := range f.Panels {
-		if len(row) != tiles.Cols {
-			return fmt.Errorf("chart: figure %q: row %d has %d panels, row 0 has %d", f.Title, i, len(row), tiles.Cols)
+	rectangular := true
+	for _, row := range f.Panels {
+		if len(row) == 0 {
+			return fmt.Errorf("chart: figure %q has an empty row", f.Title)
 		}
+		rectangular = rectangular && len(row) == tiles.Cols
 	}
-	canvases := plot.Align(f.Panels, tiles, dc)
+	if rectangular && f.RowHeights == nil { // one grid: axes aligned across rows and columns.
+		drawRows(f.Panels, plot.Align(f.Panels, tiles, dc))
+		return nil
+	}
+	// Otherwise each row is a band of its share of the height, filled across.
+	shares := f.RowHeights
+	if len(shares) != len(f.Panels) {
+		if shares != nil {
+			return fmt.Errorf("chart: figure %q has %d rows and %d row heights", f.Title, len(f.Panels), len(shares))
+		}
+		shares = slices.Repeat([]float64{1}, len(f.Panels))
+	}
+	total := 0.0
+	for _, h := range shares {
+		total += h
+	}
+	top := dc.Max.Y
 	for i, row := range f.Panels {
+		band := dc
+		band.Max.Y = top
+		band.Min.Y = top - vg.Length(shares[i]/total)*(dc.Max.Y-dc.Min.Y)
+		top = band.Min.Y
+		rowTiles := tiles
+		rowTiles.Rows, rowTiles.Cols = 1, len(row)
+		drawRows([][]*plot.Plot{row}, plot.Align([][]*plot.Plot{row}, rowTiles, band))
+	}
+	return nil
+}
+
+// drawRows draws rows of panels on their canvases.
+func drawRows(panels [][]*plot.Plot, canvases [][]draw.Canvas) {
+	for i, row := range panels {
 		for j, p := range row {
 			if p != nil {
 				if layout, ok := p.X.Tick.Marker.(fitter); ok {
@@ -108,7 +148,6 @@ func (f *Figure) draw(c vg.CanvasSizer) error {
 			}
 		}
 	}
-	return nil
 }
 
 // PNG renders the figure as PNG.

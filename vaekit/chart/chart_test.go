@@ -105,8 +105,12 @@ func TestBadInput(t *testing.T) {
 	if _, err := (&Scatter{X: []float64{1}, Y: []float64{1}, Classes: []int{3}, ClassNames: []string{"a"}}).Plot(); err == nil {
 		t.Error("a class outside the names was accepted")
 	}
-	if _, err := (&Figure{Title: "ragged", Panels: [][]*plot.Plot{{plot.New()}, {plot.New(), plot.New()}}}).PNG(); err == nil {
-		t.Error("a ragged figure was accepted")
+	if _, err := (&Figure{Title: "empty row", Panels: [][]*plot.Plot{{plot.New()}, {}}}).PNG(); err == nil {
+		t.Error("a figure with an empty row was accepted")
+	}
+	// Rows of different lengths each fill the width.
+	if _, err := (&Figure{Title: "two rows", Panels: [][]*plot.Plot{{plot.New(), plot.New()}, {plot.New()}}}).PNG(); err != nil {
+		t.Errorf("a figure of two panels above one: %v", err)
 	}
 }
 
@@ -231,5 +235,27 @@ func TestScatterOneX(t *testing.T) {
 	}
 	if _, err := New("one x", p).PNG(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestScatterRobustAxes: a few far outliers do not set a scatter's axes
+// (everything else would shrink into a dot), and the axis says they are out.
+func TestScatterRobustAxes(t *testing.T) {
+	s := &Scatter{Title: "codes", XLabel: "code[0]", YLabel: "code[1]", ClassNames: []string{"a", "b"}}
+	for i := range 1000 {
+		s.X, s.Y, s.Classes = append(s.X, float64(i%10)/10), append(s.Y, float64(i%7)/7), append(s.Classes, i%2)
+	}
+	for _, far := range []float64{1000, -500, 800} {
+		s.X, s.Y, s.Classes = append(s.X, far), append(s.Y, 0.5), append(s.Classes, 0)
+	}
+	p, err := s.Plot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.X.Max-p.X.Min > 5 {
+		t.Errorf("the x axis spans [%g, %g]: the outliers set it", p.X.Min, p.X.Max)
+	}
+	if !strings.Contains(p.X.Label.Text, "3 of 1003 points beyond the axes") {
+		t.Errorf("the x label %q does not say that 3 points are beyond the axes", p.X.Label.Text)
 	}
 }

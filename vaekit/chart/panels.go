@@ -122,15 +122,23 @@ func (s *Scatter) Plot() (*plot.Plot, error) {
 	if len(s.X) != len(s.Y) || len(s.X) != len(s.Classes) {
 		return nil, fmt.Errorf("chart: scatter %q: %d x, %d y and %d classes", s.Title, len(s.X), len(s.Y), len(s.Classes))
 	}
+	inside := robustBox(s.X, s.Y)
 	byClass := make([]plotter.XYs, len(s.ClassNames))
+	var xs []float64
 	for i, c := range s.Classes {
 		if c < 0 || c >= len(s.ClassNames) {
 			return nil, fmt.Errorf("chart: scatter %q: point %d has class %d, outside [0, %d)", s.Title, i, c, len(s.ClassNames))
 		}
-		byClass[c] = append(byClass[c], plotter.XY{X: s.X[i], Y: s.Y[i]})
+		if inside(s.X[i], s.Y[i]) {
+			byClass[c] = append(byClass[c], plotter.XY{X: s.X[i], Y: s.Y[i]})
+			xs = append(xs, s.X[i])
+		}
 	}
 	p := plot.New()
 	p.Title.Text, p.X.Label.Text, p.Y.Label.Text = s.Title, s.XLabel, s.YLabel
+	if out := len(s.X) - len(xs); out > 0 {
+		p.X.Label.Text += fmt.Sprintf("\n(%d of %d points beyond the axes)", out, len(s.X))
+	}
 	radius := s.Radius
 	if radius == 0 {
 		radius = vg.Points(1.2)
@@ -154,8 +162,8 @@ func (s *Scatter) Plot() (*plot.Plot, error) {
 	}
 	// The legend goes top right, in a strip of the data area that the x
 	// scale leaves free, so that it covers no point.
-	if len(s.X) > 0 {
-		room := &legendRoom{lo: slices.Min(s.X), hi: slices.Max(s.X)}
+	if len(xs) > 0 {
+		room := &legendRoom{lo: slices.Min(xs), hi: slices.Max(xs)}
 		if room.hi == room.lo { // all points at one x: a unit range around it.
 			room.lo, room.hi = room.lo-0.5, room.hi+0.5
 		}
@@ -166,6 +174,24 @@ func (s *Scatter) Plot() (*plot.Plot, error) {
 	p.Legend.Top = true
 	p.Legend.Padding = vg.Points(1)
 	return p, nil
+}
+
+// robustBox reports whether a point lies within the axes a scatter gives
+// its points: for 200 points or more, the 0.5th to 99.5th percentiles on
+// each axis, widened by a tenth, so that a few outliers do not shrink
+// everything else into a dot; fewer points are all kept.
+func robustBox(x, y []float64) func(x, y float64) bool {
+	if len(x) < 200 {
+		return func(float64, float64) bool { return true }
+	}
+	bounds := func(v []float64) (lo, hi float64) {
+		v = slices.Sorted(slices.Values(v))
+		lo, hi = v[len(v)/200], v[len(v)-1-len(v)/200]
+		return lo - 0.1*(hi-lo), hi + 0.1*(hi-lo)
+	}
+	xlo, xhi := bounds(x)
+	ylo, yhi := bounds(y)
+	return func(x, y float64) bool { return x >= xlo && x <= xhi && y >= ylo && y <= yhi }
 }
 
 // A fitter is an x-axis ticker that also finishes its plot's layout once

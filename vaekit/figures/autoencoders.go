@@ -510,6 +510,6 @@ func (d *Denoised) Draw() (*Result, error) {
 		return nil, err
 	}
 	p.Y.Tick.Label.Font.Size = 9
-	fig := chart.New("Denoising autoencoders: Gaussian noise (top) and masking noise (bottom)", p).Size(8, 8.6)
+	fig := chart.New("Denoising autoencoders: Gaussian noise (top) and masking noise (bottom)", p).Size(8, 7.6)
 	return &Result{Figure: fig, Metrics: metrics, About: d.About}, nil
 }

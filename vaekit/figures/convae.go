@@ -1,6 +1,7 @@
 package figures
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -39,16 +40,20 @@ func init() {
 // ConvAEExperiment determines the convolutional-AE figures.
 type ConvAEExperiment struct {
 	vaekit.ConvAEConfig
-	TrainSize int `json:"train_size"` // first N training images; 0 for all.
-	TestSize  int `json:"test_size"`  // first N test images scored; 0 for all.
-	Show      int `json:"show"`       // test digits shown per row.
+	// NarrowChannels replaces the last stage's channels in conv-ae's second
+	// configuration, whose code is smaller than the image (0: none).
+	NarrowChannels int `json:"narrow_channels,omitempty"`
+	TrainSize      int `json:"train_size"` // first N training images; 0 for all.
+	TestSize       int `json:"test_size"`  // first N test images scored; 0 for all.
+	Show           int `json:"show"`       // test digits shown per row.
 }
 
 // DefaultConvAEExperiment: the benchmark's conv AE (32 and 64 channels,
-// 3×3, Adam 1e-3, batch 100) for 2 epochs on all of MNIST; quick trains one
-// epoch on 6,000 digits and scores 1,000.
+// 3×3, Adam 1e-3, batch 100) for 2 epochs on all of MNIST, and for conv-ae
+// a narrow one (32 and 8 channels: a code of 392 numbers, half the image);
+// quick trains one epoch on 6,000 digits and scores 1,000.
 func DefaultConvAEExperiment(quick bool, seed int64) ConvAEExperiment {
-	exp := ConvAEExperiment{ConvAEConfig: vaekit.DefaultConvAEConfig(), Show: 10}
+	exp := ConvAEExperiment{ConvAEConfig: vaekit.DefaultConvAEConfig(), NarrowChannels: 8, Show: 10}
 	exp.Seed, exp.Epochs = seed, 2
 	if quick {
 		exp.Epochs, exp.TrainSize, exp.TestSize = 1, 6000, 1000
@@ -184,6 +189,7 @@ func TrainConvAE(ctx context.Context, exp ConvAEExperiment, unpool string, opts 
 	if err != nil {
 		return nil, err
 	}
+	// The model is its ConvAEConfig: the figure's other settings do not change it.
 	dir, err := modelDir(opts, "conv-ae", exp.ConvAEConfig, ae, train)
 	if err != nil {
 		return nil, err
@@ -202,76 +208,152 @@ var convAEVariants = []struct{ unpool, label string }{
 }
 
 // ConvAEReconstructions is what conv-ae measures: the same test images
-// through the three decoders, with each one's mean squared error per image
-// over the test set.
+// through the three decoders, for each configuration of channels, with each
+// one's mean squared error per image over the test set, its code size and
+// what its decoder is given besides the code.
 type ConvAEReconstructions struct {
 	About
 	Originals [][]float32 // the first Show test images.
 	Variants  []ConvAEVariant
 }
 
-// ConvAEVariant is one decoder's row of conv-ae.
+// ConvAEVariant is one decoder of one configuration: a row of conv-ae.
 type ConvAEVariant struct {
 	Unpool, Label string
+	Channels      []int
+	CodeSize      int // numbers per image at the bottleneck.
+	LocationBits  int // bits per image of the recorded max locations the decoder also gets (0: none).
 	MSE           float64
 	Recon         [][]float32 // of the Originals.
 }
 
-// ConvAEFigure trains the three decoders and shows their reconstructions
-// of the same test digits, with mse_per_image for each.
+// ConvAEFigure trains the three decoders of each configuration and shows
+// their reconstructions of the same test digits, with mse_per_image, code
+// size and location bits for each.
 func ConvAEFigure(ctx context.Context, exp ConvAEExperiment, opts Options) (*Result, error) {
 	return drawn(MeasureConvAE(ctx, exp, opts))
 }
 
-// MeasureConvAE trains (or loads) the three conv AEs and reconstructs the
-// test set with each.
+// MeasureConvAE trains (or loads) the conv AEs and reconstructs the test
+// set with each.
 func MeasureConvAE(ctx context.Context, exp ConvAEExperiment, opts Options) (*ConvAEReconstructions, error) {
 	c := &ConvAEReconstructions{}
-	for _, v := range convAEVariants {
-		t, err := TrainConvAE(ctx, exp, v.unpool, opts)
-		if err != nil {
-			return nil, err
+	configs := [][]int{exp.Channels}
+	if exp.NarrowChannels > 0 {
+		configs = append(configs, append(slices.Clone(exp.Channels[:len(exp.Channels)-1]), exp.NarrowChannels))
+	}
+	for _, channels := range configs {
+		for _, v := range convAEVariants {
+			e := exp
+			e.Channels = channels
+			t, err := TrainConvAE(ctx, e, v.unpool, opts)
+			if err != nil {
+				return nil, err
+			}
+			test := vaekit.ImageData(t.Test)
+			recon, err := t.AE.Reconstruct(test)
+			if err != nil {
+				return nil, err
+			}
+			mse, err := vaekit.MSEPerImage(test, recon)
+			if err != nil {
+				return nil, err
+			}
+			show := min(exp.Show, len(recon))
+			if c.Originals == nil {
+				c.Originals = test.Rows()[:show]
+				c.About = About{Hyperparameters: exp, History: t.History,
+					Dataset: map[string]any{"name": "mnist", "train_size": t.Train.Count, "test_size": t.Test.Count}}
+			}
+			code, bits := convAECode(t.Train.Rows, channels, v.unpool)
+			c.Variants = append(c.Variants, ConvAEVariant{Unpool: v.unpool, Label: v.label, Channels: channels, CodeSize: code,
+				LocationBits: bits, MSE: mse, Recon: recon[:show]})
 		}
-		test := vaekit.ImageData(t.Test)
-		recon, err := t.AE.Reconstruct(test)
-		if err != nil {
-			return nil, err
-		}
-		mse, err := vaekit.MSEPerImage(test, recon)
-		if err != nil {
-			return nil, err
-		}
-		show := min(exp.Show, len(recon))
-		if c.Originals == nil {
-			c.Originals = test.Rows()[:show]
-		}
-		c.Variants = append(c.Variants, ConvAEVariant{Unpool: v.unpool, Label: v.label, MSE: mse, Recon: recon[:show]})
-		c.About = About{Hyperparameters: exp, History: t.History,
-			Dataset: map[string]any{"name": "mnist", "train_size": t.Train.Count, "test_size": t.Test.Count}}
 	}
 	return c, nil
 }
 
-// Draw is conv-ae: originals above each decoder's reconstructions.
+// convAECode is a conv AE's code size (numbers per image after the last
+// pooling) and, for unpooling to recorded locations, the bits per image of
+// the locations its decoder also gets: 2 bits (one of 4) per pooled value
+// of every stage.
+func convAECode(side int, channels []int, unpool string) (code, locationBits int) {
+	for _, ch := range channels {
+		side /= 2
+		code = side * side * ch
+		if unpool == vaekit.UnpoolLocations {
+			locationBits += 2 * code
+		}
+	}
+	return code, locationBits
+}
+
+// Draw is conv-ae: originals above each decoder's reconstructions, each
+// configuration's three decoders ranked by error in the JSON.
 func (c *ConvAEReconstructions) Draw() (*Result, error) {
 	g := &chart.Grid{Rows: 1 + len(c.Variants), Cols: len(c.Originals), Height: 28, Width: 28, RowLabels: []string{"original"},
 		Images: slices.Clone(c.Originals)}
-	metrics := map[string]any{"mse_note": "sum of squared errors per 28×28 test image, pixels in [0,1]"}
-	variants := map[string]string{}
+	metrics := map[string]any{"mse_note": "sum of squared errors per 28×28 test image, pixels in [0,1]",
+		"code_size_note": "numbers per image at the bottleneck (the image has 784); location_bits: what unpooling to recorded locations also gives the decoder (2 bits per pooled value of every stage)"}
+	variants, codeSizes, locationBits := map[string]string{}, map[string]int{}, map[string]int{}
+	var rankings []string // per configuration, in order.
+	byConfig := map[string][]ConvAEVariant{}
+	var order []string
 	for _, v := range c.Variants {
 		g.Images = append(g.Images, v.Recon...)
-		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%s\n(%s, mse %.2f)", v.Unpool, shortLabel(v.Unpool), v.MSE))
-		metrics["mse_per_image_"+v.Unpool] = v.MSE
-		variants[v.Unpool] = v.Label
+		extra := ""
+		if v.LocationBits > 0 {
+			extra = fmt.Sprintf(" + %s location bits", thousands(v.LocationBits))
+		}
+		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%s, code %s%s\nmse %.2f", shortLabel(v.Unpool), thousands(v.CodeSize), extra, v.MSE))
+		config, key := channelsName(v.Channels), v.Unpool
+		if config != channelsName(c.Variants[0].Channels) {
+			key = "narrow_" + v.Unpool // the first configuration's keys are the plain names.
+		}
+		if byConfig[config] == nil {
+			order = append(order, config)
+		}
+		byConfig[config] = append(byConfig[config], v)
+		metrics["mse_per_image_"+key] = v.MSE
+		codeSizes[key], locationBits[key] = v.CodeSize, v.LocationBits
+		variants[key] = v.Label
 	}
-	metrics["variants"] = variants
+	for _, config := range order {
+		vs := slices.Clone(byConfig[config])
+		slices.SortFunc(vs, func(a, b ConvAEVariant) int { return cmp.Compare(a.MSE, b.MSE) })
+		var parts []string
+		for _, v := range vs {
+			parts = append(parts, fmt.Sprintf("%s %.2f", shortLabel(v.Unpool), v.MSE))
+		}
+		rankings = append(rankings, fmt.Sprintf("channels %s, code %d numbers per image (%.2f× the image): %s", config, vs[0].CodeSize,
+			float64(vs[0].CodeSize)/784, strings.Join(parts, " < ")))
+	}
+	metrics["variants"], metrics["code_size"], metrics["location_bits"], metrics["ranking"] = variants, codeSizes, locationBits, rankings
 	p, err := g.Plot()
 	if err != nil {
 		return nil, err
 	}
-	p.Y.Tick.Label.Font.Size = 9
-	fig := chart.New("Convolutional autoencoder: three decoders, the same test digits", p).Size(9, 5.2)
+	p.Y.Tick.Label.Font.Size = 8
+	fig := chart.New("Convolutional autoencoder: three decoders, a wide and a narrow code", p).Size(9, 0.8+0.65*float64(len(c.Variants)+1))
 	return &Result{Figure: fig, Metrics: metrics, About: c.About}, nil
+}
+
+// channelsName is how a configuration is named in conv-ae's JSON: "32-64".
+func channelsName(channels []int) string {
+	var parts []string
+	for _, c := range channels {
+		parts = append(parts, fmt.Sprint(c))
+	}
+	return strings.Join(parts, "-")
+}
+
+// thousands writes n with commas between groups of three digits: 18816 → "18,816".
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 func shortLabel(unpool string) string {

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
@@ -61,13 +64,11 @@ type Snapshot struct {
 	Images [][]float32 `json:"images"`
 }
 
-// Probe is, at a step, D(G(z)) and the generator-loss gradient magnitudes
-// for fixed noise (see vaekit.GAN.Probe).
+// Probe is, at a step, D(G(z)) and the generator losses' gradients for
+// fixed noise (see vaekit.GAN.Probe).
 type Probe struct {
-	Step       int       `json:"step"`
-	DOfG       []float32 `json:"d_of_g"`
-	Saturating []float32 `json:"saturating_grad"`
-	NonSat     []float32 `json:"non_saturating_grad"`
+	Step int `json:"step"`
+	vaekit.GANProbe
 }
 
 // ganRecord is what TrainGAN records at a step (History.Records): a
@@ -142,12 +143,11 @@ func ganRecorder(gan *vaekit.GAN, conditional bool, total int) func(step int) (a
 			rec.Snapshot = &Snapshot{Step: step, Images: images}
 		}
 		if step%probeEvery == 0 || step == 1 {
-			p := &Probe{Step: step}
-			var err error
-			if p.DOfG, p.Saturating, p.NonSat, err = gan.Probe(probeZ, probeLabels(conditional, len(probeZ))); err != nil {
+			p, err := gan.Probe(probeZ, probeLabels(conditional, len(probeZ)))
+			if err != nil {
 				return nil, err
 			}
-			rec.Probe = p
+			rec.Probe = &Probe{Step: step, GANProbe: *p}
 		}
 		if rec.Snapshot == nil && rec.Probe == nil {
 			return nil, nil
@@ -203,10 +203,11 @@ func init() {
 
 // scoredGAN is a trained GAN with FIDSamples of its samples and their mnist_fid.
 type scoredGAN struct {
-	t       *TrainedGAN
-	samples [][]float32
-	labels  []int32
-	fid     float64
+	t         *TrainedGAN
+	samples   [][]float32
+	labels    []int32
+	fid       float64
+	batchDeps float64 // see batchDependence.
 }
 
 // scoreGAN trains (or loads) a GAN and scores its samples with scorer.
@@ -223,8 +224,22 @@ func scoreGAN(ctx context.Context, scorer *FIDScorer, exp GANExperiment, opts Op
 	if err != nil {
 		return nil, err
 	}
-	return &scoredGAN{t: t, samples: samples, labels: labels, fid: fid}, nil
+	deps, err := batchDependence(t.GAN)
+	if err != nil {
+		return nil, err
+	}
+	return &scoredGAN{t: t, samples: samples, labels: labels, fid: fid, batchDeps: deps}, nil
 }
+
+// batchDependence is the largest absolute pixel difference between samples
+// generated alone and in a batch of 64: a sample must depend on its own
+// code only (batch norm in inference mode), so it is expected ≤ 1e-4.
+func batchDependence(g *vaekit.GAN) (float64, error) {
+	return g.BatchDependence(g.UniformNoise(64, 3))
+}
+
+// batchDependenceNote says in a figure's JSON what batch_dependence is.
+const batchDependenceNote = "largest absolute pixel difference between samples generated alone and in a batch of 64 (expected <= 1e-4: batch norm in inference mode)"
 
 // about is what a figure made of this one GAN says of it.
 func (t *TrainedGAN) about() About {
@@ -243,10 +258,11 @@ func (s Scored) metrics() map[string]any { return maps.Clone(s.Scorer) }
 type GANSnapshots struct {
 	About
 	Scored
-	FID       float64
-	Snapshots []Snapshot
-	Steps     int // generator steps.
-	DataName  string
+	FID             float64
+	Snapshots       []Snapshot
+	Steps           int // generator steps.
+	DataName        string
+	BatchDependence float64 // see batchDependence.
 }
 
 // DCGANSamples shows snapshots of the DCGAN's samples over training and its
@@ -263,7 +279,7 @@ func MeasureDCGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScor
 	}
 	t := sg.t
 	return &GANSnapshots{About: t.about(), Scored: Scored{fidMetrics(scorer)}, FID: sg.fid, Snapshots: t.Snapshots,
-		Steps: len(t.History.Epochs) * t.History.StepsPerEpoch, DataName: dataName(t.Train)}, nil
+		Steps: len(t.History.Epochs) * t.History.StepsPerEpoch, DataName: dataName(t.Train), BatchDependence: sg.batchDeps}, nil
 }
 
 // Draw is dcgan-samples: the snapshots beside the training curves.
@@ -286,6 +302,7 @@ func (g *GANSnapshots) Draw() (*Result, error) {
 	metrics := g.metrics()
 	metrics["mnist_fid"] = g.FID
 	metrics["steps"] = g.Steps
+	metrics["batch_dependence"], metrics["batch_dependence_note"] = g.BatchDependence, batchDependenceNote
 	return &Result{Figure: fig, Metrics: metrics, About: g.About}, nil
 }
 
@@ -492,10 +509,11 @@ type SaturationRun struct {
 	Loss            string
 	FID             float64
 	Probes          []Probe
-	MeanD, MeanGrad float64 // over every probe, of D(G(z)) and of this loss's gradient.
+	MeanD, MeanGrad float64 // over every probe, of D(G(z)) and of this loss's gradient at D's logit.
+	MeanGenGrad     float64 // over every probe, of the norm of this loss's gradient at the generator's parameters.
 }
 
-// grad is the run's own loss's gradient in a probe.
+// grad is the run's own loss's gradient at D's logit in a probe.
 func (r *SaturationRun) grad(p Probe) []float32 {
 	if r.Loss == vaekit.Saturating {
 		return p.Saturating
@@ -503,12 +521,23 @@ func (r *SaturationRun) grad(p Probe) []float32 {
 	return p.NonSat
 }
 
-// GANLossSaturation draws the closed forms |∂loss/∂logit| = D(G(z)) for
-// log(1 − D(G(z))) and 1 − D(G(z)) for −log D(G(z)), with the values
-// measured on fixed noise during two real runs, one trained with each loss;
-// a second panel follows each run's gradient over training, and each run
-// gets its mnist_fid, so that what the saturation costs in practice is
-// measured rather than assumed.
+// genGrad is the norm of the run's own loss's gradient at the generator's parameters in a probe.
+func (r *SaturationRun) genGrad(p Probe) float64 {
+	if r.Loss == vaekit.Saturating {
+		return float64(p.GenGradSat)
+	}
+	return float64(p.GenGradNonSat)
+}
+
+// GANLossSaturation tests the theory of the saturating loss where it
+// matters, at the generator's parameters: for each code, the two losses'
+// gradients reach the generator through D's logit scaled by D(G(z)) and
+// 1 − D(G(z)) (the closed forms), so their norms' ratio should follow
+// D/(1 − D); the measured ratio, on fixed noise during two real runs (one
+// trained with each loss), can disagree, since the codes' gradients add up
+// with different weights. Beside it: the gradient norm that reached each
+// run's generator over training, D(G(z)) over training, and each run's
+// mnist_fid.
 func GANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
 	return drawn(MeasureGANLossSaturation(ctx, exp, scorer, opts))
 }
@@ -530,6 +559,7 @@ func MeasureGANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FI
 			for i, d := range p.DOfG {
 				r.MeanD, r.MeanGrad, n = r.MeanD+float64(d), r.MeanGrad+float64(r.grad(p)[i]), n+1
 			}
+			r.MeanGenGrad += r.genGrad(p) / float64(len(r.Probes))
 		}
 		if n == 0 {
 			return nil, fmt.Errorf("gan-loss-saturation: the %s run recorded no probe", loss)
@@ -542,107 +572,199 @@ func MeasureGANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FI
 	return s, nil
 }
 
-// Draw is gan-loss-saturation: the closed forms with the measured points,
-// beside each run's mean gradient over training.
+// Draw is gan-loss-saturation: the theory's ratio with the measured ones,
+// the gradient that reached each generator, and D(G(z)), over training.
 func (s *Saturation) Draw() (*Result, error) {
-	series := []chart.Series{{Name: "log(1−D(G(z))): |grad| = D (closed form)"}, {Name: "−log D(G(z)): |grad| = 1−D (closed form)", Dashed: true}}
-	for i := 0; i <= 100; i++ {
+	theory := chart.Series{Name: "closed form D/(1−D)"}
+	for i := 1; i < 100; i++ {
 		d := float64(i) / 100
-		series[0].X, series[0].Y = append(series[0].X, d), append(series[0].Y, d)
-		series[1].X, series[1].Y = append(series[1].X, d), append(series[1].Y, 1-d)
+		theory.X, theory.Y = append(theory.X, d), append(theory.Y, d/(1-d))
 	}
-	var overTime []chart.Series
+	ratios := []chart.Series{theory}
+	var norms, dOfG []chart.Series
 	metrics := s.metrics()
+	gradNorms := map[string]any{}
 	for _, r := range s.Runs {
-		points := chart.Series{Name: fmt.Sprintf("measured, run trained with the %s loss", r.Loss), PointsOnly: true}
-		curve := chart.Series{Name: fmt.Sprintf("%s run (mnist_fid %.1f)", r.Loss, r.FID), Dashed: r.Loss == vaekit.NonSaturating}
+		label := fmt.Sprintf("%s run (mnist_fid %.1f)", r.Loss, r.FID)
+		dashed := r.Loss == vaekit.NonSaturating
+		ratio := chart.Series{Name: "measured, " + r.Loss + " run", PointsOnly: true}
+		norm, d := chart.Series{Name: label, Dashed: dashed}, chart.Series{Name: label, Dashed: dashed}
+		var steps []int
+		var own []float64
 		for _, p := range r.Probes {
-			grads, sum := r.grad(p), 0.0
-			for i, d := range p.DOfG {
-				points.X, points.Y = append(points.X, float64(d)), append(points.Y, float64(grads[i]))
-				sum += float64(grads[i])
+			if len(p.DOfG) == 0 || !(p.GenGradNonSat > 0) {
+				continue
 			}
-			if len(p.DOfG) > 0 {
-				curve.X, curve.Y = append(curve.X, float64(p.Step)), append(curve.Y, sum/float64(len(p.DOfG)))
+			mean := 0.0
+			for _, v := range p.DOfG {
+				mean += float64(v) / float64(len(p.DOfG))
 			}
+			ratio.X, ratio.Y = append(ratio.X, mean), append(ratio.Y, float64(p.GenGradSat)/float64(p.GenGradNonSat))
+			norm.X, norm.Y = append(norm.X, float64(p.Step)), append(norm.Y, r.genGrad(p))
+			d.X, d.Y = append(d.X, float64(p.Step)), append(d.Y, mean)
+			steps, own = append(steps, p.Step), append(own, r.genGrad(p))
 		}
-		series = append(series, points)
-		overTime = append(overTime, curve)
+		ratios, norms, dOfG = append(ratios, ratio), append(norms, norm), append(dOfG, d)
+		gradNorms[r.Loss] = map[string]any{"steps": steps, "norm": own}
 		metrics["mean_d_of_g_"+r.Loss] = r.MeanD
 		metrics["mean_grad_"+r.Loss] = r.MeanGrad
+		metrics["mean_generator_grad_norm_"+r.Loss] = r.MeanGenGrad
 		metrics["mnist_fid_"+r.Loss] = r.FID
 	}
-	p, err := (&chart.Lines{Title: "generator gradient at D's logit", XLabel: "D(G(z))", YLabel: "|∂ loss / ∂ logit|",
-		Series: series}).Plot()
+	metrics["generator_grad_norm"] = gradNorms
+	rp, err := (&chart.Lines{Title: "saturating ÷ non-saturating gradient at G's parameters", XLabel: "mean D(G(z))",
+		YLabel: "ratio of gradient norms", Series: ratios, LogY: true, Legend: chart.BottomRight}).Plot()
 	if err != nil {
 		return nil, err
 	}
-	p.Y.Min, p.Y.Max = 0, 1.4 // the curves end at 1; the legend goes above them.
-	tp, err := (&chart.Lines{Title: "mean gradient on fixed noise during training", XLabel: "generator step",
-		YLabel: "mean |∂ loss / ∂ logit|", Series: overTime, Points: true}).Plot()
+	np, err := (&chart.Lines{Title: "gradient norm reaching the generator", XLabel: "generator step",
+		YLabel: "‖∂ loss / ∂ θ_G‖ (own loss)", Series: norms, LogY: true, Points: true}).Plot()
 	if err != nil {
 		return nil, err
 	}
-	tp.Y.Min, tp.Y.Max = 0, 1.2
-	metrics["note"] = "the saturating loss's gradient at D's logit is D(G(z)), small wherever D rejects the samples confidently; the non-saturating one's is 1 − D(G(z)). The second panel shows how confident D really was during each run, mnist_fid what each loss gave. Adam divides each step by a running RMS of the gradient, so a uniformly smaller gradient slows it far less than it would slow SGD."
-	fig := chart.New("Saturating vs non-saturating generator loss", p, tp).Size(15, 6.5)
+	dp, err := (&chart.Lines{Title: "D(G(z)) on fixed noise", XLabel: "generator step", YLabel: "mean D(G(z))",
+		Series: dOfG, Points: true}).Plot()
+	if err != nil {
+		return nil, err
+	}
+	dp.Y.Min, dp.Y.Max = 0, 1
+	metrics["note"] = "theory: for one code, both losses' gradients reach the generator through D's logit, scaled by D(G(z)) (saturating) and 1 − D(G(z)) (non-saturating), so their norms' ratio is D/(1 − D); the measured ratio is over 64 fixed codes. generator_grad_norm is the norm of each run's own loss's gradient at all of the generator's parameters. Adam divides each step by a running RMS of the gradient, so a uniformly smaller gradient slows it far less than it would slow SGD."
+	fig := chart.New("Saturating vs non-saturating generator loss", rp, np, dp).Size(16, 5.5)
 	return &Result{Figure: fig, Metrics: metrics, About: s.About}, nil
 }
 
-// VAEvsGANSamples is what vae-vs-gan-samples measures: samples of each
-// model and their mnist_fid.
+// VAEvsGANSamples is what vae-vs-gan-samples measures: samples of the
+// article's VAE, of a VAE on the DCGAN's footing (its latent size and
+// networks) and of the DCGAN, each scored with mnist_fid.
 type VAEvsGANSamples struct {
 	About
 	Scored
-	VAEFID, GANFID float64
-	VAEELBO        float64     // the VAE's test ELBO, nats.
-	VAE, GAN       [][]float32 // 20 samples of each.
+	VAEs            []SampledVAE
+	GANFID          float64
+	GANLatent       int
+	GANTrainSeconds float64
+	GAN             [][]float32 // 20 samples.
+	BatchDependence float64     // the GAN's, see batchDependence.
 }
 
-// VAEvsGAN compares samples of the VAE (the article-000 model, z ~ N(0, I))
-// with samples of the DCGAN, each with its mnist_fid.
+// SampledVAE is one VAE of vae-vs-gan-samples.
+type SampledVAE struct {
+	Name         string
+	Latent       int
+	FID          float64
+	ELBO         float64 // test ELBO, nats.
+	TrainSeconds float64
+	Samples      [][]float32 // 20 of them.
+}
+
+// VAEvsGAN compares samples of the article-000 VAE (a 2-D latent, dense
+// networks), of a VAE with the DCGAN's latent size and networks
+// (DCGANVAEExperiment) and of the DCGAN, each with its mnist_fid: the first
+// pair is the article's, the second holds the networks and the latent size
+// fixed, so that what differs is the model family.
 func VAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
 	return drawn(MeasureVAEvsGAN(ctx, vexp, gexp, scorer, opts))
 }
 
-// MeasureVAEvsGAN trains (or loads) both models and scores their samples.
-func MeasureVAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, scorer *FIDScorer, opts Options) (*VAEvsGANSamples, error) {
-	v, err := TrainVAE(ctx, vexp, opts)
-	if err != nil {
-		return nil, err
+// DCGANVAEExperiment is a VAE on the DCGAN's footing: a latent of the
+// DCGAN's noise size, the DCGAN's generator as its decoder (its output as
+// Bernoulli logits) and its discriminator's body as its encoder, on the same
+// data and batch size, with Adam 1e-3 for twice the DCGAN's epochs (a VAE
+// step is about half a GAN step's work: comparable training time, which the
+// figure's JSON reports).
+func DCGANVAEExperiment(gexp GANExperiment) VAEExperiment {
+	exp := VAEExperiment{VAEConfig: vaekit.DefaultVAEConfig(), TrainSize: gexp.TrainSize, GridSize: 15}
+	exp.Latent, exp.Hidden = gexp.Noise, nil
+	exp.TrainConfig = vaekit.TrainConfig{Optimizer: "adam", LearningRate: 1e-3, Epochs: 2 * gexp.Epochs, BatchSize: gexp.BatchSize,
+		Seed: gexp.Seed}
+	latent := gexp.Noise
+	exp.Encoder = func(scope *model.Scope, x *Node) (mean, logVar *Node) {
+		b := x.Shape().Dimensions[0]
+		h := vaekit.DCGANFeatures(scope, AddScalar(MulScalar(Reshape(x, b, 28, 28, 1), 2), -1)) // to [−1, 1], as the DCGAN's D sees images
+		return layers.Dense(scope.In("z_mean"), h, true, latent), layers.Dense(scope.In("z_log_var"), h, true, latent)
 	}
+	exp.Decoder = func(scope *model.Scope, z *Node) *Node {
+		return Reshape(vaekit.DCGANGenerator(scope, z), z.Shape().Dimensions[0], 28*28)
+	}
+	return exp
+}
+
+// MeasureVAEvsGAN trains (or loads) the three models and scores their samples.
+func MeasureVAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, scorer *FIDScorer, opts Options) (*VAEvsGANSamples, error) {
 	g, err := scoreGAN(ctx, scorer, gexp, opts)
 	if err != nil {
 		return nil, err
 	}
-	vaeSamples, err := v.VAE.Sample(FIDSamples, 1)
-	if err != nil {
-		return nil, err
+	m := &VAEvsGANSamples{About: g.t.about(), Scored: Scored{fidMetrics(scorer)}, GANFID: g.fid, GANLatent: gexp.Noise,
+		GANTrainSeconds: g.t.History.TrainSeconds, GAN: g.samples[:20], BatchDependence: g.batchDeps}
+	equal := DCGANVAEExperiment(gexp)
+	for _, v := range []struct {
+		name string
+		exp  VAEExperiment
+	}{{fmt.Sprintf("the article's VAE (dense, %d-D latent)", vexp.Latent), vexp},
+		{fmt.Sprintf("VAE with the DCGAN's networks (%d-D latent)", equal.Latent), equal}} {
+		t, err := TrainVAE(ctx, v.exp, opts)
+		if err != nil {
+			return nil, err
+		}
+		samples, err := t.VAE.Sample(FIDSamples, 1)
+		if err != nil {
+			return nil, err
+		}
+		fid, err := scorer.Score(samples)
+		if err != nil {
+			return nil, err
+		}
+		m.VAEs = append(m.VAEs, SampledVAE{Name: v.name, Latent: v.exp.Latent, FID: fid, ELBO: t.TestELBO.ELBO,
+			TrainSeconds: t.History.TrainSeconds, Samples: samples[:20]})
 	}
-	m := &VAEvsGANSamples{About: g.t.about(), Scored: Scored{fidMetrics(scorer)}, GANFID: g.fid, VAEELBO: v.TestELBO.ELBO,
-		VAE: vaeSamples[:20], GAN: g.samples[:20]}
-	m.Hyperparameters = map[string]any{"vae": vexp, "dcgan": gexp}
-	if m.VAEFID, err = scorer.Score(vaeSamples); err != nil {
-		return nil, err
-	}
+	m.Hyperparameters = map[string]any{"vae": vexp, "vae_dcgan_networks": equal, "dcgan": gexp}
 	return m, nil
 }
 
-// Draw is vae-vs-gan-samples: two rows of each.
+// Draw is vae-vs-gan-samples: two rows of each model, and a conclusion
+// drawn from the numbers.
 func (m *VAEvsGANSamples) Draw() (*Result, error) {
-	grid := &chart.Grid{Rows: 4, Cols: 10, Height: 28, Width: 28, RowLabels: []string{
-		fmt.Sprintf("VAE\n(FID %.1f)", m.VAEFID), "VAE", fmt.Sprintf("DCGAN\n(FID %.1f)", m.GANFID), "DCGAN"},
-		Images: slices.Concat(m.VAE, m.GAN)}
+	grid := &chart.Grid{Cols: 10, Height: 28, Width: 28}
+	var pairs []map[string]any
+	metrics := m.metrics()
+	for i, v := range m.VAEs {
+		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("VAE, %d-D z\n(FID %.1f)", v.Latent, v.FID), "")
+		grid.Images = append(grid.Images, v.Samples...)
+		pairs = append(pairs, map[string]any{"vae": v.Name, "vae_latent": v.Latent, "gan_latent": m.GANLatent,
+			"mnist_fid_vae": v.FID, "mnist_fid_gan": m.GANFID, "vae_test_elbo_nats": v.ELBO,
+			"vae_train_seconds": v.TrainSeconds, "gan_train_seconds": m.GANTrainSeconds})
+		if i == 0 { // the article's pair keeps its keys
+			metrics["mnist_fid_vae"], metrics["vae_test_elbo_nats"] = v.FID, v.ELBO
+		}
+	}
+	grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("DCGAN, %d-D z\n(FID %.1f)", m.GANLatent, m.GANFID), "")
+	grid.Images = append(grid.Images, m.GAN...)
+	grid.Rows = len(grid.RowLabels)
 	p, err := grid.Plot()
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New("Samples: VAE (Bernoulli means) vs DCGAN", p).Size(8, 3.7)
-	metrics := m.metrics()
-	metrics["mnist_fid_vae"], metrics["mnist_fid_dcgan"] = m.VAEFID, m.GANFID
-	metrics["vae_test_elbo_nats"] = m.VAEELBO
+	fig := chart.New("Samples: VAEs (Bernoulli means) vs DCGAN", p).Size(8, 0.7+0.66*float64(grid.Rows))
+	metrics["mnist_fid_dcgan"], metrics["pairs"] = m.GANFID, pairs
+	metrics["conclusion"] = m.conclusion()
 	metrics["vae_note"] = "VAE samples are the decoder's Bernoulli means for z ~ N(0, I), as the article shows them"
+	metrics["batch_dependence"], metrics["batch_dependence_note"] = m.BatchDependence, batchDependenceNote
 	return &Result{Figure: fig, Metrics: metrics, About: m.About}, nil
+}
+
+// conclusion says what the scores show, pair by pair.
+func (m *VAEvsGANSamples) conclusion() string {
+	var parts []string
+	for _, v := range m.VAEs {
+		verdict := "the GAN's samples score better"
+		if v.FID <= m.GANFID {
+			verdict = "the VAE's samples score as well or better"
+		}
+		parts = append(parts, fmt.Sprintf("%s: mnist_fid %.1f against the DCGAN's %.1f (%d-D against %d-D latent): %s",
+			v.Name, v.FID, m.GANFID, v.Latent, m.GANLatent, verdict))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // LatentWalk is what dcgan-latent-walk measures: generations along
@@ -650,13 +772,14 @@ func (m *VAEvsGANSamples) Draw() (*Result, error) {
 // classifier's reading of 2,000 samples) and of their arithmetic.
 type LatentWalk struct {
 	About
-	Steps         int           // images along each line.
-	Lines         [][][]float32 // each line's Steps images.
-	ClassMeans    [][]float32   // the images of the mean codes of digits 0–9.
-	ClassCounts   []int         // samples read as each digit, of 2,000.
-	Triples       [][3]int      // (a, b, c): z̄(a) − z̄(b) + z̄(c).
-	Arithmetic    [][]float32   // per triple: the images of a, b, c and the sum.
-	ArithmeticAre []int32       // what the classifier reads in each sum's image.
+	Steps           int           // images along each line.
+	Lines           [][][]float32 // each line's Steps images.
+	ClassMeans      [][]float32   // the images of the mean codes of digits 0–9.
+	ClassCounts     []int         // samples read as each digit, of 2,000.
+	Triples         [][3]int      // (a, b, c): z̄(a) − z̄(b) + z̄(c).
+	Arithmetic      [][]float32   // per triple: the images of a, b, c and the sum.
+	ArithmeticAre   []int32       // what the classifier reads in each sum's image.
+	BatchDependence float64       // see batchDependence.
 }
 
 // DCGANLatentWalk shows straight lines between latent codes, and vector
@@ -673,6 +796,9 @@ func MeasureDCGANLatentWalk(ctx context.Context, exp GANExperiment, scorer *FIDS
 		return nil, err
 	}
 	w := &LatentWalk{About: t.about(), Steps: 10, Triples: [][3]int{{9, 4, 7}, {8, 0, 1}}}
+	if w.BatchDependence, err = batchDependence(t.GAN); err != nil {
+		return nil, err
+	}
 	z := interpolations(t.GAN.UniformNoise(8, 11), w.Steps)
 	meanRow, counts, err := classMeanCodes(t.GAN, scorer.Classifier, 2000)
 	if err != nil {
@@ -725,7 +851,8 @@ func (w *LatentWalk) Draw() (*Result, error) {
 	}
 	fig := chart.New("DCGAN latent space: straight lines, class means and their arithmetic", p).Size(9, 6.2)
 	return &Result{Figure: fig, Metrics: map[string]any{"class_counts_in_pool": w.ClassCounts, "triples": w.Triples,
-		"arithmetic_read_as": w.ArithmeticAre, "note": "class means: mean latent code of the samples (of 2,000) that the mnist_fid classifier reads as each digit"},
+		"arithmetic_read_as": w.ArithmeticAre, "note": "class means: mean latent code of the samples (of 2,000) that the mnist_fid classifier reads as each digit",
+		"batch_dependence": w.BatchDependence, "batch_dependence_note": batchDependenceNote},
 		About: w.About}, nil
 }
 

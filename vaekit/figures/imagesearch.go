@@ -143,7 +143,7 @@ func (f *FaceSearch) Draw() (*Result, error) {
 			"precision@k = share of the k nearest that show the same person (9 others exist); the AE never sees the labels",
 	}
 	lines := &chart.Lines{Title: "retrieving the same person, leave-one-out", XLabel: "k nearest faces", YLabel: "precision@k",
-		Points: true}
+		Points: true, Legend: chart.BottomLeft}
 	xs := make([]float64, len(exp.Ks))
 	for i, k := range exp.Ks {
 		xs[i] = float64(k)
@@ -182,8 +182,8 @@ func (f *FaceSearch) Draw() (*Result, error) {
 		nbPlots = append(nbPlots, p)
 	}
 	fig := &chart.Figure{Title: "Similar-face search with a deep autoencoder (ORL faces, 40 people × 10)",
-		Panels: [][]*plot.Plot{{reconPlot, precPlot}, nbPlots}}
-	fig.Size(14, 10)
+		Panels: [][]*plot.Plot{{reconPlot, precPlot}, nbPlots}, RowHeights: []float64{1, 0.95}}
+	fig.Size(10, 5.6)
 	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, History: f.History,
 		Dataset: map[string]any{"name": "orl-faces", "images": faces.Count, "people": len(faces.ClassNames),
 			"rows": faces.Rows, "cols": faces.Cols, "note": "92×112 faces halved to 46×56 by 2×2 averaging"}}, nil

@@ -261,8 +261,10 @@ func (t *TextSearch) Draw() (*Result, error) {
 		}
 		pictures = append(pictures, p)
 	}
-	fig := chart.New(fmt.Sprintf("Document retrieval on 20 Newsgroups (%d-word vocabulary, log(1+count) inputs of unit length)", exp.Vocabulary),
-		pictures[0], pictures[1], prPlot).Size(19, 6.5)
+	fig := &chart.Figure{Title: fmt.Sprintf("20 Newsgroups: codes of %d of the 20 groups (above), retrieval over all 20 (below)", len(exp.Topics)),
+		Panels: [][]*plot.Plot{{pictures[0], pictures[1]}, {prPlot}}}
+	fig.Size(9, 10)
+	metrics["pictures_note"] = fmt.Sprintf("the 2-D pictures show the test posts of %d of the 20 newsgroups (Topics), for legibility; retrieval uses all 20", len(exp.Topics))
 	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, History: t.History,
 		Dataset: map[string]any{"name": "20news", "train": t.Train, "train_size": t.TrainSize, "test": t.Test,
 			"queries": t.Queries, "vocabulary": exp.Vocabulary}}, nil

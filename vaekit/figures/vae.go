@@ -3,7 +3,7 @@ package figures
 import (
 	"context"
 	"fmt"
-	"math"
+	"strings"
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
@@ -23,7 +23,7 @@ func init() {
 			return VAELatentScatter(t)
 		}})
 	register(Spec{Name: "vae-manifold", Article: articleVAE,
-		Summary: "digits decoded from a regular grid of the 2-D latent plane (Gaussian inverse CDF)",
+		Summary: "digits decoded from a regular grid over the test codes' 2-D latent plane (1st–99th percentiles)",
 		Make: func(ctx context.Context, opts Options) (*Result, error) {
 			exp := DefaultVAEExperiment(opts.Quick, opts.Seed)
 			t, err := TrainVAE(ctx, exp, opts)
@@ -146,8 +146,7 @@ func (s vaeSummary) result(fig *chart.Figure) *Result {
 // the latent space itself when it has two dimensions; for a larger one, the
 // plane through 0 of the two principal directions (PCA) of the test set's
 // codes, so that a reader who changes the latent size still gets both
-// pictures. The prior N(0, I) projects onto unit directions as N(0, 1), so
-// the manifold's quantile grid means the same on either plane.
+// pictures.
 type latentPlane struct {
 	axes   [2][]float32 // unit directions in the latent space
 	labels [2]string
@@ -262,22 +261,23 @@ func (s *LatentScatter) Draw() (*Result, error) {
 	return s.result(chart.New(fmt.Sprintf("VAE latent space (test ELBO %.1f nats)", s.TestELBO.ELBO), p).Size(7, 6.4)), nil
 }
 
-// NormalQuantile is the inverse CDF of N(0, 1).
-func NormalQuantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
-
 // Manifold is what vae-manifold measures: the digits decoded from an n×n
-// grid of the latent plane, at the quantiles of N(0, 1) on each axis.
+// grid of the latent plane, evenly spaced over the codes the test images
+// actually use.
 type Manifold struct {
 	vaeSummary
-	Quantiles      []float64   // of each axis, increasing.
+	X, Y           []float64   // the grid's coordinates on each axis, increasing.
 	Images         [][]float32 // row by row: z[0] left to right, z[1] top to bottom decreasing.
 	Rows, Cols     int         // of an image.
 	XLabel, YLabel string
 }
 
-// VAEManifold decodes an n×n grid of the latent plane: the quantiles 0.05 to
-// 0.95 of N(0, 1) on each axis, z[0] left to right, z[1] bottom to top (on
-// the principal plane when the latent space has more than two dimensions).
+// VAEManifold decodes an n×n grid of the latent plane, evenly spaced between
+// the 1st and 99th percentiles of the test images' codes on each axis, z[0]
+// left to right, z[1] bottom to top (on the principal plane when the latent
+// space has more than two dimensions). The article's grid, the 5–95 %
+// quantiles of N(0, 1) (±1.64), misses the digits whose codes lie further
+// out (the 7s of the full run sit above 2).
 func VAEManifold(t *TrainedVAE, n int) (*Result, error) { return drawn(MeasureVAEManifold(t, n)) }
 
 // MeasureVAEManifold decodes the grid.
@@ -290,13 +290,20 @@ func MeasureVAEManifold(t *TrainedVAE, n int) (*Manifold, error) {
 		return nil, fmt.Errorf("vae-manifold: the grid needs at least 2×2 digits, got %d", n)
 	}
 	m := &Manifold{vaeSummary: t.summary(), Rows: t.Test.Rows, Cols: t.Test.Cols, XLabel: pl.labels[0], YLabel: pl.labels[1]}
+	projected := make([][]float32, len(pl.codes))
+	for i, c := range pl.codes {
+		x, y := pl.project(c)
+		projected[i] = []float32{float32(x), float32(y)}
+	}
+	lo, hi := percentileBox(projected)
 	for i := range n {
-		m.Quantiles = append(m.Quantiles, NormalQuantile(0.05+0.9*float64(i)/float64(n-1)))
+		f := float64(i) / float64(n-1)
+		m.X, m.Y = append(m.X, lo[0]+f*(hi[0]-lo[0])), append(m.Y, lo[1]+f*(hi[1]-lo[1]))
 	}
 	var z [][]float32
 	for r := range n {
 		for c := range n {
-			z = append(z, pl.point(m.Quantiles[c], m.Quantiles[n-1-r]))
+			z = append(z, pl.point(m.X[c], m.Y[n-1-r]))
 		}
 	}
 	if m.Images, err = t.VAE.Decode(z); err != nil {
@@ -307,18 +314,21 @@ func MeasureVAEManifold(t *TrainedVAE, n int) (*Manifold, error) {
 
 // Draw is vae-manifold.
 func (m *Manifold) Draw() (*Result, error) {
-	n, q := len(m.Quantiles), m.Quantiles
+	n := len(m.X)
 	g := &chart.Grid{Rows: n, Cols: n, Height: m.Rows, Width: m.Cols, Images: m.Images, XLabel: m.XLabel, YLabel: m.YLabel}
+	tick := func(v float64) string { return strings.Replace(fmt.Sprintf("%.1f", v), "-0.0", "0.0", 1) }
 	for i := range n {
-		g.ColLabels = append(g.ColLabels, fmt.Sprintf("%.1f", q[i]))
-		g.RowLabels = append(g.RowLabels, fmt.Sprintf("%.1f", q[n-1-i]))
+		g.ColLabels = append(g.ColLabels, tick(m.X[i]))
+		g.RowLabels = append(g.RowLabels, tick(m.Y[n-1-i]))
 	}
 	p, err := g.Plot()
 	if err != nil {
 		return nil, err
 	}
-	res := m.result(chart.New(fmt.Sprintf("Digits decoded from a %d×%d grid of the VAE's latent plane", n, n), p).Size(8, 8.4))
+	res := m.result(chart.New(fmt.Sprintf("Digits decoded from a %d×%d grid over the test codes' plane", n, n), p).Size(7, 7.4))
 	res.Metrics["grid_size"] = n
+	res.Metrics["grid_x"], res.Metrics["grid_y"] = []float64{m.X[0], m.X[n-1]}, []float64{m.Y[0], m.Y[n-1]}
+	res.Metrics["grid_note"] = "evenly spaced between the 1st and 99th percentiles of the test images' codes on each axis"
 	return res, nil
 }
 
