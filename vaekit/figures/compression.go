@@ -302,8 +302,8 @@ func (c *Compression) Draw() (*Result, error) {
 		examples = append(examples, gp)
 	}
 	fig := &chart.Figure{Title: "Autoencoder codes against JPEG: bytes per image and PSNR (AE trained on MNIST)",
-		Panels: [][]*plot.Plot{curves, examples}}
-	fig.Size(12, 10)
+		Panels: [][]*plot.Plot{curves, examples}, RowHeights: []float64{1.6, 1}}
+	fig.Size(12, 8)
 	return &Result{Figure: fig, Metrics: metrics, Hyperparameters: exp, Dataset: c.Dataset}, nil
 }
 
