@@ -17,7 +17,7 @@ import (
 // longest drawn so far, so that no characters of an earlier, longer line
 // stay. Elsewhere (a log file) it writes a line every logEvery instead. The
 // rate counts from the end of the run's first step (which compiles the
-// graph), so none is shown before a second step.
+// graph): the line is first drawn after a second step.
 type progressLine struct {
 	w             io.Writer
 	inPlace       bool
@@ -50,7 +50,8 @@ func (p *progressLine) update(step int, values map[string]float64) {
 	p.step, p.values = step, values
 	now := time.Now()
 	if p.firstDone.IsZero() {
-		p.firstDone = now
+		p.firstDone, p.drawn = now, now
+		return // nothing to say yet (the first draw waits a full period, so its rate is one); a live view goes above the line.
 	}
 	if step >= p.target || now.Sub(p.drawn) < p.every {
 		return // the last step is end's to draw.
