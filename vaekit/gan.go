@@ -434,20 +434,13 @@ func (g *GAN) probeGraph(scope *model.Scope, z, labels *Node) []*Node {
 	for _, loss := range []string{Saturating, NonSaturating} {
 		perSample := GLoss(loss, logits)
 		outs = append(outs, Abs(Gradient(ReduceAllSum(perSample), logits)[0]))
-		var sq *Node
+		sq := ScalarZero(z.Graph(), logits.DType())
 		for _, grad := range Gradient(ReduceAllMean(perSample), params...) {
-			sq = addOrFirst(sq, ReduceAllSum(Square(grad)))
+			sq = Add(sq, L2NormSquare(grad))
 		}
 		norms = append(norms, Sqrt(sq))
 	}
 	return append(outs, norms...)
-}
-
-func addOrFirst(sum, x *Node) *Node {
-	if sum == nil {
-		return x
-	}
-	return Add(sum, x)
 }
 
 // Generate returns images (in [0, 1], flat 784) for latent codes z and, for

@@ -203,11 +203,10 @@ func init() {
 
 // scoredGAN is a trained GAN with FIDSamples of its samples and their mnist_fid.
 type scoredGAN struct {
-	t         *TrainedGAN
-	samples   [][]float32
-	labels    []int32
-	fid       float64
-	batchDeps float64 // see batchDependence.
+	t       *TrainedGAN
+	samples [][]float32
+	labels  []int32
+	fid     float64
 }
 
 // scoreGAN trains (or loads) a GAN and scores its samples with scorer.
@@ -224,11 +223,7 @@ func scoreGAN(ctx context.Context, scorer *FIDScorer, exp GANExperiment, opts Op
 	if err != nil {
 		return nil, err
 	}
-	deps, err := batchDependence(t.GAN)
-	if err != nil {
-		return nil, err
-	}
-	return &scoredGAN{t: t, samples: samples, labels: labels, fid: fid, batchDeps: deps}, nil
+	return &scoredGAN{t: t, samples: samples, labels: labels, fid: fid}, nil
 }
 
 // batchDependence is the largest absolute pixel difference between samples
@@ -278,8 +273,12 @@ func MeasureDCGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScor
 		return nil, err
 	}
 	t := sg.t
+	deps, err := batchDependence(t.GAN)
+	if err != nil {
+		return nil, err
+	}
 	return &GANSnapshots{About: t.about(), Scored: Scored{fidMetrics(scorer)}, FID: sg.fid, Snapshots: t.Snapshots,
-		Steps: len(t.History.Epochs) * t.History.StepsPerEpoch, DataName: dataName(t.Train), BatchDependence: sg.batchDeps}, nil
+		Steps: len(t.History.Epochs) * t.History.StepsPerEpoch, DataName: dataName(t.Train), BatchDependence: deps}, nil
 }
 
 // Draw is dcgan-samples: the snapshots beside the training curves.
@@ -696,7 +695,10 @@ func MeasureVAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment
 		return nil, err
 	}
 	m := &VAEvsGANSamples{About: g.t.about(), Scored: Scored{fidMetrics(scorer)}, GANFID: g.fid, GANLatent: gexp.Noise,
-		GANTrainSeconds: g.t.History.TrainSeconds, GAN: g.samples[:20], BatchDependence: g.batchDeps}
+		GANTrainSeconds: g.t.History.TrainSeconds, GAN: g.samples[:20]}
+	if m.BatchDependence, err = batchDependence(g.t.GAN); err != nil {
+		return nil, err
+	}
 	equal := DCGANVAEExperiment(gexp)
 	for _, v := range []struct {
 		name string
