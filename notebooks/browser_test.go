@@ -480,15 +480,23 @@ func readerMovesSlider(t *testing.T, page *rod.Page, name, shots string) {
 	}`, e.sliders))
 	var before string
 	eval(t, page, `() => (`+explorer+`).querySelector(".vaekit-explorer img").src`)(&before)
-	eval(t, page, `() => {
-		const s = (`+explorer+`).querySelector("input[type=range]");
-		s.value = 90;
-		s.dispatchEvent(new Event("input"));
-		s.dispatchEvent(new Event("change"));
-	}`)
+	// The slider is moved again every 3 s, to 90 and 10 in turn, until the image changes: the
+	// slider shows before its program listens (gonbui's Done returns once the front end answered,
+	// Listen comes after), so a move made in that moment is lost, as a person's quick first move
+	// would be; the reader's next move is seen.
+	eval(t, page, `() => { globalThis.vaekitMoved = 0; }`)
 	waitFor(t, page, 2*time.Minute, "the image to follow the slider", fmt.Sprintf(`() => {
-		const img = (`+explorer+`).querySelector(".vaekit-explorer img");
-		return !!img && img.src !== %q;
+		const cell = `+explorer+`;
+		const img = cell.querySelector(".vaekit-explorer img");
+		if (!!img && img.src !== %q) return true;
+		const s = cell.querySelector("input[type=range]");
+		if (s && Date.now() - globalThis.vaekitMoved > 3000) {
+			globalThis.vaekitMoved = Date.now();
+			s.value = s.value === "90" ? 10 : 90;
+			s.dispatchEvent(new Event("input"));
+			s.dispatchEvent(new Event("change"));
+		}
+		return false;
 	}`, before))
 	liveShot(t, page, ".vaekit-explorer img", filepath.Join(shots, name+"-explorer-moved.png"))
 	eval(t, page, `() => (`+explorer+`).querySelector("button").click()`)

@@ -246,6 +246,7 @@ type fitRun struct {
 	target                int          // the global step it trains to.
 	lastSaved             int          // global step of the last checkpoint (-1: none).
 	lastSave, stepStarted time.Time
+	started               time.Time     // when this Run started.
 	sums                  *EpochSums    // of the epoch under way.
 	names                 []string      // of the trainer's metrics ("" for moving averages).
 	progress              *progressLine // nil without Progress.
@@ -254,7 +255,7 @@ type fitRun struct {
 // resume opens the checkpoint directory (if any), restores the model and
 // its history, and drops the history's records past the checkpoint's step.
 func (f *Fit) resume(ctx context.Context, perEpoch int) (*fitRun, error) {
-	r := &fitRun{Fit: f, ctx: ctx, perEpoch: perEpoch, target: f.Epochs * perEpoch, lastSaved: -1,
+	r := &fitRun{Fit: f, ctx: ctx, perEpoch: perEpoch, target: f.Epochs * perEpoch, lastSaved: -1, started: time.Now().UTC(),
 		hist: &History{StepsPerEpoch: perEpoch}, names: metricNames(f.Trainer)}
 	store := f.Trainer.Store()
 	var err error
@@ -396,7 +397,8 @@ func (r *fitRun) saveEvery() time.Duration {
 	return r.SaveEvery
 }
 
-// save writes a checkpoint, then the history (which must not run ahead of it).
+// save writes a checkpoint, then the history (which must not run ahead of
+// it), then the run's record.
 func (r *fitRun) save(step int) error {
 	if r.ckpt == nil {
 		return nil
@@ -406,7 +408,10 @@ func (r *fitRun) save(step int) error {
 		return fmt.Errorf("vaekit.Fit: saving a checkpoint at step %d in %s: %w", step, r.Dir, err)
 	}
 	r.lastSaved = step
-	return WriteJSON(filepath.Join(r.Dir, historyFile), r.hist)
+	if err := WriteJSON(filepath.Join(r.Dir, historyFile), r.hist); err != nil {
+		return err
+	}
+	return writeRunRecord(r.Dir, r.Fit, step, r.hist, r.started)
 }
 
 // currentStep reads the global step, loading it from a checkpoint if one is attached.

@@ -28,12 +28,23 @@ func ModelsDir() string {
 // RunDir names the checkpoint directory of a model under root by its kind
 // and a digest of everything that determines its training (hyperparameters,
 // data, seed): a changed value trains anew, an unchanged one reuses the
-// checkpoint. hyper must marshal to JSON.
+// checkpoint. hyper must marshal to JSON. It creates the directory with
+// key.json, what was digested, so that Runs can say what each model is.
 func RunDir(root, kind string, hyper any) (string, error) {
 	raw, err := json.Marshal(hyper)
 	if err != nil {
 		return "", fmt.Errorf("vaekit.RunDir(%s): hyperparameters: %w", kind, err)
 	}
 	sum := sha256.Sum256(append([]byte(kind+"\n"), raw...))
-	return filepath.Join(root, kind+"-"+hex.EncodeToString(sum[:6])), nil
+	dir := filepath.Join(root, kind+"-"+hex.EncodeToString(sum[:6]))
+	if _, err := os.Stat(filepath.Join(dir, keyFile)); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("vaekit.RunDir(%s): %w", kind, err)
+	}
+	return dir, WriteJSON(filepath.Join(dir, keyFile), struct {
+		Kind string          `json:"kind"`
+		Key  json.RawMessage `json:"key"`
+	}{kind, raw})
 }

@@ -21,6 +21,7 @@ import (
 type progressLine struct {
 	w             io.Writer
 	inPlace       bool
+	unit          string        // what is counted: "step" for training.
 	first, target int           // the global step the run started from, and the one it trains to.
 	every         time.Duration // least time between two redraws.
 	started       time.Time     // when the run started.
@@ -36,7 +37,7 @@ const logEvery = 30 * time.Second
 
 // newProgressLine shows progress on stdout: in place in a notebook or a terminal.
 func newProgressLine(first, target int) *progressLine {
-	p := &progressLine{w: os.Stdout, first: first, target: target, every: time.Second, started: time.Now(),
+	p := &progressLine{w: os.Stdout, unit: "step", first: first, target: target, every: time.Second, started: time.Now(),
 		inPlace: notebooks.IsNotebook() || term.IsTerminal(int(os.Stdout.Fd()))}
 	if !p.inPlace {
 		p.every = logEvery
@@ -88,7 +89,7 @@ func (p *progressLine) String() string {
 	var b strings.Builder
 	total := p.target - p.first
 	done := p.step - p.first
-	fmt.Fprintf(&b, "%3d%% [step=%d] of %d", 100*done/max(total, 1), p.step, p.target)
+	fmt.Fprintf(&b, "%3d%% [%s=%d] of %d", 100*done/max(total, 1), p.unit, p.step, p.target)
 	names := make([]string, 0, len(p.values))
 	for name := range p.values {
 		names = append(names, name)
@@ -107,7 +108,7 @@ func (p *progressLine) String() string {
 	}
 	if elapsed := time.Since(p.firstDone).Seconds(); done > 1 && elapsed > 0 {
 		rate := float64(done-1) / elapsed
-		fmt.Fprintf(&b, "  %.3g steps/s", rate)
+		fmt.Fprintf(&b, "  %.3g %ss/s", rate, p.unit)
 		if left := p.target - p.step; left > 0 {
 			fmt.Fprintf(&b, "  %s left", time.Duration(float64(left)/rate*float64(time.Second)).Round(time.Second))
 		} else {

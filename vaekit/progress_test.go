@@ -12,7 +12,7 @@ import (
 // line ended once, and the loss first.
 func TestProgressLine(t *testing.T) {
 	var out strings.Builder
-	p := &progressLine{w: &out, inPlace: true, first: 100, target: 110, started: time.Now()}
+	p := &progressLine{w: &out, inPlace: true, unit: "step", first: 100, target: 110, started: time.Now()}
 	p.update(101, map[string]float64{"loss": 152.3456})
 	if out.Len() > 0 {
 		t.Errorf("after the first step: %q, want nothing yet", out.String())

@@ -122,6 +122,23 @@ func TestVAETrains(t *testing.T) {
 		if l1, l2 := hist.Epochs[0].Metrics["loss"], hist.Epochs[1].Metrics["loss"]; !(l2 < l1) {
 			t.Errorf("%s: epoch loss did not go down: %.2f → %.2f", input, l1, l2)
 		}
+		// The importance-weighted estimate: with k = 1 an estimate of −ELBO, then tighter as k grows.
+		var nll []float64
+		for _, k := range []int{1, 10, 100} {
+			e, err := vae.ImportanceNLL(test, k, 5, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e.Samples != k || e.Images != 2000 {
+				t.Errorf("%s: ImportanceNLL with k = %d used k = %d on %d images", input, k, e.Samples, e.Images)
+			}
+			nll = append(nll, e.NLL)
+		}
+		t.Logf("%s: −ELBO %.2f nats; nll_iw with k = 1, 10, 100: %.2f, %.2f, %.2f", input, -after.ELBO, nll[0], nll[1], nll[2])
+		if math.Abs(nll[0]+after.ELBO) > 2 || !(nll[1] < nll[0] && nll[2] < nll[1]) || nll[2] > -after.ELBO {
+			t.Errorf("%s: nll_iw %.2f, %.2f, %.2f for k = 1, 10, 100: want about −ELBO (%.2f) at k = 1, then falling and below it",
+				input, nll[0], nll[1], nll[2], -after.ELBO)
+		}
 		// Encode, decode and sample give what they say.
 		z, err := vae.Encode(&Data{Name: "3", X: test.X[:3*784], Shape: test.Shape})
 		if err != nil || len(z) != 3 || len(z[0]) != 2 {

@@ -3,6 +3,7 @@ package figures
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 
 	"github.com/vaekit/vaekit/datasets"
@@ -22,9 +23,10 @@ const FIDSamples = 5000
 // and full runs, so numbers compare between them, but not with Inception
 // FIDs.
 type FIDScorer struct {
-	Classifier *vaekit.Classifier
-	Accuracy   float64 // on the 10,000 test digits.
-	Real       *vaekit.Gaussian
+	Classifier   *vaekit.Classifier
+	Accuracy     float64 // on the 10,000 test digits.
+	Real         *vaekit.Gaussian
+	RealFeatures [][]float32 // the test digits' features, for KID and precision/recall.
 }
 
 // FIDClassifierConfig is the classifier behind mnist_fid.
@@ -57,34 +59,86 @@ func NewFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	real, err := featureGaussian(clf, testData)
+	features, err := clf.Features(testData)
 	if err != nil {
 		return nil, err
 	}
-	return &FIDScorer{Classifier: clf, Accuracy: acc, Real: real}, nil
-}
-
-// Score is the mnist_fid of images (flat 784, in [0, 1]).
-func (s *FIDScorer) Score(images [][]float32) (float64, error) {
-	return s.scoreData(flatData("generated", images))
-}
-
-// scoreData is the mnist_fid of data's examples.
-func (s *FIDScorer) scoreData(data *vaekit.Data) (float64, error) {
-	g, err := featureGaussian(s.Classifier, data)
-	if err != nil {
-		return 0, err
-	}
-	return vaekit.FrechetDistance(s.Real, g)
-}
-
-// featureGaussian is the Gaussian of the classifier's features of data.
-func featureGaussian(clf *vaekit.Classifier, data *vaekit.Data) (*vaekit.Gaussian, error) {
-	features, err := clf.Features(data)
+	real, err := vaekit.FitGaussian(features)
 	if err != nil {
 		return nil, err
 	}
-	return vaekit.FitGaussian(features)
+	return &FIDScorer{Classifier: clf, Accuracy: acc, Real: real, RealFeatures: features}, nil
+}
+
+// SampleQuality is what the scorer says of a set of images, each number on
+// the classifier's 128 features against the MNIST test digits: mnist_fid (a
+// Gaussian's distance, lower is better; it depends on the set's size), KID
+// (unbiased; about 0 for a set drawn like the test digits and apart from
+// them), and Kynkäänniemi et al.'s precision (the share of images that look
+// like some test digits: quality) and recall (the share of test digits that
+// some image looks like: coverage). Precision and recall take the features
+// scaled to unit length: raw, a faint image's features lie near 0, inside
+// the wide balls of faint test digits, and uniform noise scored precision 1.
+type SampleQuality struct {
+	FID       float64 `json:"mnist_fid"`
+	KID       float64 `json:"kid"`
+	KIDStd    float64 `json:"kid_std"` // over KID's subsets.
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+}
+
+// KID's subsets, as torch-fidelity's defaults, and precision/recall's k, as the paper's.
+const (
+	kidSubsets    = 100
+	kidSubsetSize = 1000
+	prNeighbours  = 3
+)
+
+// Quality scores images (flat 784, in [0, 1]).
+func (s *FIDScorer) Quality(images [][]float32) (SampleQuality, error) {
+	return s.quality(flatData("generated", images))
+}
+
+// quality scores data's examples. Precision and recall compare sets of
+// one size, as their paper does: the first as many test digits as there
+// are images (all 10,000 for a larger set, then against its first 10,000).
+func (s *FIDScorer) quality(data *vaekit.Data) (SampleQuality, error) {
+	var q SampleQuality
+	features, err := s.Classifier.Features(data)
+	if err != nil {
+		return q, err
+	}
+	g, err := vaekit.FitGaussian(features)
+	if err != nil {
+		return q, err
+	}
+	if q.FID, err = vaekit.FrechetDistance(s.Real, g); err != nil {
+		return q, err
+	}
+	if q.KID, q.KIDStd, err = vaekit.KID(s.RealFeatures, features, kidSubsets, kidSubsetSize, 1); err != nil {
+		return q, err
+	}
+	n := min(len(features), len(s.RealFeatures))
+	q.Precision, q.Recall, err = vaekit.PrecisionRecall(unitRows(s.RealFeatures[:n]), unitRows(features[:n]), prNeighbours)
+	return q, err
+}
+
+// unitRows is rows, each scaled to unit length (a zero row stays zero).
+func unitRows(rows [][]float32) [][]float32 {
+	out := make([][]float32, len(rows))
+	for i, r := range rows {
+		norm := 0.0
+		for _, v := range r {
+			norm += float64(v) * float64(v)
+		}
+		out[i] = make([]float32, len(r))
+		if norm > 0 {
+			for j, v := range r {
+				out[i][j] = float32(float64(v) / math.Sqrt(norm))
+			}
+		}
+	}
+	return out
 }
 
 // flatData wraps images as vaekit.Data.
@@ -100,7 +154,9 @@ func flatData(name string, images [][]float32) *vaekit.Data {
 // figure adds the numbers themselves.
 func fidMetrics(s *FIDScorer) map[string]any {
 	return map[string]any{"fid_samples": FIDSamples, "fid_classifier_test_accuracy": s.Accuracy,
-		"fid_note": "Fréchet distance to the 10,000 MNIST test digits on the 128 penultimate features of vaekit's MNIST convolutional classifier (figures.FIDClassifierConfig); lower is better"}
+		"fid_note":              "Fréchet distance to the 10,000 MNIST test digits on the 128 penultimate features of vaekit's MNIST convolutional classifier (figures.FIDClassifierConfig); lower is better",
+		"kid_note":              fmt.Sprintf("kernel inception distance (Bińkowski et al. 2018) on the same features: unbiased MMD² with the kernel (xᵀy/128 + 1)³, mean and std over %d subsets of %d; about 0 for digits drawn like the test set", kidSubsets, kidSubsetSize),
+		"precision_recall_note": fmt.Sprintf("Kynkäänniemi et al. 2019 on the same features, k = %d, on features scaled to unit length, against as many test digits as samples: precision = share of samples inside the test digits' manifold (quality), recall = share of test digits inside the samples' manifold (coverage)", prNeighbours)}
 }
 
 var scorers struct {
@@ -130,10 +186,10 @@ func sharedScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 
 // SampleScore is what the mnist_fid scorer says of a set of images.
 type SampleScore struct {
-	Name   string  `json:"name"`
-	Images int     `json:"images"`
-	FID    float64 `json:"mnist_fid"` // against the 10,000 MNIST test digits; it depends on Images.
-	Digits [10]int `json:"digits"`    // how many images the classifier reads as each digit.
+	Name   string `json:"name"`
+	Images int    `json:"images"`
+	SampleQuality
+	Digits [10]int `json:"digits"` // how many images the classifier reads as each digit.
 }
 
 // ScoreSet scores a set of 28×28 grey images (datasets.ReadImages reads a
@@ -144,11 +200,11 @@ func (s *FIDScorer) ScoreSet(set *datasets.ImageSet) (*SampleScore, error) {
 		return nil, fmt.Errorf("scoring %s: images of %d×%d, mnist_fid takes 28×28 (read them with datasets.ReadImages(path, 28, 28))",
 			set.Name, set.Rows, set.Cols)
 	}
-	if set.Count < 2 {
-		return nil, fmt.Errorf("scoring %s: %d image(s), a Fréchet distance needs at least 2", set.Name, set.Count)
+	if set.Count <= prNeighbours {
+		return nil, fmt.Errorf("scoring %s: %d image(s), precision and recall (k = %d) need at least %d", set.Name, set.Count, prNeighbours, prNeighbours+1)
 	}
 	data := vaekit.ImageData(set)
-	fid, err := s.scoreData(data)
+	q, err := s.quality(data)
 	if err != nil {
 		return nil, fmt.Errorf("scoring %s: %w", set.Name, err)
 	}
@@ -156,7 +212,7 @@ func (s *FIDScorer) ScoreSet(set *datasets.ImageSet) (*SampleScore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("scoring %s: %w", set.Name, err)
 	}
-	score := &SampleScore{Name: set.Name, Images: set.Count, FID: fid}
+	score := &SampleScore{Name: set.Name, Images: set.Count, SampleQuality: q}
 	for _, c := range classes {
 		score.Digits[c]++
 	}

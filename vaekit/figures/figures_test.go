@@ -21,18 +21,18 @@ var expect = map[string]struct {
 	texts   []string // texts in NAME.svg (titles, legends, labels)
 	minW    int      // smallest PNG width in pixels
 }{
-	"vae-latent-scatter":  {[]string{"test_elbo_nats", "test_recon_nats", "test_kl_nats", "input"}, []string{"z[0]", "z[1]", "0", "9"}, 900},
+	"vae-latent-scatter":  {[]string{"test_elbo_nats", "test_recon_nats", "test_kl_nats", "input", "test_nll_iw_nats", "nll_iw_samples"}, []string{"z[0]", "z[1]", "0", "9"}, 900},
 	"vae-manifold":        {[]string{"test_elbo_nats", "grid_size", "grid_x", "grid_y"}, []string{"z[0]", "z[1]"}, 1000},
 	"ae-vs-pca-recon":     {[]string{"mse_per_image_pca30", "mse_per_image_ae", "reference_hinton_salakhutdinov_2006", "comparison"}, []string{"original"}, 1200},
 	"ae-vs-pca-2d":        {[]string{"knn5_accuracy_pca", "knn5_accuracy_ae"}, []string{"code[0]", "code[1]", "0", "9"}, 1800},
 	"decoder-generation":  {[]string{"code_l2", "box_plain", "box_l2"}, []string{"code[0]", "code[1]"}, 1800},
 	"denoising":           {[]string{"mse_per_image_gaussian_noisy", "mse_per_image_gaussian_denoised", "mse_per_image_gaussian_plain_ae", "mse_per_image_masking_denoised"}, []string{"clean", "denoising AE"}, 1100},
 	"pretraining":         {[]string{"pretraining_gain_points", "test_accuracy_pretrained_100_labels", "test_accuracy_random_100_labels"}, []string{"pretrained, then fine-tuned", "random init", "test accuracy (%)"}, 1000},
-	"dcgan-samples":       {[]string{"mnist_fid", "fid_classifier_test_accuracy", "fid_samples", "batch_dependence"}, []string{"D loss", "G loss", "D(x)", "D(G(z))", "generator step"}, 1800},
-	"cgan-samples":        {[]string{"mnist_fid", "requested_label_accuracy"}, []string{"requested digit", "9"}, 1000},
-	"gan-k-steps":         {[]string{"mnist_fid_k1", "mnist_fid_k2", "mnist_fid_k5"}, []string{"mnist_fid (lower is better)", "k = 1"}, 1800},
+	"dcgan-samples":       {[]string{"mnist_fid", "kid", "precision", "recall", "fid_classifier_test_accuracy", "fid_samples", "batch_dependence"}, []string{"D loss", "G loss", "D(x)", "D(G(z))", "generator step"}, 1800},
+	"cgan-samples":        {[]string{"mnist_fid", "kid", "precision", "recall", "requested_label_accuracy"}, []string{"requested digit", "9"}, 1000},
+	"gan-k-steps":         {[]string{"mnist_fid_k1", "mnist_fid_k2", "mnist_fid_k5", "precision_k1", "recall_k5"}, []string{"mnist_fid (lower is better)", "k = 1"}, 1800},
 	"gan-loss-saturation": {[]string{"mean_d_of_g_saturating", "mean_grad_non-saturating", "mnist_fid_saturating", "mnist_fid_non-saturating", "generator_grad_norm", "mean_generator_grad_norm_saturating"}, []string{"mean D(G(z))", "closed form D/(1−D)", "generator step", "gradient norm reaching the generator"}, 1800},
-	"vae-vs-gan-samples":  {[]string{"mnist_fid_vae", "mnist_fid_dcgan", "vae_test_elbo_nats", "batch_dependence", "pairs", "conclusion"}, []string{"VAE, 2-D z", "VAE, 100-D z", "DCGAN, 100-D z"}, 1100},
+	"vae-vs-gan-samples":  {[]string{"mnist_fid_vae", "mnist_fid_dcgan", "kid_vae", "precision_dcgan", "recall_dcgan", "vae_test_elbo_nats", "batch_dependence", "pairs", "conclusion"}, []string{"VAE, 2-D z", "VAE, 100-D z", "DCGAN, 100-D z"}, 1100},
 	"dcgan-latent-walk":   {[]string{"class_counts_in_pool", "arithmetic_read_as", "batch_dependence"}, []string{"interpolation", "class means 0–9"}, 1200},
 	"conv-ae":             {[]string{"mse_per_image_locations", "mse_per_image_copy", "mse_per_image_upsample", "mse_per_image_narrow_upsample", "code_size", "location_bits", "ranking"}, []string{"original"}, 1200},
 	"unpooling":           {[]string{"deconv_vs_conv_max_abs_diff", "unpooled_nonzero_pixels"}, []string{"after 2×2 max pooling", "unpooled: recorded locations", "unpooled: copy-to-all", "output position"}, 1500},
@@ -224,6 +224,22 @@ func TestVAEFigureNumbers(t *testing.T) {
 	if e.ELBO < -200 || e.ELBO > -120 || e.KL < 2 || e.KL > 15 || e.N != 10000 {
 		t.Errorf("quick VAE test ELBO out of the expected range: %+v", e)
 	}
+	nll, err := tv.TestNLL()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("quick VAE: nll_iw %.2f nats (k = %d, %d images), −ELBO %.2f", nll.NLL, nll.Samples, nll.Images, -e.ELBO)
+	if nll.Samples != NLLSamples(true) || nll.Images != 10000 || nll.NLL > -e.ELBO || nll.NLL < -e.ELBO-20 {
+		t.Errorf("quick VAE nll_iw %+v: want k = %d on the 10,000 test images, below −ELBO %.2f by less than 20 nats", nll, NLLSamples(true), -e.ELBO)
+	}
+	// Loaded again, the estimate comes from the model's directory: the same number.
+	again, err := TrainVAE(context.Background(), DefaultVAEExperiment(true, 0), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved, err := again.TestNLL(); err != nil || saved != nll {
+		t.Errorf("nll_iw of the loaded VAE: %+v (%v), first %+v", saved, err, nll)
+	}
 	// A 3-D model is drawn on the principal plane of its codes: orthonormal
 	// axes, the first with the larger variance; a 1-D model says why not.
 	exp := DefaultVAEExperiment(true, 0)
@@ -295,18 +311,25 @@ func TestGANFigureNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	realFID, err := scorer.Score(vaekit.ImageData(train).Rows())
+	real, err := scorer.Quality(vaekit.ImageData(train).Rows())
 	if err != nil {
 		t.Fatal(err)
 	}
+	realFID := real.FID
 	sg, err := MeasureDCGANSamples(ctx, DefaultDCGANExperiment(true, 0), scorer, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("classifier accuracy %.4f; mnist_fid of %d real training digits %.2f, of the quick DCGAN %.1f",
-		scorer.Accuracy, FIDSamples, realFID, sg.FID)
-	if realFID > 5 || sg.FID <= realFID {
-		t.Errorf("mnist_fid: real digits %.2f (want < 5), quick DCGAN %.1f (want more)", realFID, sg.FID)
+		scorer.Accuracy, FIDSamples, realFID, sg.Quality.FID)
+	t.Logf("real training digits: KID %.4f, precision %.3f, recall %.3f; quick DCGAN: KID %.4f, precision %.3f, recall %.3f",
+		real.KID, real.Precision, real.Recall, sg.Quality.KID, sg.Quality.Precision, sg.Quality.Recall)
+	if realFID > 5 || sg.Quality.FID <= realFID {
+		t.Errorf("mnist_fid: real digits %.2f (want < 5), quick DCGAN %.1f (want more)", realFID, sg.Quality.FID)
+	}
+	if sg.Quality.KID <= real.KID || sg.Quality.Precision >= real.Precision {
+		t.Errorf("the quick DCGAN's KID %.4f and precision %.3f, real digits' %.4f and %.3f: want the DCGAN's KID above and precision below",
+			sg.Quality.KID, sg.Quality.Precision, real.KID, real.Precision)
 	}
 	if sg.BatchDependence > 1e-4 {
 		t.Errorf("the quick DCGAN's samples depend on their batch: %g apart alone and in a batch of 64", sg.BatchDependence)

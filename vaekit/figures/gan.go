@@ -201,12 +201,12 @@ func init() {
 		}})
 }
 
-// scoredGAN is a trained GAN with FIDSamples of its samples and their mnist_fid.
+// scoredGAN is a trained GAN with FIDSamples of its samples and their scores.
 type scoredGAN struct {
 	t       *TrainedGAN
 	samples [][]float32
 	labels  []int32
-	fid     float64
+	q       SampleQuality
 }
 
 // scoreGAN trains (or loads) a GAN and scores its samples with scorer.
@@ -219,11 +219,11 @@ func scoreGAN(ctx context.Context, scorer *FIDScorer, exp GANExperiment, opts Op
 	if err != nil {
 		return nil, err
 	}
-	fid, err := scorer.Score(samples)
+	q, err := scorer.Quality(samples)
 	if err != nil {
 		return nil, err
 	}
-	return &scoredGAN{t: t, samples: samples, labels: labels, fid: fid}, nil
+	return &scoredGAN{t: t, samples: samples, labels: labels, q: q}, nil
 }
 
 // batchDependence is the largest absolute pixel difference between samples
@@ -248,12 +248,18 @@ type Scored struct {
 
 func (s Scored) metrics() map[string]any { return maps.Clone(s.Scorer) }
 
+// put adds q's numbers to metrics, each key ending in suffix.
+func (q SampleQuality) put(metrics map[string]any, suffix string) {
+	metrics["mnist_fid"+suffix], metrics["kid"+suffix], metrics["kid_std"+suffix] = q.FID, q.KID, q.KIDStd
+	metrics["precision"+suffix], metrics["recall"+suffix] = q.Precision, q.Recall
+}
+
 // GANSnapshots is what dcgan-samples measures: samples of fixed noise
 // over training, and the final generator's mnist_fid.
 type GANSnapshots struct {
 	About
 	Scored
-	FID             float64
+	Quality         SampleQuality // of the final generator's samples.
 	Snapshots       []Snapshot
 	Steps           int // generator steps.
 	DataName        string
@@ -277,7 +283,7 @@ func MeasureDCGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScor
 	if err != nil {
 		return nil, err
 	}
-	return &GANSnapshots{About: t.about(), Scored: Scored{fidMetrics(scorer)}, FID: sg.fid, Snapshots: t.Snapshots,
+	return &GANSnapshots{About: t.about(), Scored: Scored{fidMetrics(scorer)}, Quality: sg.q, Snapshots: t.Snapshots,
 		Steps: len(t.History.Epochs) * t.History.StepsPerEpoch, DataName: dataName(t.Train), BatchDependence: deps}, nil
 }
 
@@ -297,9 +303,10 @@ func (g *GANSnapshots) Draw() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("DCGAN on %s (mnist_fid %.1f)", g.DataName, g.FID), gp, cp).Size(14, 6.5)
+	fig := chart.New(fmt.Sprintf("DCGAN on %s (mnist_fid %.1f, precision %.2f, recall %.2f)", g.DataName,
+		g.Quality.FID, g.Quality.Precision, g.Quality.Recall), gp, cp).Size(14, 6.5)
 	metrics := g.metrics()
-	metrics["mnist_fid"] = g.FID
+	g.Quality.put(metrics, "")
 	metrics["steps"] = g.Steps
 	metrics["batch_dependence"], metrics["batch_dependence_note"] = g.BatchDependence, batchDependenceNote
 	return &Result{Figure: fig, Metrics: metrics, About: g.About}, nil
@@ -330,8 +337,9 @@ func ganCurves(h *vaekit.History) (*plot.Plot, error) {
 type ConditionalSamples struct {
 	About
 	Scored
-	FID, RequestedAccuracy float64
-	Images                 [][]float32 // row by row.
+	Quality           SampleQuality
+	RequestedAccuracy float64
+	Images            [][]float32 // row by row.
 }
 
 // CGANSamples shows a conditional GAN's 10×10 grid (row = requested digit),
@@ -351,7 +359,7 @@ func MeasureCGANSamples(ctx context.Context, exp GANExperiment, scorer *FIDScore
 		return nil, err
 	}
 	t := sg.t
-	c := &ConditionalSamples{About: t.about(), Scored: Scored{fidMetrics(scorer)}, FID: sg.fid}
+	c := &ConditionalSamples{About: t.about(), Scored: Scored{fidMetrics(scorer)}, Quality: sg.q}
 	requested := flatData("cgan", sg.samples)
 	requested.Labels = sg.labels
 	if c.RequestedAccuracy, err = scorer.Classifier.Accuracy(requested); err != nil {
@@ -383,9 +391,9 @@ func (c *ConditionalSamples) Draw() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("Conditional GAN (mnist_fid %.1f, requested digit recognised %.1f%%)", c.FID, 100*c.RequestedAccuracy), gp).Size(7.5, 8)
+	fig := chart.New(fmt.Sprintf("Conditional GAN (mnist_fid %.1f, requested digit recognised %.1f%%)", c.Quality.FID, 100*c.RequestedAccuracy), gp).Size(7.5, 8)
 	metrics := c.metrics()
-	metrics["mnist_fid"] = c.FID
+	c.Quality.put(metrics, "")
 	metrics["requested_label_accuracy"] = c.RequestedAccuracy
 	metrics["requested_label_note"] = "share of 5,000 samples (labels 0–9 in turn) that the classifier reads as the requested digit"
 	return &Result{Figure: fig, Metrics: metrics, About: c.About}, nil
@@ -436,9 +444,9 @@ type KSteps struct {
 	About
 	Scored
 	Ks             []int
-	FID            []float64
-	Samples        [][][]float32 // 10 for each k.
-	GeneratorSteps int           // of each run.
+	Quality        []SampleQuality // for each k.
+	Samples        [][][]float32   // 10 for each k.
+	GeneratorSteps int             // of each run.
 }
 
 // GANKSteps trains the same GAN with k discriminator steps per generator
@@ -461,7 +469,7 @@ func MeasureGANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *
 		if err != nil {
 			return nil, err
 		}
-		m.FID = append(m.FID, sg.fid)
+		m.Quality = append(m.Quality, sg.q)
 		m.Samples = append(m.Samples, sg.samples[:10])
 		m.About = sg.t.about()
 		m.GeneratorSteps = len(sg.t.History.Epochs) * sg.t.History.StepsPerEpoch
@@ -476,10 +484,10 @@ func (m *KSteps) Draw() (*Result, error) {
 	var line chart.Series // one series, named by the y label.
 	metrics := m.metrics()
 	for i, k := range m.Ks {
-		metrics[fmt.Sprintf("mnist_fid_k%d", k)] = m.FID[i]
-		line.X, line.Y = append(line.X, float64(k)), append(line.Y, m.FID[i])
+		m.Quality[i].put(metrics, fmt.Sprintf("_k%d", k))
+		line.X, line.Y = append(line.X, float64(k)), append(line.Y, m.Quality[i].FID)
 		grid.Images = append(grid.Images, m.Samples[i]...)
-		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("k = %d\n(FID %.1f)", k, m.FID[i]))
+		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("k = %d\n(FID %.1f)", k, m.Quality[i].FID))
 	}
 	lp, err := (&chart.Lines{Title: "sample quality against k", XLabel: "k (discriminator steps per generator step)",
 		YLabel: "mnist_fid (lower is better)", Series: []chart.Series{line}, Points: true}).Plot()
@@ -506,7 +514,7 @@ type Saturation struct {
 // SaturationRun is one generator loss's run.
 type SaturationRun struct {
 	Loss            string
-	FID             float64
+	Quality         SampleQuality
 	Probes          []Probe
 	MeanD, MeanGrad float64 // over every probe, of D(G(z)) and of this loss's gradient at D's logit.
 	MeanGenGrad     float64 // over every probe, of the norm of this loss's gradient at the generator's parameters.
@@ -552,7 +560,7 @@ func MeasureGANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FI
 		if err != nil {
 			return nil, err
 		}
-		r := SaturationRun{Loss: loss, FID: sg.fid, Probes: sg.t.Probes}
+		r := SaturationRun{Loss: loss, Quality: sg.q, Probes: sg.t.Probes}
 		n := 0
 		for _, p := range r.Probes {
 			for i, d := range p.DOfG {
@@ -584,7 +592,7 @@ func (s *Saturation) Draw() (*Result, error) {
 	metrics := s.metrics()
 	gradNorms := map[string]any{}
 	for _, r := range s.Runs {
-		label := fmt.Sprintf("%s run (mnist_fid %.1f)", r.Loss, r.FID)
+		label := fmt.Sprintf("%s run (mnist_fid %.1f)", r.Loss, r.Quality.FID)
 		dashed := r.Loss == vaekit.NonSaturating
 		ratio := chart.Series{Name: "measured, " + r.Loss + " run", PointsOnly: true}
 		norm, d := chart.Series{Name: label, Dashed: dashed}, chart.Series{Name: label, Dashed: dashed}
@@ -608,7 +616,7 @@ func (s *Saturation) Draw() (*Result, error) {
 		metrics["mean_d_of_g_"+r.Loss] = r.MeanD
 		metrics["mean_grad_"+r.Loss] = r.MeanGrad
 		metrics["mean_generator_grad_norm_"+r.Loss] = r.MeanGenGrad
-		metrics["mnist_fid_"+r.Loss] = r.FID
+		r.Quality.put(metrics, "_"+r.Loss)
 	}
 	metrics["generator_grad_norm"] = gradNorms
 	rp, err := (&chart.Lines{Title: "saturating ÷ non-saturating gradient at G's parameters", XLabel: "mean D(G(z))",
@@ -639,7 +647,7 @@ type VAEvsGANSamples struct {
 	About
 	Scored
 	VAEs            []SampledVAE
-	GANFID          float64
+	GANQuality      SampleQuality
 	GANLatent       int
 	GANTrainSeconds float64
 	GAN             [][]float32 // 20 samples.
@@ -650,7 +658,7 @@ type VAEvsGANSamples struct {
 type SampledVAE struct {
 	Name         string
 	Latent       int
-	FID          float64
+	Quality      SampleQuality
 	ELBO         float64 // test ELBO, nats.
 	TrainSeconds float64
 	Samples      [][]float32 // 20 of them.
@@ -694,7 +702,7 @@ func MeasureVAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment
 	if err != nil {
 		return nil, err
 	}
-	m := &VAEvsGANSamples{About: g.t.about(), Scored: Scored{fidMetrics(scorer)}, GANFID: g.fid, GANLatent: gexp.Noise,
+	m := &VAEvsGANSamples{About: g.t.about(), Scored: Scored{fidMetrics(scorer)}, GANQuality: g.q, GANLatent: gexp.Noise,
 		GANTrainSeconds: g.t.History.TrainSeconds, GAN: g.samples[:20]}
 	if m.BatchDependence, err = batchDependence(g.t.GAN); err != nil {
 		return nil, err
@@ -713,11 +721,11 @@ func MeasureVAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment
 		if err != nil {
 			return nil, err
 		}
-		fid, err := scorer.Score(samples)
+		q, err := scorer.Quality(samples)
 		if err != nil {
 			return nil, err
 		}
-		m.VAEs = append(m.VAEs, SampledVAE{Name: v.name, Latent: v.exp.Latent, FID: fid, ELBO: t.TestELBO.ELBO,
+		m.VAEs = append(m.VAEs, SampledVAE{Name: v.name, Latent: v.exp.Latent, Quality: q, ELBO: t.TestELBO.ELBO,
 			TrainSeconds: t.History.TrainSeconds, Samples: samples[:20]})
 	}
 	m.Hyperparameters = map[string]any{"vae": vexp, "vae_dcgan_networks": equal, "dcgan": gexp}
@@ -731,16 +739,19 @@ func (m *VAEvsGANSamples) Draw() (*Result, error) {
 	var pairs []map[string]any
 	metrics := m.metrics()
 	for i, v := range m.VAEs {
-		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("VAE, %d-D z\n(FID %.1f)", v.Latent, v.FID), "")
+		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("VAE, %d-D z\n(FID %.1f)", v.Latent, v.Quality.FID), "")
 		grid.Images = append(grid.Images, v.Samples...)
-		pairs = append(pairs, map[string]any{"vae": v.Name, "vae_latent": v.Latent, "gan_latent": m.GANLatent,
-			"mnist_fid_vae": v.FID, "mnist_fid_gan": m.GANFID, "vae_test_elbo_nats": v.ELBO,
-			"vae_train_seconds": v.TrainSeconds, "gan_train_seconds": m.GANTrainSeconds})
+		pair := map[string]any{"vae": v.Name, "vae_latent": v.Latent, "gan_latent": m.GANLatent, "vae_test_elbo_nats": v.ELBO,
+			"vae_train_seconds": v.TrainSeconds, "gan_train_seconds": m.GANTrainSeconds}
+		v.Quality.put(pair, "_vae")
+		m.GANQuality.put(pair, "_gan")
+		pairs = append(pairs, pair)
 		if i == 0 { // the article's pair keeps its keys
-			metrics["mnist_fid_vae"], metrics["vae_test_elbo_nats"] = v.FID, v.ELBO
+			v.Quality.put(metrics, "_vae")
+			metrics["vae_test_elbo_nats"] = v.ELBO
 		}
 	}
-	grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("DCGAN, %d-D z\n(FID %.1f)", m.GANLatent, m.GANFID), "")
+	grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("DCGAN, %d-D z\n(FID %.1f)", m.GANLatent, m.GANQuality.FID), "")
 	grid.Images = append(grid.Images, m.GAN...)
 	grid.Rows = len(grid.RowLabels)
 	p, err := grid.Plot()
@@ -748,7 +759,8 @@ func (m *VAEvsGANSamples) Draw() (*Result, error) {
 		return nil, err
 	}
 	fig := chart.New("Samples: VAEs (Bernoulli means) vs DCGAN", p).Size(8, 0.7+0.66*float64(grid.Rows))
-	metrics["mnist_fid_dcgan"], metrics["pairs"] = m.GANFID, pairs
+	m.GANQuality.put(metrics, "_dcgan")
+	metrics["pairs"] = pairs
 	metrics["conclusion"] = m.conclusion()
 	metrics["vae_note"] = "VAE samples are the decoder's Bernoulli means for z ~ N(0, I), as the article shows them"
 	metrics["batch_dependence"], metrics["batch_dependence_note"] = m.BatchDependence, batchDependenceNote
@@ -758,15 +770,29 @@ func (m *VAEvsGANSamples) Draw() (*Result, error) {
 // conclusion says what the scores show, pair by pair.
 func (m *VAEvsGANSamples) conclusion() string {
 	var parts []string
+	g := m.GANQuality
 	for _, v := range m.VAEs {
 		verdict := "the GAN's samples score better"
-		if v.FID <= m.GANFID {
+		if v.Quality.FID <= g.FID {
 			verdict = "the VAE's samples score as well or better"
 		}
-		parts = append(parts, fmt.Sprintf("%s: mnist_fid %.1f against the DCGAN's %.1f (%d-D against %d-D latent): %s",
-			v.Name, v.FID, m.GANFID, v.Latent, m.GANLatent, verdict))
+		parts = append(parts, fmt.Sprintf("%s: mnist_fid %.1f against the DCGAN's %.1f (%d-D against %d-D latent): %s; precision %.2f against %.2f (%s), recall %.2f against %.2f (%s)",
+			v.Name, v.Quality.FID, g.FID, v.Latent, m.GANLatent, verdict,
+			v.Quality.Precision, g.Precision, better(v.Quality.Precision, g.Precision, "realistic"),
+			v.Quality.Recall, g.Recall, better(v.Quality.Recall, g.Recall, "covering the test digits")))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// better says which model's samples are the more (VAE's first, GAN's second) of what.
+func better(vae, gan float64, what string) string {
+	switch {
+	case vae > gan:
+		return "the VAE's more " + what
+	case gan > vae:
+		return "the GAN's more " + what
+	}
+	return "equally " + what
 }
 
 // LatentWalk is what dcgan-latent-walk measures: generations along

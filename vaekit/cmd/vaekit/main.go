@@ -3,6 +3,7 @@
 //	vaekit figures --list
 //	vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--dataset PATH] NAME... | all
 //	vaekit score [--models DIR] PATH...
+//	vaekit runs [--models DIR] [--json] | compare A B
 //	vaekit backend
 //
 // Each figure NAME is written as DIR/NAME.png, DIR/NAME.svg, DIR/NAME.pdf and DIR/NAME.json
@@ -20,6 +21,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -39,8 +41,13 @@ Usage:
                                         sub-folder per class, a folder of images, an IDX or a .npy file)
   vaekit bench [--steps N] [--matmul N] [--devices N] [MODEL...]
                                         (vae-mlp, deep-ae, conv-ae, dcgan; one JSON line each)
-  vaekit score [--models DIR] PATH...   mnist_fid of your own images (a folder of PNG/JPEG/PGM, an IDX or a .npy
-                                        file), and the digits the classifier reads in them
+  vaekit score [--models DIR] [--json] PATH...
+                                        mnist_fid, KID, precision and recall of your own images (a folder of
+                                        PNG/JPEG/PGM, an IDX or a .npy file), and the digits the classifier reads
+  vaekit runs [--models DIR] [--json]   the trained models and how each was made (code, versions, backend,
+                                        hyperparameters, data, time, final metrics)
+  vaekit runs [--models DIR] compare A B
+                                        what differs between two runs (directory names, as listed)
   vaekit backend                        the backend that training would use (go, xla:cpu, xla:cuda), and why
 
 Settings (environment):
@@ -70,6 +77,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runBench(args[1:], stdout, stderr)
 	case "score":
 		return runScore(args[1:], stdout, stderr)
+	case "runs":
+		return runRuns(args[1:], stdout, stderr)
 	case "backend":
 		config, reason := vaekit.BackendConfig()
 		name, _, _ := strings.Cut(config, ":parallelism")
@@ -283,8 +292,9 @@ func runBench(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// runScore prints the mnist_fid of each set of images and the digits the
-// classifier reads in it (one JSON line per set with --json).
+// runScore prints the mnist_fid, KID, precision and recall of each set of
+// images and the digits the classifier reads in it (one JSON line per set
+// with --json).
 func runScore(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("vaekit score", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -333,11 +343,98 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stdout, "%s\n", raw)
 			continue
 		}
-		fmt.Fprintf(stdout, "%s: %d images, mnist_fid %.2f; the classifier reads them as", set.Name, score.Images, score.FID)
+		fmt.Fprintf(stdout, "%s: %d images, mnist_fid %.2f, KID %.4f ± %.4f, precision %.3f, recall %.3f; the classifier reads them as",
+			set.Name, score.Images, score.FID, score.KID, score.KIDStd, score.Precision, score.Recall)
 		for d, n := range score.Digits {
 			fmt.Fprintf(stdout, " %d:%d", d, n)
 		}
 		fmt.Fprintln(stdout)
 	}
 	return code
+}
+
+// runRuns lists the models under the models directory with their records,
+// or compares two of them.
+func runRuns(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vaekit runs", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	models := fs.String("models", "", "directory of trained models (default $VAEKIT_MODELS or the user cache)")
+	asJSON := fs.Bool("json", false, "one JSON line per run")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	root := *models
+	if root == "" {
+		root = vaekit.ModelsDir()
+	}
+	if fs.NArg() > 0 {
+		if fs.Arg(0) != "compare" || fs.NArg() != 3 {
+			fmt.Fprintf(stderr, "vaekit runs: usage: vaekit runs [--models DIR] [--json] | compare A B (got %q)\n", strings.Join(fs.Args(), " "))
+			return 2
+		}
+		var pair [2]vaekit.Run
+		for i, name := range fs.Args()[1:] {
+			run, err := vaekit.ReadRun(filepath.Join(root, filepath.Base(name)))
+			if err != nil {
+				fmt.Fprintf(stderr, "vaekit runs compare: %s: no run record in %s (%v); vaekit runs lists them\n", name, root, err)
+				return 1
+			}
+			pair[i] = run
+		}
+		diff := vaekit.Differences(pair[0], pair[1])
+		if len(diff) == 0 {
+			fmt.Fprintf(stdout, "%s and %s: no differences\n", fs.Arg(1), fs.Arg(2))
+		}
+		for _, line := range diff {
+			fmt.Fprintln(stdout, line)
+		}
+		return 0
+	}
+	runs, err := vaekit.Runs(root)
+	if err != nil {
+		fmt.Fprintf(stderr, "vaekit runs: %v\n", err)
+		return 1
+	}
+	if len(runs) == 0 && !*asJSON {
+		fmt.Fprintf(stdout, "no trained models with a record in %s\n", root)
+	}
+	for _, r := range runs {
+		if *asJSON {
+			line, _ := json.Marshal(r)
+			fmt.Fprintln(stdout, string(line))
+			continue
+		}
+		name := filepath.Base(r.Dir)
+		if r.RunRecord == nil {
+			fmt.Fprintf(stdout, "%-28s %-18s not trained since records were kept\n", name, r.Kind)
+			continue
+		}
+		code := r.Code.Version
+		if code == "" {
+			code = r.Code.Commit
+			if r.Code.Modified {
+				code += "+modified"
+			}
+		}
+		state := "finished"
+		if !r.Finished {
+			state = "unfinished"
+		}
+		fmt.Fprintf(stdout, "%-28s %-18s %s  %s, epoch %d (step %d), %.0f s on %s, code %s%s\n", name, r.Kind,
+			r.Started.Local().Format("2006-01-02 15:04"), state, r.Epochs, r.Step, r.Seconds, r.Backend, code, finalLoss(r.Final))
+	}
+	return 0
+}
+
+// finalLoss is ", loss X" for a record's final metrics, when they have one.
+func finalLoss(final map[string]float64) string {
+	for _, name := range []string{"loss", "d_loss"} {
+		if v, ok := final[name]; ok {
+			return fmt.Sprintf(", final %s %.4g", name, v)
+		}
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -48,15 +49,18 @@ func TestScore(t *testing.T) {
 	for i := range values {
 		values[i] = byte(r.IntN(256))
 	}
-	header := "{'descr': '|u1', 'fortran_order': False, 'shape': (1000, 28, 28), }"
-	header += strings.Repeat(" ", 63-(10+len(header))%64) + "\n"
-	raw := append([]byte("\x93NUMPY\x01\x00"), binary.LittleEndian.AppendUint16(nil, uint16(len(header)))...)
-	if err := os.WriteFile(noise, append(append(raw, header...), values...), 0o644); err != nil {
-		t.Fatal(err)
+	writeNPY(t, noise, values)
+	zeros := filepath.Join(t.TempDir(), "zeros.npy") // the test set's 0s alone
+	values = values[:0]
+	for i, l := range test.Labels {
+		if l == 0 {
+			values = append(values, test.Pixels[i*784:(i+1)*784]...)
+		}
 	}
+	writeNPY(t, zeros, values)
 
 	var stdout, stderr bytes.Buffer
-	if status := run([]string{"score", "--json", idx, folder, noise}, &stdout, &stderr); status != 0 {
+	if status := run([]string{"score", "--json", idx, folder, noise, zeros}, &stdout, &stderr); status != 0 {
 		t.Fatalf("vaekit score: status %d\n%s", status, stderr.String())
 	}
 	var scores []figures.SampleScore
@@ -67,13 +71,40 @@ func TestScore(t *testing.T) {
 		}
 		scores = append(scores, s)
 	}
-	if len(scores) != 3 {
-		t.Fatalf("%d scores for 3 sets:\n%s", len(scores), stdout.String())
+	if len(scores) != 4 {
+		t.Fatalf("%d scores for 4 sets:\n%s", len(scores), stdout.String())
 	}
-	self, digits, random := scores[0], scores[1], scores[2]
-	t.Logf("mnist_fid: test digits %.4f (%d), 5,000 of them as PNGs %.2f, uniform noise %.1f", self.FID, self.Images, digits.FID, random.FID)
+	self, digits, random, zeroes := scores[0], scores[1], scores[2], scores[3]
+	for _, s := range scores {
+		t.Logf("%s: %d images, mnist_fid %.4g, KID %.4f ± %.4f, precision %.3f, recall %.3f",
+			filepath.Base(s.Name), s.Images, s.FID, s.KID, s.KIDStd, s.Precision, s.Recall)
+	}
 	if self.Images != 10000 || self.FID > 0.01 {
 		t.Errorf("the MNIST test digits against themselves: %d images, mnist_fid %g (want about 0)", self.Images, self.FID)
+	}
+	// KID: the test digits and half of them near 0 (a little below: their subsets share images with the
+	// reference's), noise and one digit alone far above.
+	for _, s := range []figures.SampleScore{self, digits} {
+		if math.Abs(s.KID) > 0.01*min(random.KID, zeroes.KID) {
+			t.Errorf("%s: KID %.4f ± %.4f, want about 0 beside noise's %.2f and one digit's %.2f", s.Name, s.KID, s.KIDStd, random.KID, zeroes.KID)
+		}
+	}
+	cases := []struct {
+		name                       string
+		s                          figures.SampleScore
+		minPrecision, maxPrecision float64
+		minRecall, maxRecall       float64
+	}{
+		{"the test digits against themselves", self, 1, 1, 1, 1},
+		{"half the test digits", digits, 0.6, 1, 0.6, 1},
+		{"the test set's 0s alone (quality without coverage)", zeroes, 0.6, 1, 0, 0.3},
+		{"uniform noise", random, 0, 0.05, 0, 0.05},
+	}
+	for _, c := range cases {
+		if c.s.Precision < c.minPrecision || c.s.Precision > c.maxPrecision || c.s.Recall < c.minRecall || c.s.Recall > c.maxRecall {
+			t.Errorf("%s: precision %.3f (want %.2f–%.2f), recall %.3f (want %.2f–%.2f)", c.name,
+				c.s.Precision, c.minPrecision, c.maxPrecision, c.s.Recall, c.minRecall, c.maxRecall)
+		}
 	}
 	var labels [10]int
 	for _, l := range test.Labels {
@@ -96,5 +127,16 @@ func TestScore(t *testing.T) {
 	empty := t.TempDir()
 	if status := run([]string{"score", empty}, &stdout, &stderr); status != 1 || !strings.Contains(stderr.String(), empty+" holds no images") {
 		t.Errorf("vaekit score on an empty folder: status %d, stderr %q", status, stderr.String())
+	}
+}
+
+// writeNPY writes 28×28 uint8 images as a .npy file.
+func writeNPY(t *testing.T, path string, pixels []byte) {
+	t.Helper()
+	header := fmt.Sprintf("{'descr': '|u1', 'fortran_order': False, 'shape': (%d, 28, 28), }", len(pixels)/784)
+	header += strings.Repeat(" ", 63-(10+len(header))%64) + "\n"
+	raw := append([]byte("\x93NUMPY\x01\x00"), binary.LittleEndian.AppendUint16(nil, uint16(len(header)))...)
+	if err := os.WriteFile(path, append(append(raw, header...), pixels...), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
