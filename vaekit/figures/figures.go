@@ -46,6 +46,10 @@ type Options struct {
 	// Seed of the experiments the catalogue makes (initialisation,
 	// shuffling, noise); a figure's JSON records its experiment's own.
 	Seed int64
+
+	// epochHook, when set (by a sweep), is told each epoch's metrics of the
+	// model training, with a way to draw 16 samples of it.
+	epochHook func(epoch int, metrics map[string]float64, samples func() ([][]float32, error))
 }
 
 // QuickFromEnv reports whether $VAEKIT_QUICK asks for quick runs.
@@ -161,6 +165,9 @@ func Run(ctx context.Context, name string, opts Options) (*Record, *Result, erro
 // the vaekit command would; its wall time is the model's training time.
 func Export(name string, res *Result, opts Options) (*Record, error) {
 	spec, ok := Lookup(name)
+	if !ok && strings.HasPrefix(name, "sweep-") { // a sweep's figure (SweepName): no article of its own.
+		spec, ok = Spec{Name: name}, true
+	}
 	if !ok {
 		return nil, fmt.Errorf("unknown figure %q; known figures: %s", name, strings.Join(Names(), ", "))
 	}

@@ -56,6 +56,7 @@ type TrainedGAN struct {
 	Train      *datasets.ImageSet
 	Snapshots  []Snapshot
 	Probes     []Probe
+	Dir        string // checkpoint directory.
 }
 
 // Snapshot is what the generator made of fixed noise at a step.
@@ -98,12 +99,20 @@ func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN
 	}
 	perEpoch := train.Count / (exp.DSteps * exp.BatchSize)
 	total := perEpoch * exp.Epochs
+	var onEpoch func(int, map[string]float64) error
+	if opts.epochHook != nil {
+		z, labels := gan.UniformNoise(16, 99), probeLabels(exp.Conditional, 16)
+		onEpoch = func(epoch int, m map[string]float64) error {
+			opts.epochHook(epoch, m, func() ([][]float32, error) { return gan.Generate(z, labels) })
+			return nil
+		}
+	}
 	hist, err := gan.Train(ctx, vaekit.ImageData(train), vaekit.TrainOptions{Dir: dir, Progress: opts.Progress,
-		RecordEvery: max(1, total/200), Record: ganRecorder(gan, exp.Conditional, total)})
+		RecordEvery: max(1, total/200), Record: ganRecorder(gan, exp.Conditional, total), OnEpoch: onEpoch})
 	if err != nil {
 		return nil, err
 	}
-	t := &TrainedGAN{Experiment: exp, GAN: gan, History: hist, Train: train}
+	t := &TrainedGAN{Experiment: exp, GAN: gan, History: hist, Train: train, Dir: dir}
 	for _, r := range hist.Records {
 		var rec ganRecord
 		if err := json.Unmarshal(r.Data, &rec); err != nil {

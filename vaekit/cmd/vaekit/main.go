@@ -4,6 +4,7 @@
 //	vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--dataset PATH] NAME... | all
 //	vaekit score [--models DIR] PATH...
 //	vaekit runs [--models DIR] [--json] | compare A B
+//	vaekit sweep [--quick] [--out DIR] [--models DIR] [--seed N] vae|gan PARAM=V1,V2,... [PARAM=...]
 //	vaekit backend
 //
 // Each figure NAME is written as DIR/NAME.png, DIR/NAME.svg, DIR/NAME.pdf and DIR/NAME.json
@@ -44,6 +45,9 @@ Usage:
   vaekit score [--models DIR] [--json] PATH...
                                         mnist_fid, KID, precision and recall of your own images (a folder of
                                         PNG/JPEG/PGM, an IDX or a .npy file), and the digits the classifier reads
+  vaekit sweep [--quick] [--out DIR] [--models DIR] [--seed N] vae|gan PARAM=V1,V2,... [PARAM=...]
+                                        one run per setting (e.g. vae KLWeight=0.5,1,4; gan LearningRate=1e-4,2e-4),
+                                        side by side: a table, a reading, and sweep-MODEL-PARAM.{png,svg,pdf,json}
   vaekit runs [--models DIR] [--json]   the trained models and how each was made (code, versions, backend,
                                         hyperparameters, data, time, final metrics)
   vaekit runs [--models DIR] compare A B
@@ -79,6 +83,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runScore(args[1:], stdout, stderr)
 	case "runs":
 		return runRuns(args[1:], stdout, stderr)
+	case "sweep":
+		return runSweep(args[1:], stdout, stderr)
 	case "backend":
 		config, reason := vaekit.BackendConfig()
 		name, _, _ := strings.Cut(config, ":parallelism")
@@ -437,4 +443,62 @@ func finalLoss(final map[string]float64) string {
 		}
 	}
 	return ""
+}
+
+// runSweep trains one model per setting of the parameters and writes the
+// sweep's figure, table and reading.
+func runSweep(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("vaekit sweep", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	quick := fs.Bool("quick", false, "small epochs and subsets (CI, smoke runs)")
+	out := fs.String("out", "figures-out", "directory for the sweep's .png, .svg, .pdf and .json")
+	models := fs.String("models", "", "directory of trained models (default $VAEKIT_MODELS or the user cache)")
+	seed := fs.Int64("seed", 0, "random seed")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() < 2 || (fs.Arg(0) != "vae" && fs.Arg(0) != "gan") {
+		fmt.Fprintf(stderr, "vaekit sweep: usage: vaekit sweep [flags] vae|gan PARAM=V1,V2,... (got %q)\n", strings.Join(fs.Args(), " "))
+		return 2
+	}
+	model := fs.Arg(0)
+	params, err := figures.ParseSweep(fs.Args()[1:])
+	if err != nil {
+		fmt.Fprintf(stderr, "vaekit sweep: %v\n", err)
+		return 2
+	}
+	if err := checkOutDir(*out); err != nil {
+		fmt.Fprintf(stderr, "vaekit sweep: --out %s: %v\n", *out, err)
+		return 2
+	}
+	ctx, stop := interruptContext(stderr, os.Exit)
+	defer stop()
+	opts := figures.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed}
+	var res *figures.Result
+	if model == "vae" {
+		res, err = figures.SweepVAE(ctx, figures.DefaultVAEExperiment(*quick, *seed), params, opts)
+	} else {
+		var scorer *figures.FIDScorer
+		if scorer, err = figures.NewFIDScorer(ctx, opts); err == nil {
+			res, err = figures.SweepGAN(ctx, figures.DefaultMLPGANExperiment(*quick, *seed), params, scorer, opts)
+		}
+	}
+	if err == nil {
+		var rec *figures.Record
+		name := figures.SweepName(model, params)
+		if rec, err = figures.Export(name, res, opts); err == nil {
+			fmt.Fprintf(stdout, "%s\n%s\n%s: wrote %s/{%s}\n", res.Metrics["table"], res.Metrics["reading"], name, *out, strings.Join(rec.Files, ","))
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "vaekit sweep: %v\n", err)
+		if ctx.Err() != nil {
+			return exitInterrupted
+		}
+		return 1
+	}
+	return 0
 }

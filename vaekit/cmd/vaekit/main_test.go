@@ -35,6 +35,12 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"score"}, 2, "name at least one folder of images"},
 		{[]string{"figures", "--dataset", "no-such-folder", "vae-manifold"}, 2, "--dataset: stat no-such-folder: no such file"},
 		{[]string{"figures", "--quick", "--out", "main_test.go", "vae-manifold"}, 2, "--out main_test.go: is a file"},
+		{[]string{"sweep", "--quick", "vae"}, 2, "usage: vaekit sweep"},
+		{[]string{"sweep", "--quick", "resnet", "Depth=1,2"}, 2, "usage: vaekit sweep"},
+		{[]string{"sweep", "--quick", "vae", "KLWeight"}, 2, "want NAME=V1,V2"},
+		{[]string{"sweep", "--quick", "--models", t.TempDir(), "vae", "Beta=1,2"}, 1, `no field "Beta"`},
+		{[]string{"runs", "compare", "a"}, 2, "usage: vaekit runs"},
+		{[]string{"runs", "--models", t.TempDir(), "compare", "a", "b"}, 1, "a: no run record in"},
 	} {
 		var stdout, stderr bytes.Buffer
 		status := run(tc.args, &stdout, &stderr)
@@ -115,5 +121,86 @@ func TestFigureOnDevices(t *testing.T) {
 	t.Logf("quick ae-vs-pca-recon, AE mse per image: 1 device %.4f, 2 devices %.4f", mse[1], mse[2])
 	if math.Abs(mse[2]-mse[1]) > 0.03*mse[1] {
 		t.Errorf("trained over 2 devices the AE's mse per image is %.4f, over one %.4f: more than 3%% apart", mse[2], mse[1])
+	}
+}
+
+// TestSweepAndRuns sweeps a small GAN's discriminator steps from the command
+// line, then lists the runs and compares the two.
+func TestSweepAndRuns(t *testing.T) {
+	if os.Getenv(datasets.DataEnv) == "" {
+		t.Setenv(datasets.DataEnv, filepath.Join("..", "..", "..", "..", "shared", "datasets"))
+	}
+	models, out := os.Getenv("VAEKIT_MODELS"), t.TempDir()
+	if models == "" {
+		models = t.TempDir()
+	}
+	var stdout, stderr bytes.Buffer
+	if status := run([]string{"sweep", "--quick", "--models", models, "--out", out, "gan", "DSteps=1,2", "TrainSize=2000"}, &stdout, &stderr); status != 0 {
+		t.Fatalf("vaekit sweep: status %d\n%s", status, stderr.String())
+	}
+	t.Logf("vaekit sweep:\n%s", stdout.String())
+	raw, err := os.ReadFile(filepath.Join(out, "sweep-gan-dsteps-trainsize.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Metrics struct {
+			Runs []struct {
+				Setting map[string]string
+				Metrics map[string]float64
+				Run     string
+			}
+			Reading string
+		}
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Metrics.Runs) != 2 || rec.Metrics.Runs[1].Setting["DSteps"] != "2" || rec.Metrics.Reading == "" {
+		t.Fatalf("the sweep's JSON: %+v", rec.Metrics)
+	}
+	for _, r := range rec.Metrics.Runs {
+		for _, key := range []string{"mnist_fid", "kid", "precision", "recall"} {
+			if _, ok := r.Metrics[key]; !ok {
+				t.Errorf("run %v has no %s: %v", r.Setting, key, r.Metrics)
+			}
+		}
+		if _, err := os.Stat(filepath.Join(models, r.Run, "run.json")); err != nil {
+			t.Errorf("run %v names %q, which has no record: %v", r.Setting, r.Run, err)
+		}
+	}
+	for _, ext := range []string{"png", "svg", "pdf"} {
+		if _, err := os.Stat(filepath.Join(out, "sweep-gan-dsteps-trainsize."+ext)); err != nil {
+			t.Error(err)
+		}
+	}
+
+	stdout.Reset()
+	if status := run([]string{"runs", "--models", models, "--json"}, &stdout, &stderr); status != 0 {
+		t.Fatalf("vaekit runs: status %d\n%s", status, stderr.String())
+	}
+	listed := 0
+	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		var r struct {
+			Dir, Kind string
+			Step      int
+			Backend   string
+		}
+		if err := json.Unmarshal([]byte(line), &r); err != nil {
+			t.Fatalf("a line of vaekit runs --json: %q: %v", line, err)
+		}
+		for _, sr := range rec.Metrics.Runs {
+			if filepath.Base(r.Dir) == sr.Run && r.Kind == "gan" && r.Step > 0 && r.Backend != "" {
+				listed++
+			}
+		}
+	}
+	if listed != 2 {
+		t.Errorf("vaekit runs --json lists %d of the sweep's 2 runs with their records:\n%s", listed, stdout.String())
+	}
+	stdout.Reset()
+	if status := run([]string{"runs", "--models", models, "compare", rec.Metrics.Runs[0].Run, rec.Metrics.Runs[1].Run}, &stdout, &stderr); status != 0 ||
+		!strings.Contains(stdout.String(), "key.Hyper.d_steps: 1 → 2") {
+		t.Errorf("vaekit runs compare: status %d, output %q (stderr %q), want the d_steps line", status, stdout.String(), stderr.String())
 	}
 }
