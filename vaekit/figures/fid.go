@@ -27,6 +27,7 @@ type FIDScorer struct {
 	Accuracy     float64 // on the 10,000 test digits.
 	Real         *vaekit.Gaussian
 	RealFeatures [][]float32 // the test digits' features, for KID and precision/recall.
+	dir          string      // the classifier's model directory.
 }
 
 // FIDClassifierConfig is the classifier behind mnist_fid.
@@ -67,7 +68,7 @@ func NewFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &FIDScorer{Classifier: clf, Accuracy: acc, Real: real, RealFeatures: features}, nil
+	return &FIDScorer{Classifier: clf, Accuracy: acc, Real: real, RealFeatures: features, dir: dir}, nil
 }
 
 // SampleQuality is what the scorer says of a set of images, each number on
@@ -171,6 +172,7 @@ func sharedScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 	defer scorers.Unlock()
 	root := modelsRoot(opts)
 	if s := scorers.byModels[root]; s != nil {
+		opts.runs.add(s.dir) // a figure that shares it uses its run too.
 		return s, nil
 	}
 	s, err := NewFIDScorer(ctx, opts)

@@ -47,6 +47,11 @@ type Options struct {
 	// shuffling, noise); a figure's JSON records its experiment's own.
 	Seed int64
 
+	// runs collects the model directories that figures train or load
+	// (NotebookOptions and Run start one): a figure's JSON names them. Nil
+	// collects nothing.
+	runs *runList
+
 	// epochHook, when set (by a sweep), is told each epoch's metrics of the
 	// model training, with a way to draw 16 samples of it.
 	epochHook func(epoch int, metrics map[string]float64, samples func() ([][]float32, error))
@@ -138,7 +143,10 @@ type Record struct {
 	Seed            int64           `json:"seed"`
 	WallSeconds     float64         `json:"wall_seconds"`
 	History         *vaekit.History `json:"history,omitempty"`
-	Files           []string        `json:"files"`
+	// Runs are the model directories (under the models directory) the figure
+	// used: `vaekit runs` shows how each was made.
+	Runs  []string `json:"runs,omitempty"`
+	Files []string `json:"files"`
 }
 
 // Run makes the named figure and writes its files under opts.Out.
@@ -152,6 +160,7 @@ func Run(ctx context.Context, name string, opts Options) (*Record, *Result, erro
 		return nil, nil, err
 	}
 	start := time.Now()
+	opts.runs = &runList{} // this figure's runs alone.
 	res, err := spec.Make(ctx, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("figure %s: %w", name, err)
@@ -187,7 +196,7 @@ func save(spec Spec, res *Result, opts Options, backend string, seconds float64)
 		Name: spec.Name, Article: spec.Article, Quick: opts.Quick,
 		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Network: res.Network, Dataset: res.Dataset,
 		Backend: backend, Build: vaekit.BuildFlags(), Seed: seedOf(res.Hyperparameters, opts.Seed),
-		WallSeconds: seconds, History: withoutRecords(res.History),
+		WallSeconds: seconds, History: withoutRecords(res.History), Runs: opts.runs.names(),
 		Files: []string{spec.Name + ".png", spec.Name + ".svg", spec.Name + ".pdf", spec.Name + ".json"},
 	}
 	// The three files as a set: a failure (a full disk) leaves the old set.

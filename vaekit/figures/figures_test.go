@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -109,6 +110,20 @@ func TestQuickFigures(t *testing.T) {
 			}
 			if got["quick"] != true || got["name"] != spec.Name {
 				t.Errorf("%s.json: quick=%v name=%v", spec.Name, got["quick"], got["name"])
+			}
+			// The runs it names are model directories with their keys; only unpooling trains nothing.
+			if len(rec.Runs) == 0 && spec.Name != "unpooling" {
+				t.Errorf("%s.json names no runs", spec.Name)
+			}
+			for _, run := range rec.Runs {
+				if _, err := vaekit.ReadRun(filepath.Join(opts.Models, run)); err != nil {
+					t.Errorf("%s.json names run %s: %v", spec.Name, run, err)
+				}
+			}
+			if strings.HasPrefix(spec.Name, "gan-") || strings.HasPrefix(spec.Name, "dcgan-") {
+				if !slices.ContainsFunc(rec.Runs, func(r string) bool { return strings.HasPrefix(r, "mnist-classifier-") }) {
+					t.Errorf("%s.json's runs %v lack the mnist_fid classifier's", spec.Name, rec.Runs)
+				}
 			}
 		})
 	}

@@ -9,7 +9,7 @@ import (
 // says, figures exported to figures-out beside the notebook, progress shown.
 // The seed is each experiment's own.
 func NotebookOptions() Options {
-	return Options{Quick: QuickFromEnv(), Out: "figures-out", Progress: true}
+	return Options{Quick: QuickFromEnv(), Out: "figures-out", Progress: true, runs: &runList{}}
 }
 
 // WithQuick returns opts in quick mode when on is true (small epochs and
