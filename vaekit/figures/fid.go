@@ -27,7 +27,10 @@ type FIDScorer struct {
 	Accuracy     float64 // on the 10,000 test digits.
 	Real         *vaekit.Gaussian
 	RealFeatures [][]float32 // the test digits' features, for KID and precision/recall.
-	dir          string      // the classifier's model directory.
+	// RealQuality scores FIDSamples real training digits: what a generator
+	// that drew real digits would get, the reference beside every score.
+	RealQuality SampleQuality
+	dir         string // the classifier's model directory.
 }
 
 // FIDClassifierConfig is the classifier behind mnist_fid.
@@ -68,7 +71,11 @@ func NewFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &FIDScorer{Classifier: clf, Accuracy: acc, Real: real, RealFeatures: features, dir: dir}, nil
+	s := &FIDScorer{Classifier: clf, Accuracy: acc, Real: real, RealFeatures: features, dir: dir}
+	if s.RealQuality, err = s.quality(vaekit.ImageData(train.Subset(FIDSamples))); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // SampleQuality is what the scorer says of a set of images, each number on
@@ -157,7 +164,9 @@ func fidMetrics(s *FIDScorer) map[string]any {
 	return map[string]any{"fid_samples": FIDSamples, "fid_classifier_test_accuracy": s.Accuracy,
 		"fid_note":              "Fréchet distance to the 10,000 MNIST test digits on the 128 penultimate features of vaekit's MNIST convolutional classifier (figures.FIDClassifierConfig); lower is better",
 		"kid_note":              fmt.Sprintf("kernel inception distance (Bińkowski et al. 2018) on the same features: unbiased MMD² with the kernel (xᵀy/128 + 1)³, mean and std over %d subsets of %d; about 0 for digits drawn like the test set", kidSubsets, kidSubsetSize),
-		"precision_recall_note": fmt.Sprintf("Kynkäänniemi et al. 2019 on the same features, k = %d, on features scaled to unit length, against as many test digits as samples: precision = share of samples inside the test digits' manifold (quality), recall = share of test digits inside the samples' manifold (coverage)", prNeighbours)}
+		"precision_recall_note": fmt.Sprintf("Kynkäänniemi et al. 2019 on the same features, k = %d, on features scaled to unit length, against as many test digits as samples: precision = share of samples inside the test digits' manifold (quality), recall = share of test digits inside the samples' manifold (coverage)", prNeighbours),
+		"reference": map[string]any{"source": fmt.Sprintf("%d real MNIST training digits scored the same way (what a generator of real digits gets)", FIDSamples),
+			"mnist_fid": s.RealQuality.FID, "kid": s.RealQuality.KID, "precision": s.RealQuality.Precision, "recall": s.RealQuality.Recall}}
 }
 
 var scorers struct {

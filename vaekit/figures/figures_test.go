@@ -22,18 +22,18 @@ var expect = map[string]struct {
 	texts   []string // texts in NAME.svg (titles, legends, labels)
 	minW    int      // smallest PNG width in pixels
 }{
-	"vae-latent-scatter":  {[]string{"test_elbo_nats", "test_recon_nats", "test_kl_nats", "input", "test_nll_iw_nats", "nll_iw_samples"}, []string{"z[0]", "z[1]", "0", "9"}, 900},
+	"vae-latent-scatter":  {[]string{"test_elbo_nats", "test_recon_nats", "test_kl_nats", "input", "test_nll_iw_nats", "nll_iw_samples", "reference"}, []string{"z[0]", "z[1]", "0", "9"}, 900},
 	"vae-manifold":        {[]string{"test_elbo_nats", "grid_size", "grid_x", "grid_y"}, []string{"z[0]", "z[1]"}, 1000},
-	"ae-vs-pca-recon":     {[]string{"mse_per_image_pca30", "mse_per_image_ae", "reference_hinton_salakhutdinov_2006", "comparison"}, []string{"original"}, 1200},
+	"ae-vs-pca-recon":     {[]string{"mse_per_image_pca30", "mse_per_image_ae", "reference", "comparison"}, []string{"original"}, 1200},
 	"ae-vs-pca-2d":        {[]string{"knn5_accuracy_pca", "knn5_accuracy_ae"}, []string{"code[0]", "code[1]", "0", "9"}, 1800},
 	"decoder-generation":  {[]string{"code_l2", "box_plain", "box_l2"}, []string{"code[0]", "code[1]"}, 1800},
 	"denoising":           {[]string{"mse_per_image_gaussian_noisy", "mse_per_image_gaussian_denoised", "mse_per_image_gaussian_plain_ae", "mse_per_image_masking_denoised"}, []string{"clean", "denoising AE"}, 1100},
 	"pretraining":         {[]string{"pretraining_gain_points", "test_accuracy_pretrained_100_labels", "test_accuracy_random_100_labels"}, []string{"pretrained, then fine-tuned", "random init", "test accuracy (%)"}, 1000},
-	"dcgan-samples":       {[]string{"mnist_fid", "kid", "precision", "recall", "fid_classifier_test_accuracy", "fid_samples", "batch_dependence"}, []string{"D loss", "G loss", "D(x)", "D(G(z))", "generator step"}, 1800},
-	"cgan-samples":        {[]string{"mnist_fid", "kid", "precision", "recall", "requested_label_accuracy"}, []string{"requested digit", "9"}, 1000},
-	"gan-k-steps":         {[]string{"mnist_fid_k1", "mnist_fid_k2", "mnist_fid_k5", "precision_k1", "recall_k5"}, []string{"mnist_fid (lower is better)", "k = 1"}, 1800},
+	"dcgan-samples":       {[]string{"mnist_fid", "kid", "precision", "recall", "fid_classifier_test_accuracy", "fid_samples", "batch_dependence", "reference"}, []string{"D loss", "G loss", "D(x)", "D(G(z))", "generator step"}, 1800},
+	"cgan-samples":        {[]string{"mnist_fid", "kid", "precision", "recall", "requested_label_accuracy", "reference"}, []string{"requested digit", "9"}, 1000},
+	"gan-k-steps":         {[]string{"mnist_fid_k1", "mnist_fid_k2", "mnist_fid_k5", "precision_k1", "recall_k5", "reference"}, []string{"mnist_fid (lower is better)", "k = 1"}, 1800},
 	"gan-loss-saturation": {[]string{"mean_d_of_g_saturating", "mean_grad_non-saturating", "mnist_fid_saturating", "mnist_fid_non-saturating", "generator_grad_norm", "mean_generator_grad_norm_saturating"}, []string{"mean D(G(z))", "closed form D/(1−D)", "generator step", "gradient norm reaching the generator"}, 1800},
-	"vae-vs-gan-samples":  {[]string{"mnist_fid_vae", "mnist_fid_dcgan", "kid_vae", "precision_dcgan", "recall_dcgan", "vae_test_elbo_nats", "batch_dependence", "pairs", "conclusion"}, []string{"VAE, 2-D z", "VAE, 100-D z", "DCGAN, 100-D z"}, 1100},
+	"vae-vs-gan-samples":  {[]string{"mnist_fid_vae", "mnist_fid_dcgan", "kid_vae", "precision_dcgan", "recall_dcgan", "vae_test_elbo_nats", "batch_dependence", "pairs", "conclusion", "reference"}, []string{"VAE, 2-D z", "VAE, 100-D z", "DCGAN, 100-D z"}, 1100},
 	"dcgan-latent-walk":   {[]string{"class_counts_in_pool", "arithmetic_read_as", "batch_dependence"}, []string{"interpolation", "class means 0–9"}, 1200},
 	"conv-ae":             {[]string{"mse_per_image_locations", "mse_per_image_copy", "mse_per_image_upsample", "mse_per_image_narrow_upsample", "code_size", "location_bits", "ranking"}, []string{"original"}, 1200},
 	"unpooling":           {[]string{"deconv_vs_conv_max_abs_diff", "unpooled_nonzero_pixels"}, []string{"after 2×2 max pooling", "unpooled: recorded locations", "unpooled: copy-to-all", "output position"}, 1500},
@@ -108,6 +108,7 @@ func TestQuickFigures(t *testing.T) {
 					t.Errorf("%s.json lacks the metric %q", spec.Name, key)
 				}
 			}
+			checkReference(t, spec.Name, metrics)
 			if got["quick"] != true || got["name"] != spec.Name {
 				t.Errorf("%s.json: quick=%v name=%v", spec.Name, got["quick"], got["name"])
 			}
@@ -126,6 +127,40 @@ func TestQuickFigures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkReference checks a figure's reference (see Result.References): it
+// names its source, and where the reference is a bound (the grey targets'
+// entropy under the reconstruction term) or real data (which a quick GAN's
+// samples do not match), this run's numbers lie on the right side of it.
+func checkReference(t *testing.T, name string, metrics map[string]any) {
+	ref, ok := metrics["reference"].(map[string]any)
+	if !ok {
+		return
+	}
+	if s, _ := ref["source"].(string); s == "" {
+		t.Errorf("%s.json: reference without a source: %v", name, ref)
+	}
+	lines := (&Result{Metrics: metrics}).References()
+	if measured := len(lines) - 1 - strings.Count(strings.Join(lines, "\n"), "not measured here"); measured < 1 {
+		t.Errorf("%s: reference lines %q: want a reference beside this run's number", name, lines)
+	}
+	worse := func(key string, higherIsWorse bool) {
+		want, _ := ref[key].(float64)
+		for k, v := range metrics {
+			if k == key || (strings.HasPrefix(k, key+"_") && !strings.HasPrefix(k, key+"_std")) {
+				if got, _ := v.(float64); (got < want) == higherIsWorse {
+					t.Errorf("%s.json: %s = %.3g beyond its reference %.3g (%s)", name, k, got, want, ref["source"])
+				}
+			}
+		}
+	}
+	if _, ok := ref["test_recon_nats"]; ok {
+		worse("test_recon_nats", true) // a cross-entropy is never below the entropy.
+	}
+	if _, ok := ref["mnist_fid"]; ok {
+		worse("mnist_fid", true) // a quick GAN is farther from the test digits than real digits are.
 	}
 }
 

@@ -404,6 +404,12 @@ func (c *ConditionalSamples) Draw() (*Result, error) {
 	metrics := c.metrics()
 	c.Quality.put(metrics, "")
 	metrics["requested_label_accuracy"] = c.RequestedAccuracy
+	if ref, ok := metrics["reference"].(map[string]any); ok {
+		ref = maps.Clone(ref)
+		ref["requested_label_accuracy"] = metrics["fid_classifier_test_accuracy"]
+		ref["source"] = fmt.Sprint(ref["source"], "; requested_label_accuracy: the classifier's accuracy on the real test digits")
+		metrics["reference"] = ref
+	}
 	metrics["requested_label_note"] = "share of 5,000 samples (labels 0–9 in turn) that the classifier reads as the requested digit"
 	return &Result{Figure: fig, Metrics: metrics, About: c.About}, nil
 }
@@ -886,7 +892,7 @@ func (w *LatentWalk) Draw() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New("DCGAN latent space: straight lines, class means and their arithmetic", p).Size(9, 6.2)
+	fig := chart.New("DCGAN latent space: straight lines, class means and their arithmetic", p).Size(9, 0.7+0.62*float64(grid.Rows))
 	return &Result{Figure: fig, Metrics: map[string]any{"class_counts_in_pool": w.ClassCounts, "triples": w.Triples,
 		"arithmetic_read_as": w.ArithmeticAre, "note": "class means: mean latent code of the samples (of 2,000) that the mnist_fid classifier reads as each digit",
 		"batch_dependence": w.BatchDependence, "batch_dependence_note": batchDependenceNote},

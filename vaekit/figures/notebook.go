@@ -3,6 +3,9 @@ package figures
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 )
 
 // NotebookOptions are a notebook's options: quick mode as $VAEKIT_QUICK
@@ -50,7 +53,46 @@ func (o Options) WithDataset(path string) Options {
 func (r *Result) Show(name string, opts Options) {
 	Must(0, r.Figure.Display()) // outside a notebook, nothing.
 	Must(Export(name, r, opts))
+	for _, line := range r.References() {
+		fmt.Println(line)
+	}
 	fmt.Printf("exported %s/%s.{png,svg,pdf,json}\n", opts.Out, name)
+}
+
+// References is a line for each number of the figure's reference
+// (Metrics["reference"]: the article's, the literature's or real data's),
+// with this run's values of it beside (a metric's name, or the name
+// followed by "_" and a variant: mnist_fid_k1, …).
+func (r *Result) References() []string {
+	ref, _ := r.Metrics["reference"].(map[string]any)
+	var lines []string
+	for _, key := range slices.Sorted(maps.Keys(ref)) {
+		want, ok := ref[key].(float64)
+		if !ok {
+			continue
+		}
+		var ours []string
+		for _, name := range slices.Sorted(maps.Keys(r.Metrics)) {
+			v, ok := r.Metrics[name].(float64)
+			variant, isVariant := strings.CutPrefix(name, key+"_")
+			if !ok || (name != key && (!isVariant || strings.HasPrefix(variant, "std") || strings.HasPrefix(variant, "note"))) {
+				continue
+			}
+			if isVariant {
+				ours = append(ours, fmt.Sprintf("%.4g (%s)", v, variant))
+			} else {
+				ours = append(ours, fmt.Sprintf("%.4g", v))
+			}
+		}
+		if len(ours) == 0 {
+			ours = []string{"not measured here"}
+		}
+		lines = append(lines, fmt.Sprintf("%s: %s; reference %.4g", key, strings.Join(ours, ", "), want))
+	}
+	if len(lines) > 0 {
+		lines = append(lines, fmt.Sprintf("  (reference: %s)", ref["source"]))
+	}
+	return lines
 }
 
 // Must returns v, or stops a notebook's cell with err (a panic, which GoNB

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/gomlx/gomlx/ml/model"
@@ -138,6 +139,12 @@ func (a *PretrainAccuracy) Draw() (*Result, error) {
 	p, err := lines.Plot()
 	if err != nil {
 		return nil, err
+	}
+	if slices.Equal(exp.Layers, []int{500, 500, 2000}) && slices.Contains(a.Labels, 60000) {
+		metrics["reference"] = map[string]any{"source": "Hinton & Salakhutdinov, Science 2006: 784-500-500-2000-10 on all 60,000 labels, " +
+			"pretrained as RBMs then fine-tuned by backprop (1.2 % test error), against the best reported backprop from random weights (1.6 %); " +
+			"here the layers are pretrained as autoencoders and fine-tuned for fewer steps",
+			"test_accuracy_pretrained_60000_labels": 0.988, "test_accuracy_random_60000_labels": 0.984}
 	}
 	metrics["pretraining_gain_points"] = effects
 	metrics["note"] = "gain = pretrained minus random-init test accuracy, in percentage points, same architecture, labels and steps"

@@ -402,6 +402,7 @@ func (s *Sweep) Draw() (*Result, error) {
 // figure draws the runs done so far; the others are columns titled "waiting".
 func (s *Sweep) figure() (*chart.Figure, error) {
 	var curves, samples []*plot.Plot
+	legend := false
 	for i, r := range s.Runs {
 		title := s.label(i)
 		if !r.done {
@@ -417,9 +418,13 @@ func (s *Sweep) figure() (*chart.Figure, error) {
 			}
 		}
 		lines := &chart.Lines{Title: title, XLabel: "epoch", Series: series, Points: true}
-		if len(series) == 1 {
-			lines.YLabel, lines.Series[0].Name = s.curveTitle(), ""
+		if i == 0 { // the columns share their y axis: one label names it.
+			lines.YLabel = s.curveTitle()
 		}
+		if len(series) == 1 {
+			lines.Series[0].Name = ""
+		}
+		legend = legend || len(series) > 1
 		cp, err := lines.Plot()
 		if err != nil {
 			if len(series) > 0 {
@@ -441,7 +446,7 @@ func (s *Sweep) figure() (*chart.Figure, error) {
 		}
 		curves, samples = append(curves, cp), append(samples, gp)
 	}
-	shareY(curves)
+	shareY(curves, legend)
 	fig := &chart.Figure{Title: fmt.Sprintf("%s sweep: %s", strings.ToUpper(s.Model), s.paramNames()),
 		Panels: [][]*plot.Plot{curves, samples}}
 	return fig.Size(3.4*float64(len(s.Runs))+0.6, 7.2), nil
@@ -533,12 +538,15 @@ func (v *sweepView) clear() { gonbui.UpdateHTML(v.id, "") }
 
 // shareY gives the plots that have data one y range, so that the columns
 // compare at a glance.
-func shareY(plots []*plot.Plot) {
+func shareY(plots []*plot.Plot, legend bool) {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, p := range plots {
 		if p.Y.Min < p.Y.Max {
 			lo, hi = min(lo, p.Y.Min), max(hi, p.Y.Max)
 		}
+	}
+	if legend { // a strip above the curves for the legend, which goes top right.
+		hi += 0.22 * (hi - lo)
 	}
 	for _, p := range plots {
 		if p.Y.Min < p.Y.Max {
