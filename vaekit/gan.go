@@ -358,24 +358,30 @@ func GLoss(kind string, fakeLogits *Node) *Node {
 	return Softplus(Neg(fakeLogits)) // −log σ(l) = softplus(−l).
 }
 
+// GANStep names how the GAN's training step computes, in its models' keys:
+// a model trained by an earlier step is trained again, not reused.
+// "fakes-once": the generator step scores the last discriminator step's
+// fakes (as PyTorch's DCGAN tutorial does) instead of generating anew.
+const GANStep = "fakes-once"
+
 // discriminatorStep updates D once on real images x [B, 784] in [0, 1] and
-// as many fresh fakes; it returns D's loss and mean D(x), D(G(z)).
-func (g *GAN) discriminatorStep(scope *model.Scope, x, labels *Node) (dLoss, dReal, dFake *Node) {
+// as many fresh fakes; it returns D's loss, mean D(x) and D(G(z)), and the
+// fakes (through which the generator step differentiates).
+func (g *GAN) discriminatorStep(scope *model.Scope, x, labels *Node) (dLoss, dReal, dFake, fake *Node) {
 	gr := x.Graph()
 	b := x.Shape().Dimensions[0]
 	real := AddScalar(MulScalar(Reshape(x, b, g.side, g.side, 1), 2), -1)
-	fake := StopGradient(g.generator(scope, g.noise(scope, gr, b), labels))
-	realLogits, fakeLogits := g.discriminator(scope, real, labels), g.discriminator(scope, fake, labels)
+	fake = g.generator(scope, g.noise(scope, gr, b), labels)
+	realLogits, fakeLogits := g.discriminator(scope, real, labels), g.discriminator(scope, StopGradient(fake), labels)
 	dLoss = DLossSmoothed(realLogits, fakeLogits, g.Config.RealLabel)
 	g.optD.UpdateGraph(scope.At("discriminator"), gr, dLoss)
-	return dLoss, ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits))
+	return dLoss, ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits)), fake
 }
 
-// generatorStep updates G once through the current D; it returns G's loss
-// and its images.
-func (g *GAN) generatorStep(scope *model.Scope, labels *Node) (gLoss, fake *Node) {
-	gr := labels.Graph()
-	b := labels.Shape().Dimensions[0]
+// generatorStep updates G once by how the just-updated D scores fakes
+// (labelled labels); it returns G's loss.
+func (g *GAN) generatorStep(scope *model.Scope, fake, labels *Node) *Node {
+	gr := fake.Graph()
 	// D's weights, just updated, are constants here: without the cut, GoMLX
 	// would build (and then discard) the gradient of D's own update.
 	for v := range scope.At("discriminator").IterVariables() {
@@ -383,15 +389,14 @@ func (g *GAN) generatorStep(scope *model.Scope, labels *Node) (gLoss, fake *Node
 			v.SetNodeValue(StopGradient(v.NodeValue(gr)))
 		}
 	}
-	fake = g.generator(scope, g.noise(scope, gr, b), labels)
-	gLoss = ReduceAllMean(GLoss(g.Config.GLoss, g.discriminator(scope, fake, labels)))
+	gLoss := ReduceAllMean(GLoss(g.Config.GLoss, g.discriminator(scope, fake, labels)))
 	g.optG.UpdateGraph(scope.At("generator"), gr, gLoss)
-	return gLoss, fake
+	return gLoss
 }
 
 // trainGraph is one training step on k·B real images (and their labels):
 // k discriminator updates, each on B real images and B fresh fakes, then one
-// generator update through the updated discriminator.
+// generator update on the last B fakes, through the updated discriminator.
 func (g *GAN) trainGraph(scope *model.Scope, inputs []*Node) []*Node {
 	x := inputs[0]
 	gr := x.Graph()
@@ -404,11 +409,11 @@ func (g *GAN) trainGraph(scope *model.Scope, inputs []*Node) []*Node {
 		}
 		return Zeros(gr, shapes.Make(dtypes.Int32, b)) // unused by an unconditional GAN.
 	}
-	var dLoss, dReal, dFake *Node
+	var dLoss, dReal, dFake, fake *Node
 	for i := range k {
-		dLoss, dReal, dFake = g.discriminatorStep(scope, Slice(x, AxisRange(i*b, (i+1)*b)), labelsOf(i))
+		dLoss, dReal, dFake, fake = g.discriminatorStep(scope, Slice(x, AxisRange(i*b, (i+1)*b)), labelsOf(i))
 	}
-	gLoss, _ := g.generatorStep(scope, labelsOf(k-1))
+	gLoss := g.generatorStep(scope, fake, labelsOf(k-1))
 	// Each Adam update counted a global step; the GAN step is one.
 	step.SetNodeValue(step0)
 	train.AddMainLoss(Add(dLoss, gLoss))

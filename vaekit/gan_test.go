@@ -123,15 +123,15 @@ func TestGANStepsTouchOnlyTheirOwnNetwork(t *testing.T) {
 			t.Fatal(err)
 		}
 		dStep, err := model.NewExec(MustBackend(), g.Store, func(scope *model.Scope, x, labels *Node) []*Node {
-			dLoss, dReal, dFake := g.discriminatorStep(scope, x, labels)
+			dLoss, dReal, dFake, _ := g.discriminatorStep(scope, x, labels)
 			return []*Node{dLoss, dReal, dFake}
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		gStep, err := model.NewExec(MustBackend(), g.Store, func(scope *model.Scope, labels *Node) []*Node {
-			gLoss, _ := g.generatorStep(scope, labels)
-			return []*Node{gLoss}
+			fake := g.generator(scope, g.noise(scope, labels.Graph(), labels.Shape().Dimensions[0]), labels)
+			return []*Node{g.generatorStep(scope, fake, labels)}
 		})
 		if err != nil {
 			t.Fatal(err)

@@ -13,7 +13,9 @@
 package ops
 
 import (
+	"os"
 	"strings"
+	"sync"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
@@ -152,7 +154,10 @@ func (b *ConvTransposeBuilder) Done() *Node {
 	if outH <= 0 || outW <= 0 {
 		exceptions.Panicf("ops.ConvTranspose: padding %d leaves no output for %d×%d inputs and a %d×%d kernel", p, h, w, kh, kw)
 	}
-	if b.algorithm.native(x, kh, kw, s) {
+	if b.algorithm.subPixel(x, s, s*s*cout) {
+		return subPixelTranspose(x, kernel, s, p, outH, outW)
+	}
+	if b.algorithm.native(x, s) {
 		// The convolution of x, dilated by the stride, with the kernel flipped
 		// in space and transposed in channels, padded by k−1−p (+ output padding).
 		flipped := Transpose(Reverse(kernel, 0, 1), 2, 3)
@@ -240,7 +245,10 @@ func (b *ConvBuilder) Done() *Node {
 	if oh <= 0 || ow <= 0 {
 		exceptions.Panicf("ops.Conv: a %d×%d kernel does not fit %d×%d images padded by %d", kd[0], kd[1], xd[1], xd[2], p)
 	}
-	if b.algorithm.native(x, kd[0], kd[1], 1) {
+	if b.algorithm.subPixel(x, s, 0) {
+		return spaceToDepthConv(x, kernel, s, p, oh, ow)
+	}
+	if b.algorithm.native(x, 1) {
 		if y := nativeConv(x, kernel, s, 1, [2][2]int{{p, p}, {p, p}}); y != nil {
 			return y
 		}
@@ -273,59 +281,105 @@ func ConvOutputSize(in, kernel, stride, padding int) int {
 type Algorithm int
 
 const (
-	// Auto is Native on XLA where it needs neither a kernel extension nor
-	// input dilation (odd kernels; transposed convolutions of stride 1), and
-	// Im2col elsewhere: measured faster or as fast (docs/benchmarks.md).
+	// Auto is, on XLA, Native for convolutions and stride-1 transposed
+	// ones, and for strided transposed ones SubPixel where its convolution
+	// has at least 32 output channels (stride² × out; Im2col below); on the
+	// Go backend (whose native convolution is slow), Im2col. Measured per
+	// layer of the DCGAN and conv AE (docs/benchmarks.md).
 	Auto Algorithm = iota
-	// Native uses the backend's convolution (graph.Convolve). GoMLX's
-	// gradient of it with respect to the input is exact only for odd kernel
-	// sizes and paddings up to kernel−1, so an even kernel is extended by a
-	// zero row and column (with one more padding row and column at the far
-	// side, which gives the same output), and a padding out of that range
-	// falls back to Im2col.
+	// Native uses the backend's convolution (graph.Convolve), a transposed
+	// one as the convolution of the input dilated by the stride, with exact
+	// gradients (grad.go: GoMLX's own shifts even kernels). A transposed
+	// convolution whose padding exceeds kernel−1 falls back to Im2col.
 	Native
 	// Im2col computes with matrix products over shifted views of the input
 	// (col2im for the transpose): exact on every backend.
 	Im2col
+	// SubPixel computes a strided transposed convolution as one stride-1
+	// convolution that gives each of the stride² output phases its own
+	// channels, then depth-to-space; and a strided convolution as
+	// space-to-depth, then a stride-1 convolution (subpixel.go). Neither
+	// multiplies inserted zeros. Stride 1 is computed as Native.
+	SubPixel
 )
 
-// native says whether to compute natively a convolution of x by a kh×kw
-// kernel with the input dilated by dilation (a transposed convolution's stride).
-func (a Algorithm) native(x *Node, kh, kw, dilation int) bool {
-	switch a {
-	case Native:
+// AlgorithmEnv, when set, makes Auto one algorithm everywhere (auto, native,
+// im2col or subpixel): how docs/benchmarks.md compares them.
+const AlgorithmEnv = "VAEKIT_CONV"
+
+var envAlgorithm = sync.OnceValue(func() Algorithm {
+	switch v := os.Getenv(AlgorithmEnv); v {
+	case "", "auto":
+		return Auto
+	case "native":
+		return Native
+	case "im2col":
+		return Im2col
+	case "subpixel":
+		return SubPixel
+	default:
+		exceptions.Panicf("$%s=%q: want auto, native, im2col or subpixel", AlgorithmEnv, v)
+		return Auto
+	}
+})
+
+// resolve is a, or for Auto what $VAEKIT_CONV asks for.
+func (a Algorithm) resolve() Algorithm {
+	if a == Auto {
+		return envAlgorithm()
+	}
+	return a
+}
+
+// subPixel says whether to compute a convolution of stride (or a
+// transposed one of stride) s as SubPixel; phases is the number of output
+// channels its inner convolution would have (0 for a convolution).
+func (a Algorithm) subPixel(x *Node, s, phases int) bool {
+	switch a.resolve() {
+	case SubPixel:
+		return s > 1
+	case Auto:
+		return s > 1 && phases >= 32 && onXLA(x)
+	}
+	return false
+}
+
+func onXLA(x *Node) bool { return strings.HasPrefix(x.Graph().Backend().Name(), "xla") }
+
+// native says whether to compute natively a convolution of x with the
+// input dilated by dilation (a transposed convolution's stride).
+func (a Algorithm) native(x *Node, dilation int) bool {
+	switch a.resolve() {
+	case Native, SubPixel:
 		return true
 	case Im2col:
 		return false
 	}
-	return strings.HasPrefix(x.Graph().Backend().Name(), "xla") && kh%2 == 1 && kw%2 == 1 && dilation == 1
+	return onXLA(x) && dilation == 1
 }
 
 // nativeConv convolves x [B, H, W, Cin] with kernel [kh, kw, Cin, Cout]
 // through graph.Convolve, with x dilated by inputDilation and padded by
-// pads (low, high per spatial axis). It returns nil where GoMLX's input
-// gradient would be wrong even after extending the kernel to odd sizes.
+// pads (low, high per spatial axis), and gives it the exact gradients of
+// grad.go. It returns nil for a negative padding (a transposed
+// convolution whose output padding exceeds its padding's complement).
 func nativeConv(x, kernel *Node, stride, inputDilation int, pads [2][2]int) *Node {
-	kd := kernel.Shape().Dimensions
-	var extend [2]int
+	return nativeConvGrad(x, kernel, convParams{stride: stride, dilation: inputDilation, pads: pads})
+}
+
+// nativeConvGrad is nativeConv with its parameters and kernel gradient's form in p.
+func nativeConvGrad(x, kernel *Node, p convParams) *Node {
+	stride, inputDilation, pads := p.stride, p.dilation, p.pads
 	for axis := range 2 {
-		k := kd[axis]
-		if k%2 == 0 {
-			extend[axis] = 1
-			k++
-			pads[axis][1]++
-		}
-		if pads[axis][0] < 0 || pads[axis][1] < 0 || pads[axis][0] > k-1 || pads[axis][1] > k-1 {
+		if pads[axis][0] < 0 || pads[axis][1] < 0 {
 			return nil
 		}
-	}
-	if extend != [2]int{} {
-		kernel = Pad(kernel, ScalarZero(kernel.Graph(), kernel.DType()),
-			PadAxis{End: extend[0]}, PadAxis{End: extend[1]}, PadAxis{}, PadAxis{})
 	}
 	conv := Convolve(x, kernel).StridePerAxis(stride, stride).PaddingPerDim([][2]int{pads[0], pads[1]})
 	if inputDilation > 1 {
 		conv = conv.InputDilationPerAxis(inputDilation, inputDilation)
 	}
-	return conv.Done()
+	y := conv.Done()
+	record(y, p)
+	return y
 }

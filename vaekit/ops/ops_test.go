@@ -165,7 +165,7 @@ func convCases() []convCase {
 }
 
 // algorithms are the ways Conv and ConvTranspose compute, each tested.
-var algorithms = map[string]Algorithm{"native": Native, "im2col": Im2col}
+var algorithms = map[string]Algorithm{"native": Native, "im2col": Im2col, "subpixel": SubPixel}
 
 // onBackendsAndAlgorithms runs a test for every backend and algorithm.
 func onBackendsAndAlgorithms(t *testing.T, test func(t *testing.T, b compute.Backend, a Algorithm)) {
@@ -389,8 +389,9 @@ func TestNativeIsUsed(t *testing.T) {
 		{"DCGAN D 4×4 stride 2", false, 28, 4, 2, 1, 0, true},
 		{"DCGAN G 4×4 stride 2", true, 7, 4, 2, 1, 0, true},
 		{"classifier 5×5 stride 2", false, 28, 5, 2, 2, 0, true},
-		{"padding past kernel−1", false, 7, 2, 1, 2, 0, false},
-		{"output padding past padding", true, 7, 3, 2, 0, 1, false},
+		{"padding past kernel−1", false, 7, 2, 1, 2, 0, true},
+		{"output padding past padding", true, 7, 3, 2, 0, 1, true},
+		{"transposed, padding past kernel−1", true, 7, 2, 1, 2, 0, false}, // a negative padding natively
 	} {
 		g := NewGraph(b, c.name)
 		x := Parameter(g, "x", shapes.Make(dtypes.Float32, 2, c.h, c.h, 3))
