@@ -158,15 +158,31 @@ func (m *Model) Train(ctx context.Context, data *Data, opts TrainOptions) (*Hist
 	return fit.Run(ctx)
 }
 
-// watch shows the run live in a notebook cell (nothing elsewhere): the
-// fit's step and epoch hooks also feed the view, after the caller's own.
+// Watcher follows a run as it trains, as a notebook's live view does.
+type Watcher interface {
+	Step(step int, metrics map[string]float64) // after each step.
+	Epoch(metrics map[string]float64)          // at each epoch's end, with what OnEpoch added.
+	Done()                                     // when training ends, trained or not.
+}
+
+// NewWatcher, when set, makes a Watcher (or nil, for none) for each run
+// trained with Progress: its title, and a preview of its images (nil for a
+// model without) titled previewTitle, side×side pixels each. Importing
+// vaekit/live sets it for GoNB notebooks; the core knows no notebook.
+var NewWatcher func(title string, preview func() ([][]float32, error), previewTitle string, side int) Watcher
+
+// watch lets NewWatcher's Watcher follow the run: the fit's step and epoch
+// hooks also feed it, after the caller's own.
 func (m *Model) watch(fit *Fit, data *Data) {
+	if NewWatcher == nil {
+		return
+	}
 	var preview func() ([][]float32, error)
 	side := int(math.Round(math.Sqrt(float64(data.size()))))
 	if m.preview != nil && side*side == data.size() {
 		preview = func() ([][]float32, error) { return m.preview(data) }
 	}
-	view := newLiveView(fmt.Sprintf("%s on %s", m.name, data.Name), preview, cmp.Or(m.previewTitle, "samples now"), side)
+	view := NewWatcher(fmt.Sprintf("%s on %s", m.name, data.Name), preview, cmp.Or(m.previewTitle, "samples now"), side)
 	if view == nil {
 		return
 	}
@@ -175,7 +191,7 @@ func (m *Model) watch(fit *Fit, data *Data) {
 		if onStep != nil {
 			onStep(step, metrics)
 		}
-		view.step(step, metrics)
+		view.Step(step, metrics)
 	}
 	fit.OnEpoch = func(epoch int, metrics map[string]float64) error {
 		if onEpoch != nil {
@@ -183,10 +199,10 @@ func (m *Model) watch(fit *Fit, data *Data) {
 				return err
 			}
 		}
-		view.epoch(metrics)
+		view.Epoch(metrics)
 		return nil
 	}
-	fit.done = view.done
+	fit.done = view.Done
 }
 
 // Summary lists the model's trainable variables layer by layer, with their

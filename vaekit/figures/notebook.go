@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	_ "github.com/vaekit/vaekit/vaekit/live" // a training's live view, in a notebook cell.
 )
 
 // NotebookOptions are a notebook's options: quick mode as $VAEKIT_QUICK

@@ -1,4 +1,4 @@
-package vaekit
+package live
 
 import (
 	"math"
@@ -43,45 +43,6 @@ func TestLiveViewDraws(t *testing.T) {
 		if err != nil || !strings.Contains(page, `class="vaekit-live"`) || !strings.Contains(page, "data:image/png;base64,") {
 			t.Errorf("%s: %v, %.100s", tc.name, err, page)
 		}
-	}
-}
-
-// TestPreviewImages makes the previews the live view draws: an autoencoder's
-// first examples above their reconstructions, a VAE's and a GAN's samples.
-func TestPreviewImages(t *testing.T) {
-	testBackend(t)
-	data := ImageData(mnistTest(t, 20))
-	cfg := DefaultAEConfig()
-	cfg.Layers = []int{32, 2}
-	ae, err := NewAE(cfg, 784)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vae, err := NewVAE(DefaultVAEConfig(), 784)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gan, err := NewGAN(DefaultDCGANConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []*Model{&ae.Model, &vae.Model, &gan.Model} {
-		images, err := m.preview(data)
-		if err != nil {
-			t.Fatalf("%s: %v", m.name, err)
-		}
-		if len(images) != 16 && len(images) != 32 {
-			t.Errorf("%s: a preview of %d images", m.name, len(images))
-		}
-		for _, img := range images {
-			if len(img) != 784 {
-				t.Fatalf("%s: a preview image of %d values", m.name, len(img))
-			}
-		}
-	}
-	images, _ := ae.preview(data)
-	if !slices.Equal(images[3], data.X[3*784:4*784]) {
-		t.Error("the autoencoder's preview does not start with the examples themselves")
 	}
 }
 

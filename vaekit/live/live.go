@@ -1,4 +1,8 @@
-package vaekit
+// Package live shows a vaekit model training in a GoNB notebook cell,
+// redrawn in place. Importing it is enough (vaekit/figures does): it sets
+// vaekit.NewWatcher, as image/png registers its decoder, so that the core
+// package links no notebook code.
+package live
 
 import (
 	"cmp"
@@ -13,6 +17,7 @@ import (
 
 	"github.com/gomlx/gomlx/ui/notebooks"
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
 	"gonum.org/v1/plot"
 )
@@ -37,8 +42,10 @@ type liveView struct {
 	lastStep     int // the last step taken, where an epoch's metrics go.
 }
 
-// newLiveView is a live view for a notebook cell, or nil outside GoNB.
-func newLiveView(title string, preview func() ([][]float32, error), previewTitle string, side int) *liveView {
+func init() { vaekit.NewWatcher = New }
+
+// New is a live view for a notebook cell, or nil outside GoNB.
+func New(title string, preview func() ([][]float32, error), previewTitle string, side int) vaekit.Watcher {
 	if !notebooks.IsGoNB() {
 		return nil
 	}
@@ -46,8 +53,8 @@ func newLiveView(title string, preview func() ([][]float32, error), previewTitle
 		steps: map[string]*chart.Series{}, epochs: map[string]*chart.Series{}}
 }
 
-// step takes a step's metrics; the view is redrawn every liveEvery.
-func (v *liveView) step(step int, metrics map[string]float64) {
+// Step takes a step's metrics; the view is redrawn every liveEvery.
+func (v *liveView) Step(step int, metrics map[string]float64) {
 	v.lastStep = step
 	for name, value := range metrics {
 		add(v.steps, name, float64(step), value)
@@ -57,9 +64,9 @@ func (v *liveView) step(step int, metrics map[string]float64) {
 	}
 }
 
-// epoch takes an epoch's metrics, at its last step (the last one taken),
+// Epoch takes an epoch's metrics, at its last step (the last one taken),
 // and redraws the view.
-func (v *liveView) epoch(metrics map[string]float64) {
+func (v *liveView) Epoch(metrics map[string]float64) {
 	for name, value := range metrics {
 		if v.steps[name] == nil { // what OnEpoch adds (test numbers): the steps show the rest.
 			add(v.epochs, name, float64(v.lastStep), value)
@@ -82,7 +89,7 @@ func add(series map[string]*chart.Series, name string, x, y float64) {
 
 // done shows the final state as an ordinary output (the transient block is
 // cleared), if the view was shown at all.
-func (v *liveView) done() {
+func (v *liveView) Done() {
 	if v.shown {
 		v.show(true)
 	}
