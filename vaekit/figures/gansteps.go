@@ -1,0 +1,236 @@
+package figures
+
+// gan-k-steps and gan-loss-saturation: how two of the GAN's training
+// choices (discriminator steps per generator step, the generator's loss)
+// change what it learns.
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/chart"
+)
+
+func init() {
+	register(Spec{Name: "gan-k-steps", Article: articleGAN,
+		Summary: "sample quality (mnist_fid) against k discriminator steps per generator step",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			scorer, err := sharedScorer(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			return GANKSteps(ctx, DefaultMLPGANExperiment(opts.Quick, opts.Seed), []int{1, 2, 5}, scorer, opts)
+		}})
+	register(Spec{Name: "gan-loss-saturation", Article: articleGAN,
+		Summary: "generator gradient against D(G(z)) for log(1−D(G(z))) and −log D(G(z)): closed forms and a real run",
+		Make: func(ctx context.Context, opts Options) (*Result, error) {
+			scorer, err := sharedScorer(ctx, opts)
+			if err != nil {
+				return nil, err
+			}
+			return GANLossSaturation(ctx, DefaultMLPGANExperiment(opts.Quick, opts.Seed), scorer, opts)
+		}})
+}
+
+// KSteps is what gan-k-steps measures: for each k, the mnist_fid of a GAN
+// trained with k discriminator steps per generator step, and 10 samples.
+type KSteps struct {
+	About
+	Scored
+	Ks             []int
+	Quality        []SampleQuality // for each k.
+	Samples        [][][]float32   // 10 for each k.
+	GeneratorSteps int             // of each run.
+}
+
+// GANKSteps trains the same GAN with k discriminator steps per generator
+// step, for each k, with the same number of generator steps (so k times
+// the discriminator updates and data), and scores each with mnist_fid.
+func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *FIDScorer, opts Options) (*Result, error) {
+	return drawn(MeasureGANKSteps(ctx, exp, ks, scorer, opts))
+}
+
+// MeasureGANKSteps trains (or loads) and scores one GAN per k.
+func MeasureGANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *FIDScorer, opts Options) (*KSteps, error) {
+	if len(ks) == 0 {
+		return nil, fmt.Errorf("gan-k-steps needs at least one k")
+	}
+	m := &KSteps{Scored: Scored{fidMetrics(scorer)}, Ks: ks}
+	for _, k := range ks {
+		e := exp
+		e.DSteps, e.Epochs = k, exp.Epochs*k // an epoch has k× fewer generator steps.
+		sg, err := scoreGAN(ctx, scorer, e, opts)
+		if err != nil {
+			return nil, err
+		}
+		m.Quality = append(m.Quality, sg.q)
+		m.Samples = append(m.Samples, sg.samples[:10])
+		m.About = sg.t.about()
+		m.GeneratorSteps = len(sg.t.History.Epochs) * sg.t.History.StepsPerEpoch
+	}
+	m.Hyperparameters = map[string]any{"base": exp, "k": ks}
+	return m, nil
+}
+
+// Draw is gan-k-steps: mnist_fid against k, beside each k's samples.
+func (m *KSteps) Draw() (*Result, error) {
+	grid := &chart.Grid{Rows: len(m.Ks), Cols: 10, Height: 28, Width: 28, Title: "samples of the same noise"}
+	var line chart.Series // one series, named by the y label.
+	metrics := m.metrics()
+	for i, k := range m.Ks {
+		m.Quality[i].put(metrics, fmt.Sprintf("_k%d", k))
+		line.X, line.Y = append(line.X, float64(k)), append(line.Y, m.Quality[i].FID)
+		grid.Images = append(grid.Images, m.Samples[i]...)
+		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("k = %d\n(FID %.1f)", k, m.Quality[i].FID))
+	}
+	lp, err := (&chart.Lines{Title: "sample quality against k", XLabel: "k (discriminator steps per generator step)",
+		YLabel: "mnist_fid (lower is better)", Series: []chart.Series{line}, Points: true}).Plot()
+	if err != nil {
+		return nil, err
+	}
+	gp, err := grid.Plot()
+	if err != nil {
+		return nil, err
+	}
+	fig := chart.New(fmt.Sprintf("k discriminator steps per generator step (%d generator steps each)", m.GeneratorSteps), lp, gp).Size(13, 4.3)
+	return &Result{Figure: fig, Metrics: metrics, About: m.About}, nil
+}
+
+// Saturation is what gan-loss-saturation measures: one run trained with
+// each generator loss, its probes (D(G(z)) and both losses' gradients on
+// fixed noise during training) and its mnist_fid.
+type Saturation struct {
+	About
+	Scored
+	Runs []SaturationRun
+}
+
+// SaturationRun is one generator loss's run.
+type SaturationRun struct {
+	Loss            string
+	Quality         SampleQuality
+	Probes          []Probe
+	MeanD, MeanGrad float64 // over every probe, of D(G(z)) and of this loss's gradient at D's logit.
+	MeanGenGrad     float64 // over every probe, of the norm of this loss's gradient at the generator's parameters.
+}
+
+// grad is the run's own loss's gradient at D's logit in a probe.
+func (r *SaturationRun) grad(p Probe) []float32 {
+	if r.Loss == vaekit.Saturating {
+		return p.Saturating
+	}
+	return p.NonSat
+}
+
+// genGrad is the norm of the run's own loss's gradient at the generator's parameters in a probe.
+func (r *SaturationRun) genGrad(p Probe) float64 {
+	if r.Loss == vaekit.Saturating {
+		return float64(p.GenGradSat)
+	}
+	return float64(p.GenGradNonSat)
+}
+
+// GANLossSaturation tests the theory of the saturating loss where it
+// matters, at the generator's parameters: for each code, the two losses'
+// gradients reach the generator through D's logit scaled by D(G(z)) and
+// 1 − D(G(z)) (the closed forms), so their norms' ratio should follow
+// D/(1 − D); the measured ratio, on fixed noise during two real runs (one
+// trained with each loss), can disagree, since the codes' gradients add up
+// with different weights. Beside it: the gradient norm that reached each
+// run's generator over training, D(G(z)) over training, and each run's
+// mnist_fid.
+func GANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
+	return drawn(MeasureGANLossSaturation(ctx, exp, scorer, opts))
+}
+
+// MeasureGANLossSaturation trains (or loads) and scores a GAN with each
+// generator loss.
+func MeasureGANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Saturation, error) {
+	s := &Saturation{Scored: Scored{fidMetrics(scorer)}}
+	for _, loss := range []string{vaekit.Saturating, vaekit.NonSaturating} {
+		e := exp
+		e.GLoss = loss
+		sg, err := scoreGAN(ctx, scorer, e, opts)
+		if err != nil {
+			return nil, err
+		}
+		r := SaturationRun{Loss: loss, Quality: sg.q, Probes: sg.t.Probes}
+		n := 0
+		for _, p := range r.Probes {
+			for i, d := range p.DOfG {
+				r.MeanD, r.MeanGrad, n = r.MeanD+float64(d), r.MeanGrad+float64(r.grad(p)[i]), n+1
+			}
+			r.MeanGenGrad += r.genGrad(p) / float64(len(r.Probes))
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("gan-loss-saturation: the %s run recorded no probe", loss)
+		}
+		r.MeanD, r.MeanGrad = r.MeanD/float64(n), r.MeanGrad/float64(n)
+		s.Runs = append(s.Runs, r)
+		s.About = sg.t.about()
+	}
+	s.Hyperparameters = exp
+	return s, nil
+}
+
+// Draw is gan-loss-saturation: the theory's ratio with the measured ones,
+// the gradient that reached each generator, and D(G(z)), over training.
+func (s *Saturation) Draw() (*Result, error) {
+	theory := chart.Series{Name: "closed form D/(1−D)"}
+	for i := 1; i < 100; i++ {
+		d := float64(i) / 100
+		theory.X, theory.Y = append(theory.X, d), append(theory.Y, d/(1-d))
+	}
+	ratios := []chart.Series{theory}
+	var norms, dOfG []chart.Series
+	metrics := s.metrics()
+	gradNorms := map[string]any{}
+	for _, r := range s.Runs {
+		label := fmt.Sprintf("%s run (mnist_fid %.1f)", r.Loss, r.Quality.FID)
+		dashed := r.Loss == vaekit.NonSaturating
+		ratio := chart.Series{Name: "measured, " + r.Loss + " run", PointsOnly: true}
+		norm, d := chart.Series{Name: label, Dashed: dashed}, chart.Series{Name: label, Dashed: dashed}
+		var steps []int
+		var own []float64
+		for _, p := range r.Probes {
+			if len(p.DOfG) == 0 || !(p.GenGradNonSat > 0) {
+				continue
+			}
+			mean := 0.0
+			for _, v := range p.DOfG {
+				mean += float64(v) / float64(len(p.DOfG))
+			}
+			ratio.X, ratio.Y = append(ratio.X, mean), append(ratio.Y, float64(p.GenGradSat)/float64(p.GenGradNonSat))
+			norm.X, norm.Y = append(norm.X, float64(p.Step)), append(norm.Y, r.genGrad(p))
+			d.X, d.Y = append(d.X, float64(p.Step)), append(d.Y, mean)
+			steps, own = append(steps, p.Step), append(own, r.genGrad(p))
+		}
+		ratios, norms, dOfG = append(ratios, ratio), append(norms, norm), append(dOfG, d)
+		gradNorms[r.Loss] = map[string]any{"steps": steps, "norm": own}
+		metrics["mean_d_of_g_"+r.Loss] = r.MeanD
+		metrics["mean_grad_"+r.Loss] = r.MeanGrad
+		metrics["mean_generator_grad_norm_"+r.Loss] = r.MeanGenGrad
+		r.Quality.put(metrics, "_"+r.Loss)
+	}
+	metrics["generator_grad_norm"] = gradNorms
+	rp, err := (&chart.Lines{Title: "saturating ÷ non-saturating gradient at G's parameters", XLabel: "mean D(G(z))",
+		YLabel: "ratio of gradient norms", Series: ratios, LogY: true, Legend: chart.BottomRight}).Plot()
+	if err != nil {
+		return nil, err
+	}
+	np, err := (&chart.Lines{Title: "gradient norm reaching the generator", XLabel: "generator step",
+		YLabel: "‖∂ loss / ∂ θ_G‖ (own loss)", Series: norms, LogY: true, Points: true}).Plot()
+	if err != nil {
+		return nil, err
+	}
+	dp, err := (&chart.Lines{Title: "D(G(z)) on fixed noise", XLabel: "generator step", YLabel: "mean D(G(z))",
+		Series: dOfG, Points: true}).Plot()
+	if err != nil {
+		return nil, err
+	}
+	dp.Y.Min, dp.Y.Max = 0, 1
+	metrics["note"] = "theory: for one code, both losses' gradients reach the generator through D's logit, scaled by D(G(z)) (saturating) and 1 − D(G(z)) (non-saturating), so their norms' ratio is D/(1 − D); the measured ratio is over 64 fixed codes. generator_grad_norm is the norm of each run's own loss's gradient at all of the generator's parameters. Adam divides each step by a running RMS of the gradient, so a uniformly smaller gradient slows it far less than it would slow SGD."
+	fig := chart.New("Saturating vs non-saturating generator loss", rp, np, dp).Size(16, 5.5)
+	return &Result{Figure: fig, Metrics: metrics, About: s.About}, nil
+}
