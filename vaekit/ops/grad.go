@@ -112,12 +112,10 @@ func kernelGradByTaps(x, kernel, v *Node, p convParams) *Node {
 	xp := Pad(x, zero, PadAxis{}, PadAxis{Start: p.pads[0][0], End: p.pads[0][1], Interior: d},
 		PadAxis{Start: p.pads[1][0], End: p.pads[1][1], Interior: d}, PadAxis{})
 	flatV := Reshape(v, -1, vd[3])
-	taps := make([]*Node, 0, kd[0]*kd[1])
-	for i := range kd[0] {
-		for j := range kd[1] {
-			view := Slice(xp, AxisRange(), AxisRange(i, i+s*(oh-1)+1).Stride(s), AxisRange(j, j+s*(ow-1)+1).Stride(s), AxisRange())
-			taps = append(taps, MatMul(Transpose(Reshape(view, -1, kd[2]), 0, 1), flatV)) // [Cin, Cout]
-		}
+	views := tapViews(xp, kd[0], kd[1], s, oh, ow)
+	taps := make([]*Node, len(views))
+	for i, view := range views {
+		taps[i] = MatMul(Transpose(Reshape(view, -1, kd[2]), 0, 1), flatV) // [Cin, Cout]
 	}
 	return Reshape(Stack(taps, 0), kd...)
 }

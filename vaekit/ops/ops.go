@@ -188,18 +188,38 @@ func (b *ConvTransposeBuilder) Done() *Node {
 			}
 		}
 	}
-	// Keep rows [p, p + outH): crop the padding, or extend with zeros for
-	// an output padding that reaches past the full output.
-	if extra := p + outH - fullH; extra > 0 {
-		full = Pad(full, zero, PadAxis{}, PadAxis{End: extra}, PadAxis{}, PadAxis{})
+	return cropOrExtend(full, p, outH, outW)
+}
+
+// cropOrExtend keeps rows [p, p+outH) and columns [p, p+outW) of a full
+// transposed convolution y: it crops the padding, or extends with zeros
+// for an output padding that reaches past y.
+func cropOrExtend(y *Node, p, outH, outW int) *Node {
+	d := y.Shape().Dimensions
+	if extra := p + outH - d[1]; extra > 0 {
+		y = Pad(y, ScalarZero(y.Graph(), y.DType()), PadAxis{}, PadAxis{End: extra}, PadAxis{}, PadAxis{})
 	}
-	if extra := p + outW - fullW; extra > 0 {
-		full = Pad(full, zero, PadAxis{}, PadAxis{}, PadAxis{End: extra}, PadAxis{})
+	if extra := p + outW - d[2]; extra > 0 {
+		y = Pad(y, ScalarZero(y.Graph(), y.DType()), PadAxis{}, PadAxis{}, PadAxis{End: extra}, PadAxis{})
 	}
-	if p > 0 || outH != fullH || outW != fullW {
-		full = Slice(full, AxisRange(), AxisRange(p, p+outH), AxisRange(p, p+outW), AxisRange())
+	if p > 0 || outH != d[1] || outW != d[2] {
+		y = Slice(y, AxisRange(), AxisRange(p, p+outH), AxisRange(p, p+outW), AxisRange())
 	}
-	return full
+	return y
+}
+
+// tapViews are, for each tap (di, dj) of a kh×kw kernel in row-major order,
+// the strided view of the padded x that the tap reads for an oh×ow output
+// at stride s: im2col's patches, and the kernel gradient's factors.
+func tapViews(x *Node, kh, kw, s, oh, ow int) []*Node {
+	views := make([]*Node, 0, kh*kw)
+	for di := range kh {
+		for dj := range kw {
+			views = append(views, Slice(x, AxisRange(),
+				AxisRange(di, di+s*(oh-1)+1).Stride(s), AxisRange(dj, dj+s*(ow-1)+1).Stride(s), AxisRange()))
+		}
+	}
+	return views
 }
 
 // ConvBuilder configures a convolution; see Conv.
@@ -256,14 +276,7 @@ func (b *ConvBuilder) Done() *Node {
 	if p > 0 {
 		x = Pad(x, ScalarZero(x.Graph(), x.DType()), PadAxis{}, PadAxis{Start: p, End: p}, PadAxis{Start: p, End: p}, PadAxis{})
 	}
-	views := make([]*Node, 0, kd[0]*kd[1])
-	for di := range kd[0] {
-		for dj := range kd[1] {
-			views = append(views, Slice(x, AxisRange(),
-				AxisRange(di, di+s*(oh-1)+1).Stride(s), AxisRange(dj, dj+s*(ow-1)+1).Stride(s), AxisRange()))
-		}
-	}
-	patches := Concatenate(views, -1) // [B, oh, ow, kh*kw*Cin], in kernel order (di, dj, cin).
+	patches := Concatenate(tapViews(x, kd[0], kd[1], s, oh, ow), -1) // [B, oh, ow, kh*kw*Cin], in kernel order (di, dj, cin).
 	return Einsum("bhwk,ko->bhwo", patches, Reshape(kernel, kd[0]*kd[1]*kd[2], kd[3]))
 }
 

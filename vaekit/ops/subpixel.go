@@ -29,17 +29,6 @@ func subPixelTranspose(x, kernel *Node, s, p, outH, outW int) *Node {
 	return cropOrExtend(y, p, outH, outW)
 }
 
-// cropOrExtend keeps rows [p, p+outH) and columns [p, p+outW) of y,
-// zeros where they reach past it.
-func cropOrExtend(y *Node, p, outH, outW int) *Node {
-	d := y.Shape().Dimensions
-	zero := ScalarZero(y.Graph(), y.DType())
-	if eh, ew := max(p+outH-d[1], 0), max(p+outW-d[2], 0); eh > 0 || ew > 0 {
-		y = Pad(y, zero, PadAxis{}, PadAxis{End: eh}, PadAxis{End: ew}, PadAxis{})
-	}
-	return Slice(y, AxisRange(), AxisRange(p, p+outH), AxisRange(p, p+outW), AxisRange())
-}
-
 // spaceToDepthConv is Conv with stride s > 1 as space-to-depth of the
 // padded x (s×s blocks become channels) and a stride-1 convolution by the
 // kernel regrouped alike: tap (j·s+φ) reads block o+j at phase φ.
