@@ -10,7 +10,6 @@ import (
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
 
@@ -96,11 +95,11 @@ func Corrupt(scope *model.Scope, x *Node, noise string, level float64) *Node {
 // AE is an autoencoder, by default dense: ReLU hidden layers, a linear code
 // layer, and a decoder mirroring the encoder to sigmoid outputs.
 type AE struct {
-	Model
+	*Model
 	Config AEConfig
 	Dim    int
 
-	encode, reconstruct, decode, corrupt *evalExec
+	encode, reconstruct, decode, corrupt *Eval
 }
 
 // NewAE builds an untrained autoencoder for inputs of size dim.
@@ -113,17 +112,20 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 		a.Config.Encoder = a.denseEncoder
 	}
 	var err error
-	if a.Model, err = newModel(&a.Config.TrainConfig); err != nil {
+	a.Model, err = NewModel(Spec{Name: "autoencoder", Config: &a.Config.TrainConfig, ExampleSize: dim,
+		Networks: func(scope *model.Scope, x []*Node) []*Node {
+			return []*Node{Sigmoid(a.Logits(scope, x[0]))}
+		},
+		NetworkInputs: []shapes.Shape{shapes.Make(dtypes.Float32, 1, dim)},
+		Loss:          a.loss, Metrics: []string{"recon"},
+		Preview:      func(data *Data) ([][]float32, error) { return reconstructions(data, a.reconstruct) },
+		PreviewTitle: "examples (above) and their reconstructions now",
+	})
+	if err != nil {
 		return nil, err
 	}
-	opt, _ := cfg.optimizer()
-	a.Trainer = train.NewTrainer(a.backend, a.Store, a.trainGraph, nil, opt, lossMetrics("recon"), nil)
-	a.trainData = exampleSize("AE", a.Dim)
-	a.name = "autoencoder"
-	a.preview = func(data *Data) ([][]float32, error) { return reconstructions(data, a.reconstruct) }
-	a.previewTitle = "examples (above) and their reconstructions now"
 	for _, e := range []struct {
-		exec **evalExec
+		exec **Eval
 		fn   func(*model.Scope, *Node) *Node
 	}{
 		{&a.encode, a.encoder},
@@ -131,11 +133,10 @@ func NewAE(cfg AEConfig, dim int) (*AE, error) {
 		{&a.decode, func(s *model.Scope, z *Node) *Node { return Sigmoid(a.decoder(s, z)) }},
 		{&a.corrupt, func(s *model.Scope, x *Node) *Node { return Corrupt(s, x, cfg.Noise, cfg.NoiseLevel) }},
 	} {
-		if *e.exec, err = newEvalExec(a.backend, a.Store, e.fn); err != nil {
+		if *e.exec, err = newEval(a.backend, a.Store, e.fn); err != nil {
 			return nil, err
 		}
 	}
-	a.forward = func() (*Graph, error) { return a.reconstruct.Compile(shapes.Make(dtypes.Float32, 1, dim)) }
 	return a, nil
 }
 
@@ -207,7 +208,9 @@ func (a *AE) ReconLoss(logits, target *Node) *Node {
 	return BernoulliNLL(logits, target)
 }
 
-func (a *AE) trainGraph(scope *model.Scope, x *Node) []*Node {
+// loss reconstructs the clean x from its corrupted copy (a denoising
+// autoencoder's objective; without noise, a plain one's), plus the code penalty.
+func (a *AE) loss(scope *model.Scope, x, _ *Node) (*Node, []*Node) {
 	noisy := Corrupt(scope, x, a.Config.Noise, a.Config.NoiseLevel)
 	code := a.encoder(scope, noisy)
 	recon := ReduceAllMean(a.ReconLoss(a.decoder(scope, code), x))
@@ -215,8 +218,7 @@ func (a *AE) trainGraph(scope *model.Scope, x *Node) []*Node {
 	if a.Config.CodeL2 > 0 {
 		loss = Add(loss, MulScalar(ReduceAllMean(ReduceSum(Square(code), -1)), a.Config.CodeL2))
 	}
-	train.AddMainLoss(loss)
-	return []*Node{recon}
+	return loss, []*Node{recon}
 }
 
 // Encode returns the codes of every example of data.

@@ -6,6 +6,11 @@ import (
 	"strings"
 	"testing"
 
+	. "github.com/gomlx/gomlx/core/graph"
+
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
 	"gonum.org/v1/gonum/mat"
 )
 
@@ -234,5 +239,54 @@ func TestPCAFewExamplesMatchesCovariance(t *testing.T) {
 		if math.Abs(math.Abs(dot)-1) > 1e-6 {
 			t.Errorf("component %d: |cos| with the covariance eigenvector = %g, want 1", r, math.Abs(dot))
 		}
+	}
+}
+
+// TestAENetworksWrittenOut: notebook 02's networks, written out as there,
+// are the library's dense ones (same fingerprint: models are shared).
+func TestAENetworksWrittenOut(t *testing.T) {
+	testBackend(t)
+	encoder := func(sizes []int) Network {
+		return func(scope *model.Scope, x *Node) *Node {
+			h := x
+			for i, size := range sizes {
+				h = layers.Dense(scope.In("layer_%d", i), h, true, size)
+				if i < len(sizes)-1 {
+					h = activation.Relu(h)
+				}
+			}
+			return h
+		}
+	}
+	decoder := func(sizes []int) Network {
+		return func(scope *model.Scope, z *Node) *Node {
+			outs := append([]int{784}, sizes...)
+			h := z
+			for i := len(sizes) - 1; i >= 0; i-- {
+				h = layers.Dense(scope.In("layer_%d", i), h, true, outs[i])
+				if i > 0 {
+					h = activation.Relu(h)
+				}
+			}
+			return h
+		}
+	}
+	fingerprint := func(written bool) string {
+		cfg := DefaultAEConfig()
+		if written {
+			cfg.Encoder, cfg.Decoder = encoder(cfg.Layers), decoder(cfg.Layers)
+		}
+		a, err := NewAE(cfg, 784)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := a.Fingerprint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	if def, same := fingerprint(false), fingerprint(true); def != same {
+		t.Errorf("the written-out networks have fingerprint %s, the library's %s", same, def)
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/vaekit/vaekit/vaekit/ops"
 )
@@ -53,10 +52,10 @@ func hidden(net *model.Scope, x *Node, sizes []int) *Node {
 
 // Classifier is a ReLU network with a linear head of class logits.
 type Classifier struct {
-	Model
+	*Model
 	Config ClassifierConfig // its Body is set (the default when nil).
 
-	logits, features *evalExec
+	logits, features *Eval
 }
 
 // NewClassifier builds a classifier. Its dense hidden layers start from init's
@@ -71,7 +70,15 @@ func NewClassifier(cfg ClassifierConfig, init *model.Store) (*Classifier, error)
 		m.Config.Body = m.body
 	}
 	var err error
-	if m.Model, err = newModel(&m.Config.TrainConfig); err != nil {
+	m.Model, err = NewModel(Spec{Name: "classifier", Config: &m.Config.TrainConfig, ExampleSize: 784, Labels: true,
+		Networks:      func(scope *model.Scope, x []*Node) []*Node { return []*Node{m.Logits(scope, x[0])} },
+		NetworkInputs: []shapes.Shape{shapes.Make(dtypes.Float32, 1, 784)},
+		// The mean cross-entropy of the softmax's class probabilities.
+		Loss: func(scope *model.Scope, x, labels *Node) (*Node, []*Node) {
+			return loss.SparseCategoricalCrossEntropyLogits([]*Node{InsertAxes(labels, -1)}, []*Node{m.Logits(scope, x)}), nil
+		},
+	})
+	if err != nil {
 		return nil, err
 	}
 	if init != nil {
@@ -90,27 +97,14 @@ func NewClassifier(cfg ClassifierConfig, init *model.Store) (*Classifier, error)
 			}
 		}
 	}
-	opt, _ := cfg.optimizer()
-	lossFn := func(labels, logits []*Node) *Node {
-		return loss.SparseCategoricalCrossEntropyLogits([]*Node{InsertAxes(labels[0], -1)}, logits)
-	}
-	m.Trainer = train.NewTrainer(m.backend, m.Store, m.Logits, lossFn, opt, nil, nil)
-	m.name = "classifier"
-	m.trainData = func(data *Data) (*Data, error) {
-		if data.Labels == nil {
-			return nil, fmt.Errorf("Classifier: data %q has no labels", data.Name)
-		}
-		return data, nil
-	}
-	if m.logits, err = newEvalExec(m.backend, m.Store, m.Logits); err != nil {
+	if m.logits, err = newEval(m.backend, m.Store, m.Logits); err != nil {
 		return nil, err
 	}
-	if m.features, err = newEvalExec(m.backend, m.Store, func(scope *model.Scope, x *Node) *Node {
+	if m.features, err = newEval(m.backend, m.Store, func(scope *model.Scope, x *Node) *Node {
 		return m.Config.Body(scope.In("net"), x)
 	}); err != nil {
 		return nil, err
 	}
-	m.forward = func() (*Graph, error) { return m.logits.Compile(shapes.Make(dtypes.Float32, 1, 784)) }
 	return m, nil
 }
 
@@ -126,7 +120,7 @@ func (m *Classifier) body(net *model.Scope, x *Node) *Node {
 		b := x.Shape().Dimensions[0]
 		h := Reshape(x, b, 28, 28, 1)
 		for i, c := range m.Config.Conv {
-			h = activation.Relu(ops.ConvLayer(net.In("conv_%d", i), h, c, 5, 2, 2))
+			h = activation.Relu(ops.ConvLayer(net.In("conv_%d", i), h).Channels(c).Kernel(5).Stride(2).Padding(2).Done())
 		}
 		x = Reshape(h, b, -1)
 	}

@@ -8,7 +8,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/loss"
 	"github.com/vaekit/vaekit/vaekit/ops"
 )
@@ -65,12 +64,12 @@ func (c ConvAEConfig) Validate() error {
 // ConvAE is the lecture's convolutional autoencoder: convolutions and max
 // pooling down, unpooling and deconvolution up, for square grey images.
 type ConvAE struct {
-	Model
+	*Model
 	Config ConvAEConfig
 	Side   int // image side (28 for MNIST).
 
-	reconstruct *evalExec // x → sigmoid outputs
-	features    *evalExec // x → first stage's feature maps, before pooling
+	reconstruct *Eval // x → sigmoid outputs
+	features    *Eval // x → first stage's feature maps, before pooling
 }
 
 // NewConvAE builds an untrained convolutional autoencoder for side×side
@@ -84,31 +83,32 @@ func NewConvAE(cfg ConvAEConfig, side int) (*ConvAE, error) {
 	}
 	a := &ConvAE{Config: cfg, Side: side}
 	var err error
-	if a.Model, err = newModel(&a.Config.TrainConfig); err != nil {
+	a.Model, err = NewModel(Spec{Name: "convolutional autoencoder", Config: &a.Config.TrainConfig, ExampleSize: side * side,
+		Networks: func(scope *model.Scope, x []*Node) []*Node {
+			return []*Node{Reshape(Sigmoid(a.Logits(scope, x[0])), x[0].Shape().Dimensions...)}
+		},
+		NetworkInputs: []shapes.Shape{shapes.Make(dtypes.Float32, 1, side*side)},
+		// The mean of the pixels' Bernoulli cross-entropies.
+		Loss: func(scope *model.Scope, x, _ *Node) (*Node, []*Node) {
+			flat := Reshape(a.Logits(scope, x), x.Shape().Dimensions...)
+			return loss.BinaryCrossentropyLogits([]*Node{x}, []*Node{flat}), nil
+		},
+		Preview:      func(data *Data) ([][]float32, error) { return reconstructions(data, a.reconstruct) },
+		PreviewTitle: "examples (above) and their reconstructions now",
+	})
+	if err != nil {
 		return nil, err
 	}
-	opt, _ := cfg.optimizer()
-	a.Trainer = train.NewTrainer(a.backend, a.Store, func(scope *model.Scope, x *Node) *Node {
-		logits := a.Logits(scope, x)
-		flat := Reshape(logits, x.Shape().Dimensions...)
-		train.AddMainLoss(loss.BinaryCrossentropyLogits([]*Node{x}, []*Node{flat}))
-		return flat
-	}, nil, opt, nil, nil)
-	a.trainData = exampleSize("ConvAE", side*side)
-	a.name = "convolutional autoencoder"
-	a.preview = func(data *Data) ([][]float32, error) { return reconstructions(data, a.reconstruct) }
-	a.previewTitle = "examples (above) and their reconstructions now"
-	if a.reconstruct, err = newEvalExec(a.backend, a.Store, func(scope *model.Scope, x *Node) *Node {
+	if a.reconstruct, err = newEval(a.backend, a.Store, func(scope *model.Scope, x *Node) *Node {
 		return Reshape(Sigmoid(a.Logits(scope, x)), x.Shape().Dimensions...)
 	}); err != nil {
 		return nil, err
 	}
-	if a.features, err = newEvalExec(a.backend, a.Store, func(scope *model.Scope, x *Node) *Node {
+	if a.features, err = newEval(a.backend, a.Store, func(scope *model.Scope, x *Node) *Node {
 		return a.stage(scope.In("encoder"), a.image(x), 0)
 	}); err != nil {
 		return nil, err
 	}
-	a.forward = func() (*Graph, error) { return a.reconstruct.Compile(shapes.Make(dtypes.Float32, 1, side*side)) }
 	return a, nil
 }
 
@@ -120,7 +120,7 @@ func (a *ConvAE) image(x *Node) *Node {
 // stage is encoder stage i before pooling: convolution + ReLU.
 func (a *ConvAE) stage(encoder *model.Scope, h *Node, i int) *Node {
 	k := a.Config.Kernel
-	return activation.Relu(ops.ConvLayer(encoder.In("stage_%d", i), h, a.Config.Channels[i], k, 1, k/2))
+	return activation.Relu(ops.ConvLayer(encoder.In("stage_%d", i), h).Channels(a.Config.Channels[i]).Kernel(k).Stride(1).Padding(k / 2).Done())
 }
 
 // Logits runs the whole autoencoder on flat examples x [B, side²] and
@@ -142,11 +142,11 @@ func (a *ConvAE) Logits(scope *model.Scope, x *Node) *Node {
 		dec := decoder.In("stage_%d", i)
 		switch cfg.Unpool {
 		case UnpoolLocations:
-			h = ops.ConvTransposeLayer(dec, ops.Unpool(h, indices[i], 2), out, k, 1, k/2, 0)
+			h = ops.ConvTransposeLayer(dec, ops.Unpool(h, indices[i], 2)).Channels(out).Kernel(k).Stride(1).Padding(k / 2).Done()
 		case UnpoolCopy:
-			h = ops.ConvTransposeLayer(dec, ops.UnpoolCopy(h, 2), out, k, 1, k/2, 0)
+			h = ops.ConvTransposeLayer(dec, ops.UnpoolCopy(h, 2)).Channels(out).Kernel(k).Stride(1).Padding(k / 2).Done()
 		case UpsampleConv:
-			h = ops.ConvLayer(dec, ops.UnpoolCopy(h, 2), out, k, 1, k/2)
+			h = ops.ConvLayer(dec, ops.UnpoolCopy(h, 2)).Channels(out).Kernel(k).Stride(1).Padding(k / 2).Done()
 		}
 		if i > 0 {
 			h = activation.Relu(h)

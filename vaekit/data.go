@@ -162,7 +162,7 @@ func forBatches(data *Data, fn func(x *tensors.Tensor, from, n int) error) error
 
 // mapBatches runs exec (one input, one [B, dim] output) over data in
 // evaluation batches and collects the rows.
-func mapBatches(data *Data, exec *evalExec) ([][]float32, error) {
+func mapBatches(data *Data, exec *Eval) ([][]float32, error) {
 	rows := make([][]float32, 0, data.Len())
 	err := forBatches(data, func(x *tensors.Tensor, from, n int) error {
 		out, err := exec.Call(x)
@@ -177,7 +177,7 @@ func mapBatches(data *Data, exec *evalExec) ([][]float32, error) {
 
 // reconstructions are data's first 8 examples above what exec (x → outputs
 // of the same size) makes of them: a preview of an autoencoder.
-func reconstructions(data *Data, exec *evalExec) ([][]float32, error) {
+func reconstructions(data *Data, exec *Eval) ([][]float32, error) {
 	n, size := min(8, data.Len()), data.size()
 	x, _ := data.Batch(0, n) // not an evaluation batch of 500: the view redraws while training.
 	out, err := exec.Call(x)

@@ -10,22 +10,28 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-// evalExec is a model.Exec for computing with a model's current variables
-// (encoding, decoding, evaluating), never training them. It is rebuilt when
+// Eval is a model.Exec for computing with a model's current variables
+// (encoding, decoding, sampling, evaluating), never training them. It is rebuilt when
 // the variables were replaced (by training or loading) since its last call:
 // with GoMLX v0.28.16 a reused executable could compute with stale values of
 // some variables after further training — always on the Go backend, now and
 // then on XLA's CPU plugin — while a new one computes with the current values
 // (TestEvalSeesTraining).
-type evalExec struct {
+type Eval struct {
 	build func() (*model.Exec, error)
 	store *model.Store
 	exec  *model.Exec
 	seen  []*tensors.Tensor
 }
 
-func newEvalExec[F model.ExecGraphFn](backend compute.Backend, store *model.Store, fn F) (*evalExec, error) {
-	e := &evalExec{store: store,
+// NewEval makes an Eval of fn (any graph function model.Exec takes) with
+// m's variables: a model of one's own samples or encodes with it.
+func NewEval[F model.ExecGraphFn](m *Model, fn F) (*Eval, error) {
+	return newEval(m.backend, m.Store, fn)
+}
+
+func newEval[F model.ExecGraphFn](backend compute.Backend, store *model.Store, fn F) (*Eval, error) {
+	e := &Eval{store: store,
 		build: func() (*model.Exec, error) { return model.NewExec(backend, store, fn) }}
 	var err error
 	e.exec, err = e.build()
@@ -33,7 +39,7 @@ func newEvalExec[F model.ExecGraphFn](backend compute.Backend, store *model.Stor
 }
 
 // Call runs the computation on args with the variables' current values.
-func (e *evalExec) Call(args ...any) ([]*tensors.Tensor, error) {
+func (e *Eval) Call(args ...any) ([]*tensors.Tensor, error) {
 	var values []*tensors.Tensor
 	for v := range e.store.IterVariables() {
 		if v.HasValue() {
@@ -54,4 +60,4 @@ func (e *evalExec) Call(args ...any) ([]*tensors.Tensor, error) {
 }
 
 // Compile builds (without running) the graph for inputs of these shapes.
-func (e *evalExec) Compile(inputs ...shapes.Shape) (*Graph, error) { return e.exec.Compile(inputs...) }
+func (e *Eval) Compile(inputs ...shapes.Shape) (*Graph, error) { return e.exec.Compile(inputs...) }

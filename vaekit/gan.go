@@ -12,7 +12,6 @@ import (
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/model/initializer"
-	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 	"github.com/gomlx/gomlx/support/exceptions"
 	"github.com/vaekit/vaekit/vaekit/ops"
@@ -57,7 +56,15 @@ type GANConfig struct {
 	// images [B, 28, 28, 1] in [−1, 1]; Discriminator maps such images (and
 	// labels) to the logits [B] of "real". Nil ones are Arch's.
 	Generator, Discriminator GANNetwork `json:"-"`
+	// Step is the training step; nil is FakesOnce.
+	Step GANStep `json:"-"`
 }
+
+// GANStep is a GAN's training step on k·B real images x [k·B, 784] in [0, 1]
+// (and their labels, nil for an unconditional GAN): it updates both networks
+// (GAN.UpdateD, GAN.UpdateG) and returns the loss to report and, in this
+// order, D's loss, G's loss, mean D(x) and mean D(G(z)) of its last updates.
+type GANStep func(g *GAN, scope *model.Scope, x, labels *Node) (loss *Node, metrics []*Node)
 
 // GANNetwork is a GAN's generator or discriminator: a network of an input
 // and the class labels (unused by an unconditional GAN).
@@ -110,11 +117,11 @@ func (c GANConfig) Validate() error {
 // "generator" and "discriminator") and separate Adam optimizers. Weights
 // start from N(0, 0.02), as in the DCGAN paper.
 type GAN struct {
-	Model            // its Trainer's step: k discriminator updates, then one generator update.
+	*Model           // its Trainer's step is Config.Step.
 	Config GANConfig // its Generator and Discriminator are set (Arch's when nil).
 
 	optD, optG      optimizer.Interface
-	generate, probe *evalExec
+	generate, probe *Eval
 	side            int
 }
 
@@ -130,113 +137,44 @@ func NewGAN(cfg GANConfig) (*GAN, error) {
 	if g.Config.Discriminator == nil {
 		g.Config.Discriminator = g.defaultDiscriminator
 	}
+	if g.Config.Step == nil {
+		g.Config.Step = FakesOnce
+	}
+	g.optD, _ = cfg.NewOptimizer()
+	g.optG, _ = cfg.NewOptimizer()
 	var err error
-	if g.Model, err = newModel(&g.Config.TrainConfig); err != nil {
-		return nil, err
-	}
-	g.optD, _ = cfg.optimizer()
-	g.optG, _ = cfg.optimizer()
-	g.Trainer = train.NewTrainer(g.backend, g.Store, g.trainGraph, nil, stepCounter{},
-		lossMetrics("d_loss", "g_loss", "d_real", "d_fake"), nil)
-	g.trainData = g.checkData
-	g.name = cfg.Arch + " GAN"
-	g.preview = func(*Data) ([][]float32, error) {
-		labels := make([]int32, 32)
-		for i := range labels {
-			labels[i] = int32(i % max(g.Config.Classes, 1))
-		}
-		return g.Generate(g.UniformNoise(32, 99), labels)
-	}
-	g.stepExamples = func() int { return g.Config.DSteps * g.Config.BatchSize }
-	g.labelsAsInput = cfg.Conditional
-	if g.generate, err = newEvalExec(g.backend, g.Store, func(scope *model.Scope, z, labels *Node) *Node {
-		return MulScalar(OnePlus(g.generator(scope, z, labels)), 0.5) // to [0, 1].
-	}); err != nil {
-		return nil, err
-	}
-	if g.probe, err = newEvalExec(g.backend, g.Store, g.probeGraph); err != nil {
-		return nil, err
-	}
-	// The fingerprint's graph is the two networks alone, D(G(z)): what is measured on them may change.
-	networks, err := newEvalExec(g.backend, g.Store, func(scope *model.Scope, z, labels *Node) *Node {
-		return g.discriminator(scope, g.generator(scope, z, labels), labels)
+	g.Model, err = NewModel(Spec{Name: cfg.Arch + " GAN", Config: &g.Config.TrainConfig, ExampleSize: g.side * g.side,
+		Labels: cfg.Conditional, BatchesPerStep: cfg.DSteps,
+		// The two networks, D(G(z)).
+		Networks: func(scope *model.Scope, in []*Node) []*Node {
+			return []*Node{g.Discriminator(scope, g.Generator(scope, in[0], in[1]), in[1])}
+		},
+		NetworkInputs: []shapes.Shape{shapes.Make(dtypes.Float32, 1, cfg.Noise), shapes.Make(dtypes.Int32, 1)},
+		Step: func(scope *model.Scope, x, labels *Node) (*Node, []*Node) {
+			return g.Config.Step(g, scope, x, labels)
+		},
+		Metrics: []string{"d_loss", "g_loss", "d_real", "d_fake"},
+		Preview: func(*Data) ([][]float32, error) {
+			labels := make([]int32, 32)
+			for i := range labels {
+				labels[i] = int32(i % max(g.Config.Classes, 1))
+			}
+			return g.Generate(g.UniformNoise(32, 99), labels)
+		},
 	})
 	if err != nil {
 		return nil, err
 	}
-	g.forward = func() (*Graph, error) {
-		return networks.Compile(shapes.Make(dtypes.Float32, 1, cfg.Noise), shapes.Make(dtypes.Int32, 1))
+	if g.generate, err = newEval(g.backend, g.Store, func(scope *model.Scope, z, labels *Node) *Node {
+		return MulScalar(OnePlus(g.Generator(scope, z, labels)), 0.5) // to [0, 1].
+	}); err != nil {
+		return nil, err
+	}
+	if g.probe, err = newEval(g.backend, g.Store, g.probeGraph); err != nil {
+		return nil, err
 	}
 	return g, nil
 }
-
-// checkData checks the GAN's training data (28×28 images; labels for a
-// conditional GAN) and drops the labels an unconditional GAN does not use.
-func (g *GAN) checkData(data *Data) (*Data, error) {
-	if d := data.size(); d != g.side*g.side {
-		return nil, fmt.Errorf("GAN: data %q has examples of %d values, want 28×28", data.Name, d)
-	}
-	if g.Config.Conditional && data.Labels == nil {
-		return nil, fmt.Errorf("GAN: a conditional GAN needs labelled data, %q has none", data.Name)
-	}
-	if !g.Config.Conditional {
-		data = &Data{Name: data.Name, X: data.X, Shape: data.Shape}
-	}
-	return data, nil
-}
-
-// stepCounter is the Trainer's "optimizer": the GAN updates its two
-// networks itself (in trainGraph), and this only counts the step.
-type stepCounter struct{}
-
-func (stepCounter) UpdateGraph(scope *model.Scope, g *Graph, _ *Node) {
-	step := optimizer.GetGlobalStepVar(scope)
-	step.SetNodeValue(AddScalar(step.NodeValue(g), 1))
-}
-func (stepCounter) Clear(*model.Scope) error { return nil }
-
-// BatchNorm normalises x over every axis but the last (channels), then
-// scales and shifts by learnt gamma and beta. While training it uses the
-// batch's own statistics and keeps running averages of them (momentum
-// BatchNormMomentum, as PyTorch's 0.1); elsewhere (sampling, probing,
-// encoding for a figure) it uses the running averages, so that a sample is a
-// function of its own input only, whatever batch it is generated in.
-func BatchNorm(scope *model.Scope, x *Node) *Node {
-	c := x.Shape().Dimensions[x.Rank()-1]
-	g := x.Graph()
-	axes := make([]int, x.Rank()-1)
-	for i := range axes {
-		axes[i] = i
-	}
-	ones := make([]float32, c)
-	for i := range ones {
-		ones[i] = 1
-	}
-	gamma := scope.VariableWithValue("gamma", ones).NodeValue(g)
-	beta := scope.VariableWithShape("beta", shapes.Make(x.DType(), c)).NodeValue(g)
-	runMean := scope.WithInitializer(initializer.Zero).VariableWithShape("running_mean", shapes.Make(x.DType(), c)).SetTrainable(false)
-	runVar := scope.VariableWithValue("running_variance", ones).SetTrainable(false)
-	var mean, variance *Node
-	if scope.IsTraining(g) {
-		mean = ReduceAndKeep(x, ReduceMean, axes...)
-		variance = ReduceAndKeep(Square(Sub(x, mean)), ReduceMean, axes...)
-		m := BatchNormMomentum
-		update := func(v *model.Variable, batch *Node) {
-			v.SetNodeValue(Add(MulScalar(v.NodeValue(g), 1-m), MulScalar(StopGradient(Reshape(batch, c)), m)))
-		}
-		update(runMean, mean)
-		update(runVar, variance)
-	} else {
-		mean = ExpandLeftToRank(runMean.NodeValue(g), x.Rank())
-		variance = ExpandLeftToRank(runVar.NodeValue(g), x.Rank())
-	}
-	normed := Div(Sub(x, mean), Sqrt(AddScalar(variance, 1e-5)))
-	return Add(Mul(normed, ExpandLeftToRank(gamma, x.Rank())), ExpandLeftToRank(beta, x.Rank()))
-}
-
-// BatchNormMomentum is the weight of each training batch's statistics in
-// BatchNorm's running averages.
-const BatchNormMomentum = 0.1
 
 // withLabel appends the one-hot label to the last axis of x (flat inputs).
 func (g *GAN) withLabel(x, labels *Node) *Node {
@@ -246,8 +184,9 @@ func (g *GAN) withLabel(x, labels *Node) *Node {
 	return Concatenate([]*Node{x, OneHot(labels, g.Config.Classes, x.DType())}, -1)
 }
 
-// generator runs the Generator in scope "generator" and checks its images.
-func (g *GAN) generator(root *model.Scope, z, labels *Node) *Node {
+// Generator runs Config.Generator in scope "generator" on codes z [B, noise]
+// (and labels), and checks its images [B, 28, 28, 1] in [−1, 1].
+func (g *GAN) Generator(root *model.Scope, z, labels *Node) *Node {
 	images := g.Config.Generator(g.initialized(root.At("generator")), z, labels)
 	if want := shapes.Make(z.DType(), z.Shape().Dimensions[0], g.side, g.side, 1); images == nil || !images.Shape().Equal(want) {
 		exceptions.Panicf("GAN.Generator must give images of shape %s, it gave %s", want, shapeOf(images))
@@ -255,8 +194,9 @@ func (g *GAN) generator(root *model.Scope, z, labels *Node) *Node {
 	return images
 }
 
-// discriminator runs the Discriminator in scope "discriminator" and checks its logits.
-func (g *GAN) discriminator(root *model.Scope, x, labels *Node) *Node {
+// Discriminator runs Config.Discriminator in scope "discriminator" on images
+// [B, 28, 28, 1] in [−1, 1] (and labels), and checks its logits [B].
+func (g *GAN) Discriminator(root *model.Scope, x, labels *Node) *Node {
 	logits := g.Config.Discriminator(g.initialized(root.At("discriminator")), x, labels)
 	if want := shapes.Make(x.DType(), x.Shape().Dimensions[0]); logits == nil || !logits.Shape().Equal(want) {
 		exceptions.Panicf("GAN.Discriminator must give logits of shape %s, it gave %s", want, shapeOf(logits))
@@ -283,10 +223,10 @@ func (g *GAN) defaultGenerator(scope *model.Scope, z, labels *Node) *Node {
 // take it as its decoder, its output as Bernoulli logits.
 func DCGANGenerator(scope *model.Scope, z *Node) *Node {
 	b := z.Shape().Dimensions[0]
-	h := activation.Relu(BatchNorm(scope.In("bn_0"), layers.Dense(scope, z, true, 7*7*128)))
+	h := activation.Relu(ops.BatchNorm(scope.In("bn_0"), layers.Dense(scope, z, true, 7*7*128)))
 	h = Reshape(h, b, 7, 7, 128)
-	h = activation.Relu(BatchNorm(scope.In("bn_1"), ops.ConvTransposeLayer(scope.In("deconv_1"), h, 64, 4, 2, 1, 0)))
-	return ops.ConvTransposeLayer(scope.In("deconv_2"), h, 1, 4, 2, 1, 0)
+	h = activation.Relu(ops.BatchNorm(scope.In("bn_1"), ops.ConvTransposeLayer(scope.In("deconv_1"), h).Channels(64).Kernel(4).Stride(2).Padding(1).Done()))
+	return ops.ConvTransposeLayer(scope.In("deconv_2"), h).Channels(1).Kernel(4).Stride(2).Padding(1).Done()
 }
 
 // DCGANFeatures is the DCGAN's discriminator up to its logit: images
@@ -295,8 +235,8 @@ func DCGANGenerator(scope *model.Scope, z *Node) *Node {
 // body.
 func DCGANFeatures(scope *model.Scope, x *Node) *Node {
 	b := x.Shape().Dimensions[0]
-	h := activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x, 64, 4, 2, 1), 0.2)
-	h = activation.LeakyReluWith(BatchNorm(scope.In("bn_2"), ops.ConvLayer(scope.In("conv_2"), h, 128, 4, 2, 1)), 0.2)
+	h := activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x).Channels(64).Kernel(4).Stride(2).Padding(1).Done(), 0.2)
+	h = activation.LeakyReluWith(ops.BatchNorm(scope.In("bn_2"), ops.ConvLayer(scope.In("conv_2"), h).Channels(128).Kernel(4).Stride(2).Padding(1).Done()), 0.2)
 	return Reshape(h, b, -1)
 }
 
@@ -330,10 +270,41 @@ func (g *GAN) defaultDiscriminator(scope *model.Scope, x, labels *Node) *Node {
 	return Reshape(layers.Dense(scope.In("logit"), h, true, 1), b)
 }
 
-// noise draws z ~ U(−1, 1), [b, noise].
-func (g *GAN) noise(scope *model.Scope, gr *Graph, b int) *Node {
+// Noise draws b codes z ~ U(−1, 1), [b, noise], in the graph.
+func (g *GAN) Noise(scope *model.Scope, gr *Graph, b int) *Node {
 	u := scope.RandomUniform(gr, shapes.Make(dtypes.Float32, b, g.Config.Noise))
 	return AddScalar(MulScalar(u, 2), -1)
+}
+
+// Images maps flat examples x [B, 784] in [0, 1] to images [B, 28, 28, 1]
+// in [−1, 1], the range of the generator's tanh.
+func (g *GAN) Images(x *Node) *Node {
+	return AddScalar(MulScalar(Reshape(x, x.Shape().Dimensions[0], g.side, g.side, 1), 2), -1)
+}
+
+// UpdateD adds to the step one update of the discriminator's variables
+// (by its own optimizer) that lowers loss. The updated values are constants
+// for what the step computes after it: the generator's update differentiates
+// through D, not through D's update (GoMLX would build that gradient too).
+func (g *GAN) UpdateD(scope *model.Scope, loss *Node) {
+	g.optD.UpdateGraph(scope.At("discriminator"), loss.Graph(), loss)
+	constants(scope.At("discriminator"), loss.Graph())
+}
+
+// UpdateG adds one update of the generator's variables that lowers loss.
+func (g *GAN) UpdateG(scope *model.Scope, loss *Node) {
+	g.optG.UpdateGraph(scope.At("generator"), loss.Graph(), loss)
+	constants(scope.At("generator"), loss.Graph())
+}
+
+// constants cuts the gradient through the current values of scope's
+// variables in gr.
+func constants(scope *model.Scope, gr *Graph) {
+	for v := range scope.IterVariables() {
+		if v.InUseByGraph(gr) {
+			v.SetNodeValue(StopGradient(v.NodeValue(gr)))
+		}
+	}
 }
 
 // DLossSmoothed is the discriminator's loss from its logits on real and
@@ -358,66 +329,36 @@ func GLoss(kind string, fakeLogits *Node) *Node {
 	return Softplus(Neg(fakeLogits)) // −log σ(l) = softplus(−l).
 }
 
-// GANStep names how the GAN's training step computes, in its models' keys:
-// a model trained by an earlier step is trained again, not reused.
-// "fakes-once": the generator step scores the last discriminator step's
-// fakes (as PyTorch's DCGAN tutorial does) instead of generating anew.
-const GANStep = "fakes-once"
-
-// discriminatorStep updates D once on real images x [B, 784] in [0, 1] and
-// as many fresh fakes; it returns D's loss, mean D(x) and D(G(z)), and the
-// fakes (through which the generator step differentiates).
-func (g *GAN) discriminatorStep(scope *model.Scope, x, labels *Node) (dLoss, dReal, dFake, fake *Node) {
-	gr := x.Graph()
-	b := x.Shape().Dimensions[0]
-	real := AddScalar(MulScalar(Reshape(x, b, g.side, g.side, 1), 2), -1)
-	fake = g.generator(scope, g.noise(scope, gr, b), labels)
-	realLogits, fakeLogits := g.discriminator(scope, real, labels), g.discriminator(scope, StopGradient(fake), labels)
-	dLoss = DLossSmoothed(realLogits, fakeLogits, g.Config.RealLabel)
-	g.optD.UpdateGraph(scope.At("discriminator"), gr, dLoss)
-	return dLoss, ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits)), fake
-}
-
-// generatorStep updates G once by how the just-updated D scores fakes
-// (labelled labels); it returns G's loss.
-func (g *GAN) generatorStep(scope *model.Scope, fake, labels *Node) *Node {
-	gr := fake.Graph()
-	// D's weights, just updated, are constants here: without the cut, GoMLX
-	// would build (and then discard) the gradient of D's own update.
-	for v := range scope.At("discriminator").IterVariables() {
-		if v.InUseByGraph(gr) {
-			v.SetNodeValue(StopGradient(v.NodeValue(gr)))
-		}
-	}
-	gLoss := ReduceAllMean(GLoss(g.Config.GLoss, g.discriminator(scope, fake, labels)))
-	g.optG.UpdateGraph(scope.At("generator"), gr, gLoss)
-	return gLoss
-}
-
-// trainGraph is one training step on k·B real images (and their labels):
-// k discriminator updates, each on B real images and B fresh fakes, then one
-// generator update on the last B fakes, through the updated discriminator.
-func (g *GAN) trainGraph(scope *model.Scope, inputs []*Node) []*Node {
-	x := inputs[0]
-	gr := x.Graph()
-	k, b := g.Config.DSteps, x.Shape().Dimensions[0]/g.Config.DSteps
-	step := optimizer.GetGlobalStepVar(scope)
-	step0 := step.NodeValue(gr)
-	labelsOf := func(i int) *Node {
-		if len(inputs) > 1 {
-			return Slice(inputs[1], AxisRange(i*b, (i+1)*b))
-		}
-		return Zeros(gr, shapes.Make(dtypes.Int32, b)) // unused by an unconditional GAN.
-	}
-	var dLoss, dReal, dFake, fake *Node
+// FakesOnce is the GAN's default step, as in PyTorch's DCGAN tutorial (and
+// Goodfellow et al.'s algorithm 1, with k): k discriminator updates, each on
+// B real images and B fresh fakes, then one generator update that scores
+// the last B fakes with the just-updated discriminator. Notebook 04 writes
+// it out in a cell.
+func FakesOnce(g *GAN, scope *model.Scope, x, labels *Node) (loss *Node, metrics []*Node) {
+	k := g.Config.DSteps
+	b := x.Shape().Dimensions[0] / k
+	var dLoss, dReal, dFake, fake, fakeLabels *Node
 	for i := range k {
-		dLoss, dReal, dFake, fake = g.discriminatorStep(scope, Slice(x, AxisRange(i*b, (i+1)*b)), labelsOf(i))
+		real, realLabels := Part(x, i, k), Part(labels, i, k)
+		fake, fakeLabels = g.Generator(scope, g.Noise(scope, x.Graph(), b), realLabels), realLabels
+		realLogits := g.Discriminator(scope, g.Images(real), realLabels)
+		fakeLogits := g.Discriminator(scope, StopGradient(fake), fakeLabels)
+		dLoss = DLossSmoothed(realLogits, fakeLogits, g.Config.RealLabel)
+		g.UpdateD(scope, dLoss)
+		dReal, dFake = ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits))
 	}
-	gLoss := g.generatorStep(scope, fake, labelsOf(k-1))
-	// Each Adam update counted a global step; the GAN step is one.
-	step.SetNodeValue(step0)
-	train.AddMainLoss(Add(dLoss, gLoss))
-	return []*Node{dLoss, gLoss, dReal, dFake}
+	gLoss := ReduceAllMean(GLoss(g.Config.GLoss, g.Discriminator(scope, fake, fakeLabels)))
+	g.UpdateG(scope, gLoss)
+	return Add(dLoss, gLoss), []*Node{dLoss, gLoss, dReal, dFake}
+}
+
+// Part is the i-th of k equal parts of x along its first axis (nil for nil x).
+func Part(x *Node, i, k int) *Node {
+	if x == nil {
+		return nil
+	}
+	n := x.Shape().Dimensions[0] / k
+	return Slice(x, AxisRange(i*n, (i+1)*n))
 }
 
 // probeGraph measures, for noise z and labels, D(G(z)) per sample, the
@@ -427,7 +368,7 @@ func (g *GAN) trainGraph(scope *model.Scope, inputs []*Node) []*Node {
 // generator: the norm of each loss's gradient (batch mean) with respect to
 // all of the generator's parameters.
 func (g *GAN) probeGraph(scope *model.Scope, z, labels *Node) []*Node {
-	logits := g.discriminator(scope, g.generator(scope, z, labels), labels)
+	logits := g.Discriminator(scope, g.Generator(scope, z, labels), labels)
 	var params []*Node
 	for v := range scope.At("generator").IterVariables() {
 		if v.Trainable && v.InUseByGraph(z.Graph()) {

@@ -122,16 +122,20 @@ func TestGANStepsTouchOnlyTheirOwnNetwork(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dStep, err := model.NewExec(MustBackend(), g.Store, func(scope *model.Scope, x, labels *Node) []*Node {
-			dLoss, dReal, dFake, _ := g.discriminatorStep(scope, x, labels)
-			return []*Node{dLoss, dReal, dFake}
+		dStep, err := model.NewExec(MustBackend(), g.Store, func(scope *model.Scope, x, labels *Node) *Node {
+			fake := g.Generator(scope, g.Noise(scope, x.Graph(), x.Shape().Dimensions[0]), labels)
+			dLoss := DLossSmoothed(g.Discriminator(scope, g.Images(x), labels), g.Discriminator(scope, StopGradient(fake), labels), 1)
+			g.UpdateD(scope, dLoss)
+			return dLoss
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
 		gStep, err := model.NewExec(MustBackend(), g.Store, func(scope *model.Scope, labels *Node) []*Node {
-			fake := g.generator(scope, g.noise(scope, labels.Graph(), labels.Shape().Dimensions[0]), labels)
-			return []*Node{g.generatorStep(scope, fake, labels)}
+			fake := g.Generator(scope, g.Noise(scope, labels.Graph(), labels.Shape().Dimensions[0]), labels)
+			gLoss := ReduceAllMean(GLoss(NonSaturating, g.Discriminator(scope, fake, labels)))
+			g.UpdateG(scope, gLoss)
+			return []*Node{gLoss}
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -242,15 +246,15 @@ func TestGANNetworksAsValues(t *testing.T) {
 	testBackend(t)
 	generator := func(scope *model.Scope, z, labels *Node) *Node {
 		b := z.Shape().Dimensions[0]
-		h := activation.Relu(BatchNorm(scope.In("bn_0"), layers.Dense(scope, z, true, 7*7*128)))
+		h := activation.Relu(ops.BatchNorm(scope.In("bn_0"), layers.Dense(scope, z, true, 7*7*128)))
 		h = Reshape(h, b, 7, 7, 128)
-		h = activation.Relu(BatchNorm(scope.In("bn_1"), ops.ConvTransposeLayer(scope.In("deconv_1"), h, 64, 4, 2, 1, 0)))
-		return Tanh(ops.ConvTransposeLayer(scope.In("deconv_2"), h, 1, 4, 2, 1, 0))
+		h = activation.Relu(ops.BatchNorm(scope.In("bn_1"), ops.ConvTransposeLayer(scope.In("deconv_1"), h).Channels(64).Kernel(4).Stride(2).Padding(1).Done()))
+		return Tanh(ops.ConvTransposeLayer(scope.In("deconv_2"), h).Channels(1).Kernel(4).Stride(2).Padding(1).Done())
 	}
 	discriminator := func(scope *model.Scope, x, labels *Node) *Node {
 		b := x.Shape().Dimensions[0]
-		h := activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x, 64, 4, 2, 1), 0.2)
-		h = activation.LeakyReluWith(BatchNorm(scope.In("bn_2"), ops.ConvLayer(scope.In("conv_2"), h, 128, 4, 2, 1)), 0.2)
+		h := activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x).Channels(64).Kernel(4).Stride(2).Padding(1).Done(), 0.2)
+		h = activation.LeakyReluWith(ops.BatchNorm(scope.In("bn_2"), ops.ConvLayer(scope.In("conv_2"), h).Channels(128).Kernel(4).Stride(2).Padding(1).Done()), 0.2)
 		return Reshape(layers.Dense(scope.In("logit"), Reshape(h, b, -1), true, 1), b)
 	}
 	fingerprint := func(g, d GANNetwork) string {
@@ -272,7 +276,7 @@ func TestGANNetworksAsValues(t *testing.T) {
 	}
 	wider := func(scope *model.Scope, x, labels *Node) *Node {
 		b := x.Shape().Dimensions[0]
-		h := activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x, 96, 4, 2, 1), 0.2)
+		h := activation.LeakyReluWith(ops.ConvLayer(scope.In("conv_1"), x).Channels(96).Kernel(4).Stride(2).Padding(1).Done(), 0.2)
 		return Reshape(layers.Dense(scope.In("logit"), Reshape(h, b, -1), true, 1), b)
 	}
 	if changed := fingerprint(nil, wider); changed == def {
@@ -300,7 +304,7 @@ func TestBatchNormModes(t *testing.T) {
 	batchNorm := func(training bool) *model.Exec {
 		e, err := model.NewExec(MustBackend(), store, func(scope *model.Scope, x *Node) *Node {
 			scope.SetTraining(x.Graph(), training)
-			return BatchNorm(scope.In("bn"), x)
+			return ops.BatchNorm(scope.In("bn"), x)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -357,5 +361,59 @@ func TestGANSampleIndependentOfBatch(t *testing.T) {
 	t.Logf("largest pixel difference, alone vs in a batch of 64: %g", diff)
 	if diff > 1e-4 {
 		t.Errorf("a sample generated alone differs from the same code in a batch of 64 by %g", diff)
+	}
+}
+
+// TestGANStepInTheFingerprint: notebook 04's step, written out as there, is
+// the library's (same fingerprint: models are shared); a step that draws
+// fresh fakes for the generator is another model.
+func TestGANStepInTheFingerprint(t *testing.T) {
+	testBackend(t)
+	writtenOut := func(g *GAN, scope *model.Scope, x, labels *Node) (loss *Node, metrics []*Node) {
+		k := g.Config.DSteps
+		b := x.Shape().Dimensions[0] / k
+		var dLoss, dReal, dFake, fake, fakeLabels *Node
+		for i := range k {
+			real, realLabels := Part(x, i, k), Part(labels, i, k)
+			fake, fakeLabels = g.Generator(scope, g.Noise(scope, x.Graph(), b), realLabels), realLabels
+			realLogits := g.Discriminator(scope, g.Images(real), realLabels)
+			fakeLogits := g.Discriminator(scope, StopGradient(fake), fakeLabels)
+			dLoss = DLossSmoothed(realLogits, fakeLogits, g.Config.RealLabel)
+			g.UpdateD(scope, dLoss)
+			dReal, dFake = ReduceAllMean(Sigmoid(realLogits)), ReduceAllMean(Sigmoid(fakeLogits))
+		}
+		gLoss := ReduceAllMean(GLoss(g.Config.GLoss, g.Discriminator(scope, fake, fakeLabels)))
+		g.UpdateG(scope, gLoss)
+		return Add(dLoss, gLoss), []*Node{dLoss, gLoss, dReal, dFake}
+	}
+	freshFakes := func(g *GAN, scope *model.Scope, x, labels *Node) (*Node, []*Node) {
+		loss, metrics := FakesOnce(g, scope, x, labels)
+		_ = loss
+		fake := g.Generator(scope, g.Noise(scope, x.Graph(), x.Shape().Dimensions[0]), labels)
+		gLoss := ReduceAllMean(GLoss(g.Config.GLoss, g.Discriminator(scope, fake, labels)))
+		g.UpdateG(scope, gLoss)
+		return Add(metrics[0], gLoss), []*Node{metrics[0], gLoss, metrics[2], metrics[3]}
+	}
+	for _, k := range []int{1, 2} {
+		fingerprint := func(step GANStep) string {
+			cfg := DefaultMLPGANConfig()
+			cfg.DSteps, cfg.Step = k, step
+			g, err := NewGAN(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := g.Fingerprint()
+			if err != nil {
+				t.Fatal(err)
+			}
+			return f
+		}
+		def, same, other := fingerprint(nil), fingerprint(writtenOut), fingerprint(freshFakes)
+		if def != same {
+			t.Errorf("k = %d: the written-out step has fingerprint %s, FakesOnce %s", k, same, def)
+		}
+		if other == def {
+			t.Errorf("k = %d: a step with fresh fakes for G has FakesOnce's fingerprint %s", k, def)
+		}
 	}
 }

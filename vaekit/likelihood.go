@@ -42,7 +42,7 @@ func (v *VAE) ImportanceNLL(data *Data, k int, seed uint64, progress bool) (NLL,
 	chunk := (k + chunks - 1) / chunks
 	k = chunks * chunk
 	images := max(1, 10000/chunk)
-	exec, err := newEvalExec(v.backend, v.Store, func(scope *model.Scope, x, state *Node) []*Node {
+	exec, err := newEval(v.backend, v.Store, func(scope *model.Scope, x, state *Node) []*Node {
 		state, logW := v.logWeights(scope, x, state, chunk)
 		return []*Node{logSumExp(logW), state}
 	})

@@ -5,17 +5,21 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strings"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // TrainConfig is how a model trains. Every model's config embeds it, so
@@ -41,15 +45,15 @@ func (c TrainConfig) check(name string) error {
 	case c.BatchSize <= 0:
 		return fmt.Errorf("%s.BatchSize must be positive, got %d", name, c.BatchSize)
 	}
-	if _, err := c.optimizer(); err != nil {
+	if _, err := c.NewOptimizer(); err != nil {
 		return fmt.Errorf("%s.Optimizer: %w", name, err)
 	}
 	return nil
 }
 
-// optimizer returns a new GoMLX optimizer (each network that trains apart
-// needs its own).
-func (c TrainConfig) optimizer() (optimizer.Interface, error) {
+// NewOptimizer returns a new GoMLX optimizer of the config's kind and
+// settings (each network that trains apart needs its own).
+func (c TrainConfig) NewOptimizer() (optimizer.Interface, error) {
 	switch strings.ToLower(c.Optimizer) {
 	case "rmsprop":
 		return optimizer.RMSProp().LearningRate(c.LearningRate).Done(), nil
@@ -81,38 +85,134 @@ type TrainOptions struct {
 	Devices int
 }
 
-// Model is what every vaekit model embeds: its variables, its GoMLX
-// trainer, and one way to train it and to describe it.
+// Objective is what a model optimises, on a batch of examples x (and their
+// labels, nil unless Spec.Labels): the loss, a scalar, and the scalars that
+// Spec.Metrics names, in its order (reported and kept in the History).
+type Objective func(scope *model.Scope, x, labels *Node) (loss *Node, metrics []*Node)
+
+// Spec is a model in parts, from which NewModel makes a Model that trains,
+// resumes, checkpoints, shows its live view, and has a Summary and a
+// Fingerprint. Every vaekit model is made this way (NewVAE, NewGAN, …);
+// docs/extending.md builds a conditional VAE with one.
+type Spec struct {
+	Name   string       // the kind of model, for titles and errors ("conditional VAE").
+	Config *TrainConfig // how it trains, read at each Train: point it into the model's own config.
+	// ExampleSize is the number of values of an example (784 for MNIST);
+	// data of another size is an error.
+	ExampleSize int
+	// Labels: each batch carries its examples' labels (int32 [batch]) and
+	// data without labels is an error.
+	Labels bool
+	// Networks builds the model's networks on inputs of NetworkInputs'
+	// shapes (one example): Summary lists the variables it creates, and
+	// Fingerprint hashes its graph, with the objective's.
+	Networks      func(scope *model.Scope, inputs []*Node) []*Node
+	NetworkInputs []shapes.Shape
+	// Loss is minimised by one optimizer, Config's. A model whose networks
+	// each have their own update (a GAN) gives Step instead: the whole
+	// training step, which updates the variables itself (with optimizers
+	// from TrainConfig.NewOptimizer) and returns its loss only to report it.
+	Loss, Step Objective
+	Metrics    []string // names of what Loss or Step returns besides the loss.
+	// BatchesPerStep is how many batches of Config.BatchSize a step takes
+	// (a GAN's k discriminator updates); 0 means 1.
+	BatchesPerStep int
+	// Preview makes the images the live view shows while the model trains
+	// on data (samples, or reconstructions of a few examples); nil for none.
+	Preview      func(data *Data) ([][]float32, error)
+	PreviewTitle string // what the preview shows ("samples now" when empty).
+}
+
+// check names the first missing or inconsistent part.
+func (s *Spec) check() error {
+	name := cmp.Or(s.Name, "Spec")
+	switch {
+	case s.Name == "":
+		return errors.New("vaekit.NewModel: Spec.Name is empty (name the kind of model)")
+	case s.Config == nil:
+		return fmt.Errorf("vaekit.NewModel(%s): Spec.Config is nil (point it at the model's TrainConfig)", name)
+	case s.ExampleSize <= 0:
+		return fmt.Errorf("vaekit.NewModel(%s): Spec.ExampleSize must be positive, got %d", name, s.ExampleSize)
+	case s.Networks == nil:
+		return fmt.Errorf("vaekit.NewModel(%s): Spec.Networks is nil (the function that builds the networks)", name)
+	case len(s.NetworkInputs) == 0:
+		return fmt.Errorf("vaekit.NewModel(%s): Spec.NetworkInputs is empty (the shapes Networks takes)", name)
+	case (s.Loss == nil) == (s.Step == nil):
+		return fmt.Errorf("vaekit.NewModel(%s): give exactly one of Spec.Loss and Spec.Step", name)
+	case s.BatchesPerStep < 0:
+		return fmt.Errorf("vaekit.NewModel(%s): Spec.BatchesPerStep must be >= 0, got %d", name, s.BatchesPerStep)
+	}
+	return s.Config.check(name + " config")
+}
+
+// Model is a trainable model: its variables, its GoMLX trainer, and what
+// NewModel was given.
 type Model struct {
 	Store   *model.Store
 	Trainer *train.Trainer
 
 	backend compute.Backend
-	config  *TrainConfig // the model's own config, read at each Train.
-	// trainData checks (and adapts) the data a model trains on.
-	trainData func(*Data) (*Data, error)
-	// stepExamples is the number of examples a step takes (default BatchSize).
-	stepExamples  func() int
-	labelsAsInput bool
-	// forward builds the model's graph: it creates the variables (Summary)
-	// and returns its text (Fingerprint).
-	forward func() (*Graph, error)
-	// preview makes the images a notebook shows while the model trains on
-	// data (samples, or reconstructions of a few examples); nil for none.
-	preview      func(data *Data) ([][]float32, error)
-	previewTitle string // what the preview shows ("samples now" when empty).
-	name         string // of the kind of model, for titles.
+	spec    Spec
 }
 
-// newModel makes the backend, a seeded store and the model's harness.
-func newModel(config *TrainConfig) (Model, error) {
+// NewModel makes a model from its parts, with a new store seeded by
+// Config.Seed. The networks' variables are created on first use.
+func NewModel(spec Spec) (*Model, error) {
+	if err := spec.check(); err != nil {
+		return nil, err
+	}
 	backend, err := Backend()
 	if err != nil {
-		return Model{}, err
+		return nil, err
 	}
-	store := model.NewStore()
-	SetSeed(store, config.Seed)
-	return Model{Store: store, backend: backend, config: config}, nil
+	m := &Model{Store: model.NewStore(), backend: backend, spec: spec}
+	SetSeed(m.Store, spec.Config.Seed)
+	if spec.Step != nil {
+		m.Trainer = train.NewTrainer(backend, m.Store, m.trainStep, nil, stepCounter{}, lossMetrics(spec.Metrics...), nil)
+	} else {
+		opt, err := spec.Config.NewOptimizer()
+		if err != nil {
+			return nil, err
+		}
+		m.Trainer = train.NewTrainer(backend, m.Store, m.trainStep, nil, opt, lossMetrics(spec.Metrics...), nil)
+	}
+	return m, nil
+}
+
+// trainStep is the Trainer's graph: the objective on one step's batch.
+func (m *Model) trainStep(scope *model.Scope, inputs []*Node) []*Node {
+	var step *model.Variable
+	var step0 *Node
+	if m.spec.Step != nil { // the step's own updates count global steps; a model's step is one.
+		step = optimizer.GetGlobalStepVar(scope)
+		step0 = step.NodeValue(inputs[0].Graph())
+	}
+	loss, metrics := m.objective(scope, inputs)
+	if step != nil {
+		step.SetNodeValue(step0)
+	}
+	train.AddMainLoss(loss)
+	return metrics
+}
+
+// objective calls Loss or Step and checks what it gives.
+func (m *Model) objective(scope *model.Scope, inputs []*Node) (*Node, []*Node) {
+	var labels *Node
+	if m.spec.Labels {
+		labels = inputs[1]
+	}
+	fn, part := m.spec.Loss, "Loss"
+	if fn == nil {
+		fn, part = m.spec.Step, "Step"
+	}
+	loss, metrics := fn(scope, inputs[0], labels)
+	if loss == nil || loss.Rank() != 0 {
+		exceptions.Panicf("%s: Spec.%s must give a scalar loss, it gave %s", m.spec.Name, part, shapeOf(loss))
+	}
+	if len(metrics) != len(m.spec.Metrics) {
+		exceptions.Panicf("%s: Spec.%s gave %d metrics, Spec.Metrics names %d (%v)", m.spec.Name, part, len(metrics), len(m.spec.Metrics), m.spec.Metrics)
+	}
+	return loss, metrics
 }
 
 // SetSeed makes a store's random numbers (variable initialisation, noise in
@@ -133,25 +233,44 @@ func lossMetrics(names ...string) []metric.Interface {
 	return metrics
 }
 
+// stepCounter is the Trainer's "optimizer" for a model with a Step, which
+// updates its networks itself: this only counts the step.
+type stepCounter struct{}
+
+func (stepCounter) UpdateGraph(scope *model.Scope, g *Graph, _ *Node) {
+	step := optimizer.GetGlobalStepVar(scope)
+	step.SetNodeValue(AddScalar(step.NodeValue(g), 1))
+}
+func (stepCounter) Clear(*model.Scope) error { return nil }
+
+// trainData checks data against the spec, dropping labels it does not use.
+func (m *Model) trainData(data *Data) (*Data, error) {
+	if d := data.size(); d != m.spec.ExampleSize {
+		return nil, fmt.Errorf("%s: data %q has examples of %d values, the model takes %d", m.spec.Name, data.Name, d, m.spec.ExampleSize)
+	}
+	if !m.spec.Labels {
+		return &Data{Name: data.Name, X: data.X, Shape: data.Shape}, nil
+	}
+	if data.Labels == nil {
+		return nil, fmt.Errorf("%s: data %q has no labels, the model trains on labelled examples", m.spec.Name, data.Name)
+	}
+	return data, nil
+}
+
 // Train fits the model on data for its config's epochs. With a directory,
 // an interrupted run resumes where it stopped and a finished one is loaded.
 func (m *Model) Train(ctx context.Context, data *Data, opts TrainOptions) (*History, error) {
 	if data == nil {
 		return nil, fmt.Errorf("vaekit: Train: data is nil")
 	}
-	if m.trainData != nil {
-		var err error
-		if data, err = m.trainData(data); err != nil {
-			return nil, err
-		}
+	data, err := m.trainData(data)
+	if err != nil {
+		return nil, err
 	}
-	batch := m.config.BatchSize
-	if m.stepExamples != nil {
-		batch = m.stepExamples()
-	}
-	fit := &Fit{Trainer: m.Trainer, Data: data, BatchSize: batch, Epochs: m.config.Epochs, Seed: m.config.Seed,
-		Dir: opts.Dir, Progress: opts.Progress, OnEpoch: opts.OnEpoch, OnStep: opts.OnStep,
-		RecordEvery: opts.RecordEvery, Record: opts.Record, LabelsAsInput: m.labelsAsInput, Devices: opts.Devices}
+	cfg := m.spec.Config
+	fit := &Fit{Trainer: m.Trainer, Data: data, BatchSize: max(m.spec.BatchesPerStep, 1) * cfg.BatchSize, Epochs: cfg.Epochs,
+		Seed: cfg.Seed, Dir: opts.Dir, Progress: opts.Progress, OnEpoch: opts.OnEpoch, OnStep: opts.OnStep,
+		RecordEvery: opts.RecordEvery, Record: opts.Record, LabelsAsInput: m.spec.Labels, Devices: opts.Devices}
 	if opts.Progress {
 		m.watch(fit, data)
 	}
@@ -179,10 +298,10 @@ func (m *Model) watch(fit *Fit, data *Data) {
 	}
 	var preview func() ([][]float32, error)
 	side := int(math.Round(math.Sqrt(float64(data.size()))))
-	if m.preview != nil && side*side == data.size() {
-		preview = func() ([][]float32, error) { return m.preview(data) }
+	if m.spec.Preview != nil && side*side == data.size() {
+		preview = func() ([][]float32, error) { return m.spec.Preview(data) }
 	}
-	view := NewWatcher(fmt.Sprintf("%s on %s", m.name, data.Name), preview, cmp.Or(m.previewTitle, "samples now"), side)
+	view := NewWatcher(fmt.Sprintf("%s on %s", m.spec.Name, data.Name), preview, cmp.Or(m.spec.PreviewTitle, "samples now"), side)
 	if view == nil {
 		return
 	}
@@ -208,7 +327,7 @@ func (m *Model) watch(fit *Fit, data *Data) {
 // Summary lists the model's trainable variables layer by layer, with their
 // shapes and parameter counts, and the total.
 func (m *Model) Summary() (string, error) {
-	if _, err := m.forward(); err != nil {
+	if _, err := m.networksGraph(); err != nil {
 		return "", err
 	}
 	type layer struct {
@@ -240,29 +359,70 @@ func (m *Model) Summary() (string, error) {
 	return b.String(), nil
 }
 
-// Fingerprint identifies the model's networks: a hash of its graph's
-// operations and shapes. Two models whose networks compute the same way
-// share it; a changed layer, size or activation changes it. Trained models
-// are kept under it (with the config), so an edited network trains anew.
+// Fingerprint identifies the model's networks and its objective: a hash of
+// their graphs' operations and shapes. Two models that compute the same way
+// share it; a changed layer, size, activation or loss changes it. Trained
+// models are kept under it (with the config), so an edited model trains anew.
 func (m *Model) Fingerprint() (string, error) {
-	g, err := m.forward()
+	networks, err := m.networksGraph()
 	if err != nil {
 		return "", err
 	}
-	lines := strings.Split(g.String(), "\n")
-	lines = slices.DeleteFunc(lines[1:], func(s string) bool { return s == "" }) // the first names the graph.
-	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	objective, err := m.objectiveGraph()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(networks + "\n" + objective))
 	return hex.EncodeToString(sum[:8]), nil
 }
 
-// exampleSize is a Model.trainData check: every example has size values.
-func exampleSize(model string, size int) func(*Data) (*Data, error) {
-	return func(data *Data) (*Data, error) {
-		if d := data.size(); d != size {
-			return nil, fmt.Errorf("%s: data %q has examples of %d values, the model takes %d", model, data.Name, d, size)
-		}
-		return data, nil
+// graphText is a compiled graph's operations and shapes, without the line
+// that names the graph.
+func graphText(g *Graph) string {
+	lines := strings.Split(g.String(), "\n")[1:]
+	return strings.Join(slices.DeleteFunc(lines, func(s string) bool { return s == "" }), "\n")
+}
+
+// networksGraph builds Spec.Networks on one example, in the model's store
+// (creating its variables), and returns its text.
+func (m *Model) networksGraph() (string, error) {
+	exec, err := newEval(m.backend, m.Store, m.spec.Networks)
+	if err != nil {
+		return "", err
 	}
+	defer exec.exec.Finalize()
+	g, err := exec.Compile(m.spec.NetworkInputs...)
+	if err != nil {
+		return "", err
+	}
+	return graphText(g), nil
+}
+
+// objectiveGraph builds the objective in training mode on a small batch, in
+// a store of its own (what the model optimises, without touching its
+// state), and returns its text.
+func (m *Model) objectiveGraph() (string, error) {
+	scratch := model.NewStore()
+	SetSeed(scratch, m.spec.Config.Seed)
+	exec, err := model.NewExec(m.backend, scratch, func(scope *model.Scope, inputs []*Node) []*Node {
+		scope.SetTraining(inputs[0].Graph(), true)
+		loss, metrics := m.objective(scope, inputs)
+		return append([]*Node{loss}, metrics...)
+	})
+	if err != nil {
+		return "", err
+	}
+	defer exec.Finalize()
+	n := 2 * max(m.spec.BatchesPerStep, 1)
+	inputs := []shapes.Shape{shapes.Make(dtypes.Float32, n, m.spec.ExampleSize)}
+	if m.spec.Labels {
+		inputs = append(inputs, shapes.Make(dtypes.Int32, n))
+	}
+	g, err := exec.Compile(inputs...)
+	if err != nil {
+		return "", err
+	}
+	return graphText(g), nil
 }
 
 // checkSizes names the first size that is not positive: field[i].

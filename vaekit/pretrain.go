@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train"
 )
 
 // Pretrain is greedy layer-wise autoencoder pretraining of a classifier's dense hidden
@@ -32,16 +33,14 @@ func Pretrain(ctx context.Context, cfg ClassifierConfig, data *Data, epochs int,
 	for stage := range cfg.Layers {
 		stageCfg := cfg.TrainConfig
 		stageCfg.Seed, stageCfg.Epochs = cfg.Seed+int64(stage), epochs
-		m, err := newModel(&stageCfg)
+		m, err := pretrainStage(cfg, stage, &stageCfg, data.size())
 		if err != nil {
 			return nil, err
 		}
-		store := m.Store
-		m.name = fmt.Sprintf("pretraining layer %d", stage)
 		if prev != nil {
 			for i := range stage {
 				for _, name := range []string{"weights", "biases"} {
-					clone, err := prev.GetVariable(fmt.Sprintf("/net/layer_%d/dense/%s", i, name)).CloneToStore(store)
+					clone, err := prev.GetVariable(fmt.Sprintf("/net/layer_%d/dense/%s", i, name)).CloneToStore(m.Store)
 					if err != nil {
 						return nil, err
 					}
@@ -49,30 +48,44 @@ func Pretrain(ctx context.Context, cfg ClassifierConfig, data *Data, epochs int,
 				}
 			}
 		}
-		opt, _ := stageCfg.optimizer()
-		m.Trainer = train.NewTrainer(m.backend, store, func(scope *model.Scope, x *Node) *Node {
-			net := scope.In("net")
-			in := StopGradient(hidden(net, x, cfg.Layers[:stage]))
-			code := activation.Relu(layers.Dense(net.In("layer_%d", stage), in, true, cfg.Layers[stage]))
-			out := layers.Dense(scope.In("pretrain").In("decoder_%d", stage), code, true, in.Shape().Dimensions[1])
-			var recon *Node
-			if stage == 0 {
-				recon = BernoulliNLL(out, in)
-			} else {
-				recon = ReduceSum(Square(Sub(out, in)), -1)
-			}
-			train.AddMainLoss(ReduceAllMean(recon))
-			return out
-		}, nil, opt, nil, nil)
 		stageOpts := opts
 		if opts.Dir != "" {
 			stageOpts.Dir = filepath.Join(opts.Dir, fmt.Sprintf("stage_%d", stage))
 		}
-		unlabelled := &Data{Name: data.Name, X: data.X, Shape: data.Shape}
-		if _, err := m.Train(ctx, unlabelled, stageOpts); err != nil {
+		if _, err := m.Train(ctx, data, stageOpts); err != nil {
 			return nil, fmt.Errorf("pretraining layer %d: %w", stage, err)
 		}
-		prev = store
+		prev = m.Store
 	}
 	return prev, nil
+}
+
+// pretrainStage is the autoencoder that trains layer stage of cfg on the
+// frozen codes of the layers below it.
+func pretrainStage(cfg ClassifierConfig, stage int, train *TrainConfig, dim int) (*Model, error) {
+	// code is layer stage's ReLU code of the frozen codes below it.
+	code := func(scope *model.Scope, x *Node) (in, code *Node) {
+		net := scope.In("net")
+		in = StopGradient(hidden(net, x, cfg.Layers[:stage]))
+		return in, activation.Relu(layers.Dense(net.In("layer_%d", stage), in, true, cfg.Layers[stage]))
+	}
+	decode := func(scope *model.Scope, code *Node, size int) *Node {
+		return layers.Dense(scope.In("pretrain").In("decoder_%d", stage), code, true, size)
+	}
+	return NewModel(Spec{Name: fmt.Sprintf("pretraining layer %d", stage), Config: train, ExampleSize: dim,
+		Networks: func(scope *model.Scope, x []*Node) []*Node {
+			in, c := code(scope, x[0])
+			return []*Node{decode(scope, c, in.Shape().Dimensions[1])}
+		},
+		NetworkInputs: []shapes.Shape{shapes.Make(dtypes.Float32, 1, dim)},
+		// Pixels are reconstructed by Bernoulli cross-entropy, ReLU codes by squared error.
+		Loss: func(scope *model.Scope, x, _ *Node) (*Node, []*Node) {
+			in, c := code(scope, x)
+			out := decode(scope, c, in.Shape().Dimensions[1])
+			if stage == 0 {
+				return ReduceAllMean(BernoulliNLL(out, in)), nil
+			}
+			return ReduceAllMean(ReduceSum(Square(Sub(out, in)), -1)), nil
+		},
+	})
 }

@@ -26,21 +26,21 @@ func TestPreviewImages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, m := range []*Model{&ae.Model, &vae.Model, &gan.Model} {
-		images, err := m.preview(data)
+	for _, m := range []*Model{ae.Model, vae.Model, gan.Model} {
+		images, err := m.spec.Preview(data)
 		if err != nil {
-			t.Fatalf("%s: %v", m.name, err)
+			t.Fatalf("%s: %v", m.spec.Name, err)
 		}
 		if len(images) != 16 && len(images) != 32 {
-			t.Errorf("%s: a preview of %d images", m.name, len(images))
+			t.Errorf("%s: a preview of %d images", m.spec.Name, len(images))
 		}
 		for _, img := range images {
 			if len(img) != 784 {
-				t.Fatalf("%s: a preview image of %d values", m.name, len(img))
+				t.Fatalf("%s: a preview image of %d values", m.spec.Name, len(img))
 			}
 		}
 	}
-	images, _ := ae.preview(data)
+	images, _ := ae.spec.Preview(data)
 	if !slices.Equal(images[3], data.X[3*784:4*784]) {
 		t.Error("the autoencoder's preview does not start with the examples themselves")
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
 
@@ -39,7 +38,14 @@ type VAEConfig struct {
 	// Latent) and DenseDecoder(Hidden, dim).
 	Encoder VAEEncoder `json:"-"`
 	Decoder Network    `json:"-"`
+	// Loss gives the terms of the objective from the networks; nil is NegELBO.
+	Loss VAELoss `json:"-"`
 }
+
+// VAELoss is a VAE's objective per example of x [batch, dim], from its
+// networks: a reconstruction term and a KL term, each [batch], in nats. The
+// VAE minimises their batch means, recon + KLWeight·kl.
+type VAELoss func(scope *model.Scope, x *Node, encoder VAEEncoder, decoder Network) (recon, kl *Node)
 
 // VAEEncoder is a VAE's q(z|x): from x [batch, dim] to the mean and the
 // log-variance of z, each [batch, latent].
@@ -82,13 +88,13 @@ func (c VAEConfig) Validate() error {
 // decoder from logits. Its loss is the negative ELBO: reconstruction
 // cross-entropy (summed over pixels) plus the analytic KL divergence to N(0, I).
 type VAE struct {
-	Model
+	*Model
 	Config VAEConfig // its Encoder and Decoder are set (the defaults when nil).
 	Dim    int       // input size (784 for MNIST).
 
-	encode *evalExec // x → z_mean, z_log_var
-	decode *evalExec // z → Bernoulli means
-	terms  *evalExec // x → per-image reconstruction and KL nats
+	encode *Eval // x → z_mean, z_log_var
+	decode *Eval // z → Bernoulli means
+	terms  *Eval // x → per-image reconstruction and KL nats
 }
 
 // NewVAE builds an untrained VAE for inputs of size dim.
@@ -103,33 +109,40 @@ func NewVAE(cfg VAEConfig, dim int) (*VAE, error) {
 	if v.Config.Decoder == nil {
 		v.Config.Decoder = DenseDecoder(cfg.Hidden, dim)
 	}
+	if v.Config.Loss == nil {
+		v.Config.Loss = NegELBO
+	}
 	var err error
-	if v.Model, err = newModel(&v.Config.TrainConfig); err != nil {
+	v.Model, err = NewModel(Spec{Name: "VAE", Config: &v.Config.TrainConfig, ExampleSize: dim,
+		// The networks with the loss's terms, so that the fingerprint covers both.
+		Networks: func(scope *model.Scope, x []*Node) []*Node {
+			recon, kl := v.Terms(scope, x[0])
+			return []*Node{recon, kl}
+		},
+		NetworkInputs: []shapes.Shape{shapes.Make(dtypes.Float32, 1, dim)},
+		Loss:          v.loss, Metrics: []string{"recon", "kl"},
+		Preview: func(*Data) ([][]float32, error) { return v.Sample(32, 7) },
+	})
+	if err != nil {
 		return nil, err
 	}
-	opt, _ := cfg.optimizer()
-	v.Trainer = train.NewTrainer(v.backend, v.Store, v.trainGraph, nil, opt, lossMetrics("recon", "kl"), nil)
-	v.trainData = exampleSize("VAE", v.Dim)
-	v.name = "VAE"
-	v.preview = func(*Data) ([][]float32, error) { return v.Sample(32, 7) }
-	if v.encode, err = newEvalExec(v.backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
+	if v.encode, err = newEval(v.backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
 		mean, logVar := v.encoder(scope, x)
 		return []*Node{mean, logVar}
 	}); err != nil {
 		return nil, err
 	}
-	if v.decode, err = newEvalExec(v.backend, v.Store, func(scope *model.Scope, z *Node) *Node {
+	if v.decode, err = newEval(v.backend, v.Store, func(scope *model.Scope, z *Node) *Node {
 		return Sigmoid(v.decoder(scope, z))
 	}); err != nil {
 		return nil, err
 	}
-	if v.terms, err = newEvalExec(v.backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
+	if v.terms, err = newEval(v.backend, v.Store, func(scope *model.Scope, x *Node) []*Node {
 		recon, kl := v.Terms(scope, x)
 		return []*Node{recon, kl}
 	}); err != nil {
 		return nil, err
 	}
-	v.forward = func() (*Graph, error) { return v.terms.Compile(shapes.Make(dtypes.Float32, 1, dim)) }
 	return v, nil
 }
 
@@ -204,25 +217,37 @@ func BernoulliNLL(logits, target *Node) *Node {
 	return ReduceSum(Sub(Softplus(logits), Mul(target, logits)), -1)
 }
 
-// Terms returns the per-example reconstruction nats and KL nats of x, with
-// one sample of z (and, for binarized input, one binarisation of x).
+// NegELBO is the article's VAE loss, per example: the reconstruction
+// cross-entropy of x under a Bernoulli decoder, with one sample of z drawn by
+// the reparameterisation trick, and the KL divergence of q(z|x) from N(0, I).
+// Their sum is the negative ELBO. Notebook 01 writes it out in a cell.
+func NegELBO(scope *model.Scope, x *Node, encoder VAEEncoder, decoder Network) (recon, kl *Node) {
+	mean, logVar := encoder(scope, x)
+	z := Reparameterize(scope, mean, logVar)
+	return BernoulliNLL(decoder(scope, z), x), KLDivergence(mean, logVar)
+}
+
+// Terms returns the per-example reconstruction and KL nats of x by the
+// config's Loss (for binarized input, of one binarisation of x).
 func (v *VAE) Terms(scope *model.Scope, x *Node) (recon, kl *Node) {
 	if v.Config.Input == InputBinarized {
 		u := scope.RandomUniform(x.Graph(), x.Shape())
 		x = ConvertDType(LessThan(u, x), x.DType())
 	}
-	mean, logVar := v.encoder(scope, x)
-	z := Reparameterize(scope, mean, logVar)
-	return BernoulliNLL(v.decoder(scope, z), x), KLDivergence(mean, logVar)
+	recon, kl = v.Config.Loss(scope, x, v.encoder, v.decoder)
+	if want := shapes.Make(x.DType(), x.Shape().Dimensions[0]); recon == nil || kl == nil || !recon.Shape().Equal(want) || !kl.Shape().Equal(want) {
+		exceptions.Panicf("VAEConfig.Loss must give the reconstruction and KL terms per example, of shape %s, it gave %s and %s",
+			want, shapeOf(recon), shapeOf(kl))
+	}
+	return recon, kl
 }
 
-// trainGraph is the training step's model: it adds the loss (mean negative
-// ELBO, KL weighted) and returns the batch means of its two terms.
-func (v *VAE) trainGraph(scope *model.Scope, x *Node) []*Node {
+// loss is the VAE's objective: the batch mean of its terms, KL weighted
+// (KLWeight 1: the negative ELBO); it reports both terms.
+func (v *VAE) loss(scope *model.Scope, x, _ *Node) (*Node, []*Node) {
 	recon, kl := v.Terms(scope, x)
 	reconMean, klMean := ReduceAllMean(recon), ReduceAllMean(kl)
-	train.AddMainLoss(Add(reconMean, MulScalar(klMean, v.Config.KLWeight)))
-	return []*Node{reconMean, klMean}
+	return Add(reconMean, MulScalar(klMean, v.Config.KLWeight)), []*Node{reconMean, klMean}
 }
 
 // ELBO is an evaluation of the evidence lower bound, per image, in nats.

@@ -235,7 +235,7 @@ func TestVAENetworksAsValues(t *testing.T) {
 	}
 	convEncoder := func(scope *model.Scope, x *Node) (mean, logVar *Node) {
 		h := Reshape(x, x.Shape().Dimensions[0], 28, 28, 1)
-		h = activation.Relu(ops.ConvLayer(scope.In("conv_0"), h, 8, 3, 2, 1))
+		h = activation.Relu(ops.ConvLayer(scope.In("conv_0"), h).Channels(8).Kernel(3).Stride(2).Padding(1).Done())
 		h = Reshape(h, h.Shape().Dimensions[0], -1)
 		return layers.Dense(scope.In("z_mean"), h, true, 2), layers.Dense(scope.In("z_log_var"), h, true, 2)
 	}
@@ -292,5 +292,43 @@ func TestVAENetworksAsValues(t *testing.T) {
 	}
 	if _, err := v.Encode(data); err == nil || !strings.Contains(err.Error(), "VAE.Encoder must give") {
 		t.Errorf("an encoder of 3-D codes for a 2-D latent space: got %v", err)
+	}
+}
+
+func TestVAELossInTheFingerprint(t *testing.T) {
+	testBackend(t)
+	// The article's loss written out as a notebook cell writes it.
+	writtenOut := func(scope *model.Scope, x *Node, encoder VAEEncoder, decoder Network) (recon, kl *Node) {
+		mean, logVar := encoder(scope, x)
+		eps := scope.RandomNormal(x.Graph(), mean.Shape())
+		z := Add(mean, Mul(Exp(MulScalar(logVar, 0.5)), eps))
+		recon = BernoulliNLL(decoder(scope, z), x)
+		kl = MulScalar(ReduceSum(Sub(Add(Exp(logVar), Square(mean)), OnePlus(logVar)), -1), 0.5)
+		return recon, kl
+	}
+	squared := func(scope *model.Scope, x *Node, encoder VAEEncoder, decoder Network) (recon, kl *Node) {
+		mean, logVar := encoder(scope, x)
+		z := Reparameterize(scope, mean, logVar)
+		return ReduceSum(Square(Sub(Sigmoid(decoder(scope, z)), x)), -1), KLDivergence(mean, logVar)
+	}
+	fingerprint := func(loss VAELoss) string {
+		cfg := DefaultVAEConfig()
+		cfg.Loss = loss
+		v, err := NewVAE(cfg, 784)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := v.Fingerprint()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	def, same, other := fingerprint(nil), fingerprint(writtenOut), fingerprint(squared)
+	if def != same {
+		t.Errorf("the written-out negative ELBO has fingerprint %s, the default %s", same, def)
+	}
+	if other == def {
+		t.Errorf("a squared-error reconstruction has the negative ELBO's fingerprint %s", def)
 	}
 }

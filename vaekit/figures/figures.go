@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -169,16 +170,18 @@ func Run(ctx context.Context, name string, opts Options) (*Record, *Result, erro
 	return rec, res, err
 }
 
-// Export writes a figure made in a notebook (res from one of this
-// package's figure functions) as opts.Out/NAME.{png,svg,pdf,json}, exactly as
-// the vaekit command would; its wall time is the model's training time.
+// Export writes a figure made in a notebook as opts.Out/NAME.{png,svg,pdf,json},
+// exactly as the vaekit command would; its wall time is the model's training
+// time. A name of the catalogue gets its article; any other is a figure of
+// one's own (a sweep's, a new model's), named by lower-case letters, digits,
+// '-' and '_'.
 func Export(name string, res *Result, opts Options) (*Record, error) {
 	spec, ok := Lookup(name)
-	if !ok && strings.HasPrefix(name, "sweep-") { // a sweep's figure (SweepName): no article of its own.
-		spec, ok = Spec{Name: name}, true
-	}
 	if !ok {
-		return nil, fmt.Errorf("unknown figure %q; known figures: %s", name, strings.Join(Names(), ", "))
+		if !ownName.MatchString(name) {
+			return nil, fmt.Errorf("figure name %q: want lower-case letters, digits, '-' and '_' (the catalogue's: %s)", name, strings.Join(Names(), ", "))
+		}
+		spec = Spec{Name: name}
 	}
 	backend, err := vaekit.Backend()
 	if err != nil {
@@ -190,6 +193,9 @@ func Export(name string, res *Result, opts Options) (*Record, error) {
 	}
 	return save(spec, res, opts, vaekit.BackendName(backend), seconds)
 }
+
+// ownName is what a figure of one's own may be called: a file name anywhere.
+var ownName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
 func save(spec Spec, res *Result, opts Options, backend string, seconds float64) (*Record, error) {
 	rec := &Record{

@@ -88,10 +88,7 @@ func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN
 	if err != nil {
 		return nil, err
 	}
-	dir, err := modelDir(opts, "gan", struct {
-		vaekit.GANConfig
-		Step string `json:"step"`
-	}{exp.GANConfig, vaekit.GANStep}, gan, train)
+	dir, err := modelDir(opts, "gan", exp.GANConfig, gan, train)
 	if err != nil {
 		return nil, err
 	}
