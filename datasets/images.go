@@ -161,6 +161,18 @@ func (s *ImageSet) Subset(n int) *ImageSet {
 	return &sub
 }
 
+// Len is the number of images, Count (chart.Labelled reads a set by its methods).
+func (s *ImageSet) Len() int { return s.Count }
+
+// ImageSize is the images' rows and columns.
+func (s *ImageSet) ImageSize() (rows, cols int) { return s.Rows, s.Cols }
+
+// Classes names the classes, by index.
+func (s *ImageSet) Classes() []string { return s.ClassNames }
+
+// Class is the class index of image i.
+func (s *ImageSet) Class(i int) int { return int(s.Labels[i]) }
+
 // Float32 returns the pixels scaled to [0, 1], Count×Rows×Cols.
 func (s *ImageSet) Float32() []float32 {
 	out := make([]float32, len(s.Pixels))

@@ -280,11 +280,7 @@ func TestAENetworksWrittenOut(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := a.Fingerprint()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
+		return mustFingerprint(t, a.Model)
 	}
 	if def, same := fingerprint(false), fingerprint(true); def != same {
 		t.Errorf("the written-out networks have fingerprint %s, the library's %s", same, def)

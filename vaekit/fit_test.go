@@ -141,21 +141,7 @@ func TestFitResumesExactly(t *testing.T) {
 	if steps[0] != 15 || steps[len(steps)-1] != 30 {
 		t.Errorf("resumed run did steps %d..%d, want 15..30", steps[0], steps[len(steps)-1])
 	}
-	a, b := variables(t, full.Trainer.Store()), variables(t, resumed.Trainer.Store())
-	if len(a) == 0 || len(a) != len(b) {
-		t.Fatalf("variables: %v vs %v", slices.Sorted(maps.Keys(a)), slices.Sorted(maps.Keys(b)))
-	}
-	for name, va := range a {
-		if !slices.Equal(va, b[name]) {
-			t.Errorf("variable %s differs between the uninterrupted and the resumed run", name)
-		}
-	}
-	recordSteps := func(h *History) (steps []int) {
-		for _, r := range h.Records {
-			steps = append(steps, r.Step)
-		}
-		return steps
-	}
+	sameVariables(t, full.Trainer.Store(), resumed.Trainer.Store())
 	if got, want := recordSteps(hist), recordSteps(fullHist); len(want) != 7 || !slices.Equal(got, want) {
 		t.Errorf("records at steps %v after resuming, %v uninterrupted (want 4, 8, …, 28)", got, want)
 	}
@@ -172,6 +158,29 @@ func TestFitResumesExactly(t *testing.T) {
 	if h, err := again.Run(context.Background()); err != nil || len(h.Epochs) != 3 {
 		t.Errorf("reuse: %v, %d epochs", err, len(h.Epochs))
 	}
+}
+
+// sameVariables fails the test unless the uninterrupted run's store a and
+// the resumed run's b hold the same variables with the same values.
+func sameVariables(t *testing.T, a, b *model.Store) {
+	t.Helper()
+	va, vb := variables(t, a), variables(t, b)
+	if len(va) == 0 || len(va) != len(vb) {
+		t.Fatalf("variables: %v vs %v", slices.Sorted(maps.Keys(va)), slices.Sorted(maps.Keys(vb)))
+	}
+	for name, v := range va {
+		if !slices.Equal(v, vb[name]) {
+			t.Errorf("variable %s differs between the uninterrupted and the resumed run", name)
+		}
+	}
+}
+
+// recordSteps is the steps of a history's records.
+func recordSteps(h *History) (steps []int) {
+	for _, r := range h.Records {
+		steps = append(steps, r.Step)
+	}
+	return steps
 }
 
 // explodingModel's loss is 1/(9 − step): finite for 9 steps, then +Inf.

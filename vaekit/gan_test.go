@@ -264,11 +264,7 @@ func TestGANNetworksAsValues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := gan.Fingerprint()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
+		return mustFingerprint(t, gan.Model)
 	}
 	def := fingerprint(nil, nil)
 	if same := fingerprint(generator, discriminator); same != def {
@@ -402,11 +398,7 @@ func TestGANStepInTheFingerprint(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f, err := g.Fingerprint()
-			if err != nil {
-				t.Fatal(err)
-			}
-			return f
+			return mustFingerprint(t, g.Model)
 		}
 		def, same, other := fingerprint(nil), fingerprint(writtenOut), fingerprint(freshFakes)
 		if def != same {

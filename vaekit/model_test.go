@@ -124,3 +124,13 @@ func TestNewModelTrainsAModelOfOnesOwn(t *testing.T) {
 		t.Errorf("the finished run reloaded reports cross-entropy %.4f, it ended at %.4f", got, last)
 	}
 }
+
+// mustFingerprint is m's fingerprint, or the test's end.
+func mustFingerprint(t *testing.T, m *Model) string {
+	t.Helper()
+	f, err := m.Fingerprint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}

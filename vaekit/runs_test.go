@@ -56,20 +56,7 @@ func TestRunRecords(t *testing.T) {
 		byDir[r.Dir] = r
 	}
 	for i, dir := range dirs {
-		r := byDir[dir]
-		if r.Kind != "tiny-ae" || r.RunRecord == nil {
-			t.Fatalf("run %s: kind %q, record %v", dir, r.Kind, r.RunRecord)
-		}
-		t.Logf("%s: %+v", filepath.Base(dir), *r.RunRecord)
-		if want := 10 * (1 + i); r.Step != want || r.Epochs != 1+i || !r.Finished || r.Final["loss"] <= 0 || r.Seconds <= 0 {
-			t.Errorf("run %d's record: step %d (want %d), %d epochs, finished %v, final loss %g, %g s", i, r.Step, want, r.Epochs, r.Finished, r.Final["loss"], r.Seconds)
-		}
-		if r.Backend == "" || r.Build == "" || r.Modules["github.com/gomlx/gomlx"] == "" || (r.Code.Commit == "" && r.Code.Version == "") {
-			t.Errorf("run %d's record lacks the backend, build, GoMLX version or code version: %+v", i, *r.RunRecord)
-		}
-		if !strings.Contains(string(r.Key), `"LearningRate"`) {
-			t.Errorf("run %d's key %s lacks its hyperparameters", i, r.Key)
-		}
+		checkRunRecord(t, i, dir, byDir[dir])
 	}
 	if r := byDir[untrained]; r.RunRecord != nil {
 		t.Errorf("a directory never trained has a record: %+v", r.RunRecord)
@@ -97,5 +84,23 @@ func TestRunRecords(t *testing.T) {
 	}
 	if _, err := ReadRun(filepath.Join(root, "other")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("ReadRun of a directory without key.json: %v", err)
+	}
+}
+
+// checkRunRecord checks run i's record, trained for 1+i epochs of 10 steps.
+func checkRunRecord(t *testing.T, i int, dir string, r Run) {
+	t.Helper()
+	if r.Kind != "tiny-ae" || r.RunRecord == nil {
+		t.Fatalf("run %s: kind %q, record %v", dir, r.Kind, r.RunRecord)
+	}
+	t.Logf("%s: %+v", filepath.Base(dir), *r.RunRecord)
+	if want := 10 * (1 + i); r.Step != want || r.Epochs != 1+i || !r.Finished || r.Final["loss"] <= 0 || r.Seconds <= 0 {
+		t.Errorf("run %d's record: step %d (want %d), %d epochs, finished %v, final loss %g, %g s", i, r.Step, want, r.Epochs, r.Finished, r.Final["loss"], r.Seconds)
+	}
+	if r.Backend == "" || r.Build == "" || r.Modules["github.com/gomlx/gomlx"] == "" || (r.Code.Commit == "" && r.Code.Version == "") {
+		t.Errorf("run %d's record lacks the backend, build, GoMLX version or code version: %+v", i, *r.RunRecord)
+	}
+	if !strings.Contains(string(r.Key), `"LearningRate"`) {
+		t.Errorf("run %d's key %s lacks its hyperparameters", i, r.Key)
 	}
 }

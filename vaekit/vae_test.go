@@ -318,11 +318,7 @@ func TestVAELossInTheFingerprint(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f, err := v.Fingerprint()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return f
+		return mustFingerprint(t, v.Model)
 	}
 	def, same, other := fingerprint(nil), fingerprint(writtenOut), fingerprint(squared)
 	if def != same {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/vaekit/vaekit/datasets"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -385,18 +384,30 @@ func (b *Bars) Plot() (*plot.Plot, error) {
 	return p, nil
 }
 
+// Labelled is a set of grey images with a class each, as ImageSetGrid and
+// LabelHistogram read it (datasets.ImageSet is one).
+type Labelled interface {
+	Len() int
+	Image(i int) []float32 // grey levels in [0, 1], row by row.
+	ImageSize() (rows, cols int)
+	Classes() []string // the class names, by index.
+	Class(i int) int   // the class index of image i.
+}
+
 // ImageSetGrid lays out the first rows×cols images of a data set, each
 // column labelled with its class name.
-func ImageSetGrid(title string, set *datasets.ImageSet, rows, cols int) *Grid {
-	g := &Grid{Title: title, Rows: rows, Cols: cols, Height: set.Rows, Width: set.Cols}
-	for i := range min(rows*cols, set.Count) {
+func ImageSetGrid(title string, set Labelled, rows, cols int) *Grid {
+	height, width := set.ImageSize()
+	g := &Grid{Title: title, Rows: rows, Cols: cols, Height: height, Width: width}
+	n := min(rows*cols, set.Len())
+	for i := range n {
 		g.Images = append(g.Images, set.Image(i))
 	}
 	for r := range rows {
 		var labels []string
 		for c := range cols {
-			if i := r*cols + c; i < set.Count {
-				labels = append(labels, set.ClassNames[set.Labels[i]])
+			if i := r*cols + c; i < n {
+				labels = append(labels, set.Classes()[set.Class(i)])
 			}
 		}
 		g.RowLabels = append(g.RowLabels, strings.Join(labels, " "))
@@ -406,10 +417,10 @@ func ImageSetGrid(title string, set *datasets.ImageSet, rows, cols int) *Grid {
 }
 
 // LabelHistogram counts the examples of each class of a data set.
-func LabelHistogram(title string, set *datasets.ImageSet) *Bars {
-	counts := make([]float64, len(set.ClassNames))
-	for _, l := range set.Labels {
-		counts[l]++
+func LabelHistogram(title string, set Labelled) *Bars {
+	counts := make([]float64, len(set.Classes()))
+	for i := range set.Len() {
+		counts[set.Class(i)]++
 	}
-	return &Bars{Title: title, XLabel: "class", YLabel: "examples", Categories: set.ClassNames, Values: counts}
+	return &Bars{Title: title, XLabel: "class", YLabel: "examples", Categories: set.Classes(), Values: counts}
 }

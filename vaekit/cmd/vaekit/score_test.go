@@ -21,43 +21,24 @@ import (
 // TestScore scores three sets, one per format: the MNIST test digits
 // themselves (IDX: mnist_fid near 0, the digits read as their labels), every
 // other one as a folder of PNGs (small), and uniform noise as a .npy (large).
-func TestScore(t *testing.T) {
+// scoreData is the data directory, $VAEKIT_DATA or shared/datasets.
+func scoreData(t *testing.T) string {
 	data := os.Getenv(datasets.DataEnv)
 	if data == "" {
 		data = filepath.Join("..", "..", "..", "..", "shared", "datasets")
 		t.Setenv(datasets.DataEnv, data)
 	}
+	return data
+}
+
+func TestScore(t *testing.T) {
+	data := scoreData(t)
 	idx := filepath.Join(data, "mnist", "t10k-images-idx3-ubyte.gz")
 	test, err := datasets.ReadImages(idx, 28, 28)
 	if err != nil {
 		t.Fatal(err)
 	}
-	folder := t.TempDir()
-	for i := 0; i < 10000; i += 2 { // every other one: MNIST's two halves come from different writers.
-		img := &image.Gray{Pix: test.Pixels[i*784 : (i+1)*784], Stride: 28, Rect: image.Rect(0, 0, 28, 28)}
-		var buf bytes.Buffer
-		if err := png.Encode(&buf, img); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(folder, fmt.Sprintf("%04d.png", i)), buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	noise := filepath.Join(t.TempDir(), "noise.npy")
-	r := rand.New(rand.NewPCG(1, 2))
-	values := make([]byte, 1000*784)
-	for i := range values {
-		values[i] = byte(r.IntN(256))
-	}
-	writeNPY(t, noise, values)
-	zeros := filepath.Join(t.TempDir(), "zeros.npy") // the test set's 0s alone
-	values = values[:0]
-	for i, l := range test.Labels {
-		if l == 0 {
-			values = append(values, test.Pixels[i*784:(i+1)*784]...)
-		}
-	}
-	writeNPY(t, zeros, values)
+	folder, noise, zeros := writeScoreSets(t, test)
 
 	var stdout, stderr bytes.Buffer
 	if status := run([]string{"score", "--json", idx, folder, noise, zeros}, &stdout, &stderr); status != 0 {
@@ -121,13 +102,49 @@ func TestScore(t *testing.T) {
 	if random.FID < 100 {
 		t.Errorf("uniform noise: mnist_fid %.1f, want a large value", random.FID)
 	}
+}
 
-	stdout.Reset()
-	stderr.Reset()
+func TestScoreEmptyFolder(t *testing.T) {
+	scoreData(t)
+	var stdout, stderr bytes.Buffer
 	empty := t.TempDir()
 	if status := run([]string{"score", empty}, &stdout, &stderr); status != 1 || !strings.Contains(stderr.String(), empty+" holds no images") {
 		t.Errorf("vaekit score on an empty folder: status %d, stderr %q", status, stderr.String())
 	}
+}
+
+// writeScoreSets writes the sets TestScore scores: every other test digit as
+// PNGs in a folder, 1,000 images of uniform noise and the test set's 0s
+// alone as .npy files.
+func writeScoreSets(t *testing.T, test *datasets.ImageSet) (folder, noise, zeros string) {
+	folder = t.TempDir()
+	for i := 0; i < 10000; i += 2 { // every other one: MNIST's two halves come from different writers.
+		img := &image.Gray{Pix: test.Pixels[i*784 : (i+1)*784], Stride: 28, Rect: image.Rect(0, 0, 28, 28)}
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(folder, fmt.Sprintf("%04d.png", i)), buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	noise = filepath.Join(t.TempDir(), "noise.npy")
+	r := rand.New(rand.NewPCG(1, 2))
+	values := make([]byte, 1000*784)
+	for i := range values {
+		values[i] = byte(r.IntN(256))
+	}
+	writeNPY(t, noise, values)
+	zeros = filepath.Join(t.TempDir(), "zeros.npy") // the test set's 0s alone
+	values = values[:0]
+	for i, l := range test.Labels {
+		if l == 0 {
+			values = append(values, test.Pixels[i*784:(i+1)*784]...)
+		}
+	}
+	writeNPY(t, zeros, values)
+
+	return folder, noise, zeros
 }
 
 // writeNPY writes 28×28 uint8 images as a .npy file.
