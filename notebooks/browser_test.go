@@ -447,10 +447,11 @@ var explorers = map[string]struct {
 	call    string
 	sliders int
 }{
-	"01-vae":          {"ExploreVAE(", 2},
-	"02-autoencoders": {"ExploreAE(", 2},
-	"03-compression":  {"ExploreCompression(", 2},
-	"04-vae-and-gan":  {"ExploreGAN(", 1},
+	"01-vae":            {"ExploreVAE(", 2},
+	"02-autoencoders":   {"ExploreAE(", 2},
+	"03-compression":    {"ExploreCompression(", 2},
+	"04-vae-and-gan":    {"ExploreGAN(", 1},
+	"05-your-own-model": {"figures.Explore(", 2},
 }
 
 // readerMovesSlider runs a notebook's (first) explorer cell again, moves its
