@@ -383,8 +383,7 @@ func TestGANStepInTheFingerprint(t *testing.T) {
 		return Add(dLoss, gLoss), []*Node{dLoss, gLoss, dReal, dFake}
 	}
 	freshFakes := func(g *GAN, scope *model.Scope, x, labels *Node) (*Node, []*Node) {
-		loss, metrics := FakesOnce(g, scope, x, labels)
-		_ = loss
+		_, metrics := FakesOnce(g, scope, x, labels)
 		fake := g.Generator(scope, g.Noise(scope, x.Graph(), x.Shape().Dimensions[0]), labels)
 		gLoss := ReduceAllMean(GLoss(g.Config.GLoss, g.Discriminator(scope, fake, labels)))
 		g.UpdateG(scope, gLoss)
