@@ -47,7 +47,11 @@ func Backend() (compute.Backend, error) {
 		defer backendMade.Store(true)
 		backendShared, backendErr = newBackend()
 		if backendErr == nil && firstInSession() {
-			fmt.Fprintf(messages(), "vaekit: backend %s (%s)\n", BackendName(backendShared), BuildFlags())
+			plugin := ""
+			if xlaPlugin != "" && strings.HasPrefix(BackendName(backendShared), "xla:cpu") {
+				plugin = ", plugin " + xlaPlugin
+			}
+			fmt.Fprintf(messages(), "vaekit: backend %s%s (%s)\n", BackendName(backendShared), plugin, BuildFlags())
 		}
 	})
 	return backendShared, backendErr
@@ -108,6 +112,9 @@ func newBackend() (b compute.Backend, err error) {
 	devices, err := Devices()
 	if err != nil {
 		return nil, err
+	}
+	if strings.HasPrefix(config, "xla:cpu") {
+		setPluginFlags()
 	}
 	if strings.HasPrefix(config, "xla:cpu") && devices > 1 {
 		b, err = newXLACPU(config, devices)

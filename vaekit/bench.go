@@ -7,7 +7,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train"
 )
@@ -15,6 +19,10 @@ import (
 // BenchModels are the four models of the speed benchmark
 // (docs/benchmarks.md), as its PyTorch peer names them.
 var BenchModels = []string{"vae-mlp", "deep-ae", "conv-ae", "dcgan"}
+
+// BenchOverhead is the benchmark's trivial model (overheadSpec): its step
+// time is the fixed cost of a training step.
+const BenchOverhead = "overhead"
 
 // BenchResult is one line of `vaekit bench`: the peer's fields, plus the
 // backend, the build and the process's peak memory.
@@ -30,6 +38,7 @@ type BenchResult struct {
 	Backend       string  `json:"backend"`
 	Devices       int     `json:"devices"`
 	Build         string  `json:"build"`
+	Plugin        string  `json:"plugin,omitempty"` // the XLA CPU plugin and the flags vaekit set for it.
 	PeakMemoryMiB float64 `json:"peak_memory_mib"`
 }
 
@@ -61,8 +70,31 @@ func benchTrainer(model string) (*train.Trainer, int, error) {
 			return nil, 0, err
 		}
 		return m.Trainer, m.Config.BatchSize, nil
+	case BenchOverhead:
+		m, err := NewModel(overheadSpec())
+		if err != nil {
+			return nil, 0, err
+		}
+		return m.Trainer, m.spec.Config.BatchSize, nil
 	}
-	return nil, 0, fmt.Errorf("unknown benchmark model %q (want one of %v)", model, BenchModels)
+	return nil, 0, fmt.Errorf("unknown benchmark model %q (want one of %v, or %s)", model, BenchModels, BenchOverhead)
+}
+
+// overheadSpec is the benchmark's trivial model: one output per example
+// (784 → 1), squared, with Adam, on the benchmark's batch of 100. Its
+// arithmetic is negligible, so its step time is what every step pays
+// whatever its model: the batch's transfer, the executable's call, the
+// optimizer's bookkeeping.
+func overheadSpec() Spec {
+	out := func(scope *model.Scope, x *graph.Node) *graph.Node { return layers.Dense(scope.In("overhead"), x, true, 1) }
+	return Spec{Name: "overhead", ExampleSize: 784,
+		Config:        &TrainConfig{Optimizer: "adam", LearningRate: 1e-3, Epochs: 1, BatchSize: 100},
+		Networks:      func(scope *model.Scope, x []*graph.Node) []*graph.Node { return []*graph.Node{out(scope, x[0])} },
+		NetworkInputs: []shapes.Shape{shapes.Make(dtypes.Float32, 1, 784)},
+		Loss: func(scope *model.Scope, x, _ *graph.Node) (*graph.Node, []*graph.Node) {
+			return graph.ReduceAllMean(graph.Square(out(scope, x))), nil
+		},
+	}
 }
 
 // Bench times training steps of a benchmark model on random data of the
@@ -124,7 +156,7 @@ func Bench(model string, steps int, minTime time.Duration) (*BenchResult, error)
 	gflop := BenchGFLOP(model)
 	return &BenchResult{Model: model, Batch: batch, Steps: n, Seconds: secs, StepsPerS: float64(n) / secs,
 		ExamplesPerS: float64(n*batch) / secs, GFLOPPerStep: gflop, GFLOPS: gflop * float64(n) / secs,
-		Backend: BackendName(backend), Devices: devices, Build: BuildFlags(), PeakMemoryMiB: peakMemoryMiB()}, nil
+		Backend: BackendName(backend), Devices: devices, Build: BuildFlags(), Plugin: xlaPlugin, PeakMemoryMiB: peakMemoryMiB()}, nil
 }
 
 // BenchGFLOP is the nominal work of one training step of a benchmark model,
