@@ -10,9 +10,9 @@ import (
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/train"
 )
 
@@ -86,7 +86,9 @@ func benchTrainer(model string) (*train.Trainer, int, error) {
 // whatever its model: the batch's transfer, the executable's call, the
 // optimizer's bookkeeping.
 func overheadSpec() Spec {
-	out := func(scope *model.Scope, x *graph.Node) *graph.Node { return layers.Dense(scope.In("overhead"), x, true, 1) }
+	out := func(scope *model.Scope, x *graph.Node) *graph.Node {
+		return layers.Dense(scope.In("overhead"), x, true, 1)
+	}
 	return Spec{Name: "overhead", ExampleSize: 784,
 		Config:        &TrainConfig{Optimizer: "adam", LearningRate: 1e-3, Epochs: 1, BatchSize: 100},
 		Networks:      func(scope *model.Scope, x []*graph.Node) []*graph.Node { return []*graph.Node{out(scope, x[0])} },
