@@ -31,7 +31,8 @@ type RunRecord struct {
 	Modules  map[string]string  `json:"modules"` // versions of GoMLX, compute and go-xla, as built.
 	Build    string             `json:"build"`   // Go version, GOEXPERIMENT, platform.
 	Backend  string             `json:"backend"`
-	Seed     int64              `json:"seed"` // of the examples' order (the hyperparameters hold the model's).
+	Plugin   string             `json:"xla_plugin,omitempty"` // the XLA CPU plugin and the flags vaekit set for it.
+	Seed     int64              `json:"seed"`                 // of the examples' order (the hyperparameters hold the model's).
 	Started  time.Time          `json:"started"`
 	Updated  time.Time          `json:"updated"`
 	Step     int                `json:"step"`
@@ -93,6 +94,9 @@ func writeRunRecord(dir string, f *Fit, step int, hist *History, started time.Ti
 		Final: hist.Last(), Finished: len(hist.Epochs) >= f.Epochs}
 	if b, err := Backend(); err == nil {
 		r.Backend = BackendName(b)
+		if strings.HasPrefix(r.Backend, "xla:cpu") {
+			r.Plugin = xlaPlugin
+		}
 	}
 	var old RunRecord // the first run's start is kept when a run resumes.
 	if raw, err := os.ReadFile(filepath.Join(dir, runFile)); err == nil && json.Unmarshal(raw, &old) == nil && !old.Started.IsZero() {

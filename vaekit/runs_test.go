@@ -103,4 +103,7 @@ func checkRunRecord(t *testing.T, i int, dir string, r Run) {
 	if !strings.Contains(string(r.Key), `"LearningRate"`) {
 		t.Errorf("run %d's key %s lacks its hyperparameters", i, r.Key)
 	}
+	if r.Backend == "xla:cpu" && r.Plugin != xlaPlugin {
+		t.Errorf("run %d's record names the XLA CPU plugin %q, this process runs %q", i, r.Plugin, xlaPlugin)
+	}
 }

@@ -41,7 +41,7 @@ Usage:
                                         (--dataset: your own images instead of MNIST: a folder with one
                                         sub-folder per class, a folder of images, an IDX or a .npy file)
   vaekit bench [--steps N] [--matmul N] [--devices N] [MODEL...]
-                                        (vae-mlp, deep-ae, conv-ae, dcgan; one JSON line each)
+                                        (vae-mlp, deep-ae, conv-ae, dcgan, and overhead: a step's fixed cost; one JSON line each)
   vaekit score [--models DIR] [--json] PATH...
                                         mnist_fid, KID, precision and recall of your own images (a folder of
                                         PNG/JPEG/PGM, an IDX or a .npy file), and the digits the classifier reads
