@@ -1,6 +1,13 @@
 package vaekit
 
 import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,4 +118,92 @@ func withoutEnv(env []string, name string) []string {
 		}
 	}
 	return kept
+}
+
+// fakeWheel is a well-formed wheel of name (dashes as on PyPI) and version
+// holding one file, so that pip downloads it, but not the file PyPI serves.
+func fakeWheel(t *testing.T, name, version string) (file string, data []byte) {
+	t.Helper()
+	dist := strings.ReplaceAll(name, "-", "_") + "-" + version
+	var buf bytes.Buffer
+	z := zip.NewWriter(&buf)
+	for path, text := range map[string]string{
+		dist + ".dist-info/METADATA": "Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n",
+		dist + ".dist-info/WHEEL":    "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+		dist + ".dist-info/RECORD":   "",
+		"not_a_plugin.so":            "not XLA",
+	} {
+		w, err := z.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, text)
+	}
+	if err := z.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dist + "-py3-none-any.whl", buf.Bytes()
+}
+
+// TestInstallXLACPURefusesAnotherWheel runs scripts/install-xla-cpu against
+// a local package index serving wheels of the right names and versions but
+// other contents: the script must refuse them (exit 1, the digests named)
+// and install nothing; when the index lacks the default plugin, it says so
+// and tries the fallback, which is refused alike.
+func TestInstallXLACPURefusesAnotherWheel(t *testing.T) {
+	python := filepath.Join("..", ".venv", "bin", "python")
+	if _, err := os.Stat(python); err != nil {
+		t.Skip("no .venv (scripts/setup makes it): the script's pip")
+	}
+	for _, c := range []struct {
+		name   string
+		served []string // packages the index has
+		want   []string // in the script's output
+	}{
+		{"the default plugin", []string{"lammps-jax-pjrt-cpu", "xla-cpu-pjrt"},
+			[]string{"lammps_jax_pjrt_cpu-0.11.2-py3-none-any.whl from PyPI has SHA-256", "want 1319390d", "not installed"}},
+		{"the fallback", []string{"xla-cpu-pjrt"},
+			[]string{"lammps-jax-pjrt-cpu 0.11.2 could not be downloaded from PyPI; installing xla-cpu-pjrt 0.0.1 instead",
+				"xla_cpu_pjrt-0.0.1-py3-none-any.whl from PyPI has SHA-256", "want 55837b6b", "not installed"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			files := map[string][]byte{}
+			mux := http.NewServeMux()
+			for _, pkg := range c.served {
+				version := map[string]string{"lammps-jax-pjrt-cpu": "0.11.2", "xla-cpu-pjrt": "0.0.1"}[pkg]
+				file, data := fakeWheel(t, pkg, version)
+				files[file] = data
+				mux.HandleFunc("/simple/"+pkg+"/", func(w http.ResponseWriter, r *http.Request) {
+					fmt.Fprintf(w, `<html><body><a href="/files/%s">%s</a></body></html>`, file, file)
+				})
+			}
+			mux.HandleFunc("/files/", func(w http.ResponseWriter, r *http.Request) {
+				data, ok := files[strings.TrimPrefix(r.URL.Path, "/files/")]
+				if !ok {
+					http.NotFound(w, r)
+					return
+				}
+				w.Write(data)
+			})
+			index := httptest.NewServer(mux)
+			defer index.Close()
+			dest := t.TempDir()
+			cmd := exec.Command(filepath.Join("..", "scripts", "install-xla-cpu"))
+			cmd.Env = append(os.Environ(), "PIP_INDEX_URL="+index.URL+"/simple", "PIP_NO_CACHE_DIR=1",
+				"PJRT_PLUGIN_LIBRARY_PATH="+dest)
+			out, err := cmd.CombinedOutput()
+			var exit *exec.ExitError
+			if !errors.As(err, &exit) || exit.ExitCode() != 1 {
+				t.Fatalf("exit: %v, want status 1\n%s", err, out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+			if left, _ := os.ReadDir(dest); len(left) > 0 {
+				t.Errorf("the script left %d files in %s after refusing the wheel", len(left), dest)
+			}
+		})
+	}
 }
