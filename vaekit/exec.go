@@ -39,15 +39,11 @@ func newEval[F model.ExecGraphFn](backend compute.Backend, store *model.Store, f
 }
 
 // Call runs the computation on args with the variables' current values.
+// What it sees is taken after its own run: a computation that updates a
+// variable itself (the random state, when it samples) keeps its executable,
+// which a rebuild at every call would cost (an XLA compilation each time).
 func (e *Eval) Call(args ...any) ([]*tensors.Tensor, error) {
-	var values []*tensors.Tensor
-	for v := range e.store.IterVariables() {
-		if v.HasValue() {
-			t, _ := v.Value()
-			values = append(values, t)
-		}
-	}
-	if e.seen != nil && !slices.Equal(values, e.seen) {
+	if e.seen != nil && !slices.Equal(e.values(), e.seen) {
 		e.exec.Finalize()
 		exec, err := e.build()
 		if err != nil {
@@ -55,8 +51,21 @@ func (e *Eval) Call(args ...any) ([]*tensors.Tensor, error) {
 		}
 		e.exec = exec
 	}
-	e.seen = values
-	return e.exec.Call(args...)
+	out, err := e.exec.Call(args...)
+	e.seen = e.values()
+	return out, err
+}
+
+// values are the variables' current tensors, in the store's order.
+func (e *Eval) values() []*tensors.Tensor {
+	var values []*tensors.Tensor
+	for v := range e.store.IterVariables() {
+		if v.HasValue() {
+			t, _ := v.Value()
+			values = append(values, t)
+		}
+	}
+	return values
 }
 
 // Compile builds (without running) the graph for inputs of these shapes.
