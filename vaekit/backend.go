@@ -47,8 +47,8 @@ func Backend() (compute.Backend, error) {
 		defer backendMade.Store(true)
 		backendShared, backendErr = newBackend()
 		if backendErr == nil && firstInSession() {
-			plugin := ""
-			if xlaPlugin != "" && strings.HasPrefix(BackendName(backendShared), "xla:cpu") {
+			plugin := "" // set only when the backend is XLA's CPU plugin.
+			if xlaPlugin != "" {
 				plugin = ", plugin " + xlaPlugin
 			}
 			fmt.Fprintf(messages(), "vaekit: backend %s%s (%s)\n", BackendName(backendShared), plugin, BuildFlags())
@@ -113,10 +113,11 @@ func newBackend() (b compute.Backend, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.HasPrefix(config, "xla:cpu") {
+	cpu := strings.HasPrefix(config, "xla:cpu")
+	if cpu {
 		setPluginFlags()
 	}
-	if strings.HasPrefix(config, "xla:cpu") && devices > 1 {
+	if cpu && devices > 1 {
 		b, err = newXLACPU(config, devices)
 	} else {
 		quietly(func() { b, err = compute.NewWithConfig(config) })

@@ -93,10 +93,7 @@ func writeRunRecord(dir string, f *Fit, step int, hist *History, started time.Ti
 		Started: started, Updated: time.Now().UTC(), Step: step, Epochs: len(hist.Epochs), Seconds: hist.TrainSeconds,
 		Final: hist.Last(), Finished: len(hist.Epochs) >= f.Epochs}
 	if b, err := Backend(); err == nil {
-		r.Backend = BackendName(b)
-		if strings.HasPrefix(r.Backend, "xla:cpu") {
-			r.Plugin = xlaPlugin
-		}
+		r.Backend, r.Plugin = BackendName(b), xlaPlugin // xlaPlugin is "" but on XLA's CPU plugin.
 	}
 	var old RunRecord // the first run's start is kept when a run resumes.
 	if raw, err := os.ReadFile(filepath.Join(dir, runFile)); err == nil && json.Unmarshal(raw, &old) == nil && !old.Started.IsZero() {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,8 +92,8 @@ func TestPluginNoteSetsXLAFlags(t *testing.T) {
 			t.Fatal(err)
 		}
 		cmd := exec.Command(os.Args[0], "-test.run=^TestPluginNoteSetsXLAFlags$", "-test.count=1")
-		cmd.Env = append(withoutEnv(os.Environ(), "XLA_FLAGS"), "VAEKIT_PLUGIN_CHILD=1", "GOMLX_BACKEND=xla:cpu",
-			"PJRT_PLUGIN_LIBRARY_PATH="+dir)
+		env := slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "XLA_FLAGS=") })
+		cmd.Env = append(env, "VAEKIT_PLUGIN_CHILD=1", "GOMLX_BACKEND=xla:cpu", "PJRT_PLUGIN_LIBRARY_PATH="+dir)
 		if userFlags {
 			cmd.Env = append(cmd.Env, "XLA_FLAGS=")
 		}
@@ -108,16 +109,6 @@ func TestPluginNoteSetsXLAFlags(t *testing.T) {
 			t.Errorf("user XLA_FLAGS %v: XLA dumped %d files (the note's flags were applied: %v)", userFlags, len(dumped), len(dumped) > 0)
 		}
 	}
-}
-
-func withoutEnv(env []string, name string) []string {
-	var kept []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
-			kept = append(kept, kv)
-		}
-	}
-	return kept
 }
 
 // fakeWheel is a well-formed wheel of name (dashes as on PyPI) and version
