@@ -451,7 +451,7 @@ var explorers = map[string]struct {
 	"02-autoencoders":   {"ExploreAE(", 2},
 	"03-compression":    {"ExploreCompression(", 2},
 	"04-vae-and-gan":    {"ExploreGAN(", 1},
-	"05-your-own-model": {"figures.Explore(", 2},
+	"05-your-own-model": {"notebook.Explore(", 2},
 }
 
 // readerMovesSlider runs a notebook's (first) explorer cell again, moves its

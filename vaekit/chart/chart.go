@@ -9,6 +9,7 @@ package chart
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"image/color"
 	"io"
@@ -224,6 +225,18 @@ func (f *Figure) Files(dir, name string) (map[string][]byte, error) {
 	}
 	base := filepath.Join(dir, name)
 	return map[string][]byte{base + ".png": png, base + ".svg": svg, base + ".pdf": pdf}, nil
+}
+
+// HTML is the figure as an HTML image (PNG at 72 dpi, inline), for a
+// notebook view that is redrawn in place (explorers, a sweep's live view).
+func (f *Figure) HTML() (string, error) {
+	f.DPI = 72
+	png, err := f.PNG()
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf(`<div class="vaekit-explorer"><img alt="explorer" src="data:image/png;base64,%s"/></div>`,
+		base64.StdEncoding.EncodeToString(png)), nil
 }
 
 // Display shows the figure inline when running in a GoNB notebook (as PNG,

@@ -10,102 +10,38 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 	"gonum.org/v1/plot"
 )
 
 func init() {
 	register(Spec{Name: "ae-vs-pca-recon", Article: articleLecture,
 		Summary: "test digits: original, PCA with 30 components, deep AE 784-1000-500-250-30",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return AEvsPCARecon(ctx, DefaultAEExperiment(opts.Quick, opts.Seed, 30), opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			return AEvsPCARecon(ctx, experiments.DefaultAEExperiment(opts.Quick, opts.Seed, 30), opts)
 		}})
 	register(Spec{Name: "ae-vs-pca-2d", Article: articleLecture,
 		Summary: "2-D codes of the test set: PCA beside a deep AE 784-1000-500-250-2",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return AEvsPCA2D(ctx, DefaultAEExperiment(opts.Quick, opts.Seed, 2), opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			return AEvsPCA2D(ctx, experiments.DefaultAEExperiment(opts.Quick, opts.Seed, 2), opts)
 		}})
 	register(Spec{Name: "decoder-generation", Article: articleLecture,
 		Summary: "digits decoded from a grid of the 2-D code: plain AE, and AE with an L2 penalty on its code",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return DecoderGeneration(ctx, DefaultAEExperiment(opts.Quick, opts.Seed, 2), DefaultCodeL2, opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			return DecoderGeneration(ctx, experiments.DefaultAEExperiment(opts.Quick, opts.Seed, 2), experiments.DefaultCodeL2, opts)
 		}})
 	register(Spec{Name: "denoising", Article: articleLecture,
 		Summary: "clean / corrupted / denoised digits for Gaussian and masking noise, and a plain AE on noisy input",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return Denoising(ctx, DefaultDenoisingExperiment(opts.Quick, opts.Seed), opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			return Denoising(ctx, experiments.DefaultDenoisingExperiment(opts.Quick, opts.Seed), opts)
 		}})
-}
-
-// AEExperiment determines a dense autoencoder figure.
-type AEExperiment struct {
-	vaekit.AEConfig
-	TrainSize int `json:"train_size"` // first N training digits; 0 for all.
-	TestSize  int `json:"test_size"`  // first N test digits scored; 0 for all.
-}
-
-// DefaultAEExperiment is the lecture's deep AE 784-1000-500-250-code (ReLU,
-// BCE, Adam 1e-3, batch 100) for 20 epochs on all of MNIST; quick trains 3
-// epochs on 10,000 digits and scores 2,000.
-func DefaultAEExperiment(quick bool, seed int64, code int) AEExperiment {
-	exp := AEExperiment{AEConfig: vaekit.DefaultAEConfig()}
-	exp.Layers = []int{1000, 500, 250, code}
-	exp.Seed = seed
-	if quick {
-		exp.Epochs, exp.TrainSize, exp.TestSize = 3, 10000, 2000
-	}
-	return exp
-}
-
-// TrainedAE is a dense autoencoder trained on MNIST with its data.
-type TrainedAE struct {
-	Experiment AEExperiment
-	AE         *vaekit.AE
-	History    *vaekit.History
-	Train      *datasets.ImageSet
-	Test       *datasets.ImageSet
-}
-
-// TrainAE trains (or loads) a dense autoencoder on MNIST.
-func TrainAE(ctx context.Context, exp AEExperiment, opts Options) (*TrainedAE, error) {
-	train, test, err := loadImages(ctx, opts, exp.TrainSize, exp.TestSize)
-	if err != nil {
-		return nil, err
-	}
-	ae, hist, err := fitAE(ctx, "ae", exp.AEConfig, exp.AEConfig, vaekit.ImageData(train), opts)
-	if err != nil {
-		return nil, err
-	}
-	return &TrainedAE{Experiment: exp, AE: ae, History: hist, Train: train, Test: test}, nil
-}
-
-// fitAE trains (or loads) a dense autoencoder of cfg on data, the way every
-// figure does: checkpointed under kind by hyper (the figure's
-// hyperparameters) and the data's name and size.
-func fitAE(ctx context.Context, kind string, hyper any, cfg vaekit.AEConfig, data *vaekit.Data, opts Options) (*vaekit.AE, *vaekit.History, error) {
-	ae, err := vaekit.NewAE(cfg, data.Shape[0])
-	if err != nil {
-		return nil, nil, err
-	}
-	dir, err := runDir(opts, kind, hyper, ae, data.Name, data.Len())
-	if err != nil {
-		return nil, nil, err
-	}
-	hist, err := ae.Train(ctx, data, vaekit.TrainOptions{Dir: dir, Progress: opts.Progress})
-	if err != nil {
-		return nil, nil, err
-	}
-	return ae, hist, nil
-}
-
-func mnistDataset(train, test *datasets.ImageSet) map[string]any {
-	return map[string]any{"name": dataName(train), "train": train.Name, "train_size": train.Count, "test": test.Name, "test_size": test.Count}
 }
 
 // Reconstructions is what ae-vs-pca-recon measures: the mean squared error
 // per test image through PCA and through a deep autoencoder with the same
 // code size, and the first test images with both reconstructions.
 type Reconstructions struct {
-	About
+	experiments.About
 	Code               int
 	MSEPCA, MSEAE      float64
 	Originals, PCA, AE [][]float32 // the first 10 test images.
@@ -113,14 +49,14 @@ type Reconstructions struct {
 
 // AEvsPCARecon compares reconstructions by PCA and by a deep autoencoder
 // with the same code size, with Hinton & Salakhutdinov's measure.
-func AEvsPCARecon(ctx context.Context, exp AEExperiment, opts Options) (*Result, error) {
+func AEvsPCARecon(ctx context.Context, exp experiments.AEExperiment, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureAEvsPCARecon(ctx, exp, opts))
 }
 
 // MeasureAEvsPCARecon trains (or loads) the autoencoder, fits PCA and
 // reconstructs the test set with both.
-func MeasureAEvsPCARecon(ctx context.Context, exp AEExperiment, opts Options) (*Reconstructions, error) {
-	t, err := TrainAE(ctx, exp, opts)
+func MeasureAEvsPCARecon(ctx context.Context, exp experiments.AEExperiment, opts experiments.Options) (*Reconstructions, error) {
+	t, err := experiments.TrainAE(ctx, exp, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +71,7 @@ func MeasureAEvsPCARecon(ctx context.Context, exp AEExperiment, opts Options) (*
 	if err != nil {
 		return nil, err
 	}
-	r := &Reconstructions{About: t.about(), Code: code, PCA: pcaRecon[:10], AE: aeRecon[:10]}
+	r := &Reconstructions{About: t.About(), Code: code, PCA: pcaRecon[:10], AE: aeRecon[:10]}
 	r.MSEPCA, _ = vaekit.MSEPerImage(test, pcaRecon)
 	r.MSEAE, _ = vaekit.MSEPerImage(test, aeRecon)
 	for i := range 10 {
@@ -168,11 +104,6 @@ func (r *Reconstructions) Draw() (*Result, error) {
 	return &Result{Figure: fig, Metrics: metrics, About: r.About}, nil
 }
 
-// about is what a figure made of this one autoencoder says of it.
-func (t *TrainedAE) about() About {
-	return About{Hyperparameters: t.Experiment, Dataset: mnistDataset(t.Train, t.Test), History: t.History}
-}
-
 // codeScatter draws 2-D codes coloured by class.
 func codeScatter(title string, codes [][]float32, labels []int, classNames []string) (*plot.Plot, error) {
 	s := &chart.Scatter{Title: title, XLabel: "code[0]", YLabel: "code[1]", ClassNames: classNames, Classes: labels}
@@ -202,7 +133,7 @@ func separation(trainCodes [][]float32, train *datasets.ImageSet, testCodes [][]
 // images by PCA and by the autoencoder, and how well each separates the
 // classes (5-NN accuracy against training codes).
 type PlaneCodes struct {
-	About
+	experiments.About
 	PCA, AE          [][]float32
 	KNNPCA, KNNAE    float64
 	Labels           []int // of the test images.
@@ -212,19 +143,19 @@ type PlaneCodes struct {
 
 // AEvsPCA2D shows the 2-D codes of PCA and of a deep autoencoder, with
 // their 5-NN accuracy as a separation score.
-func AEvsPCA2D(ctx context.Context, exp AEExperiment, opts Options) (*Result, error) {
+func AEvsPCA2D(ctx context.Context, exp experiments.AEExperiment, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureAEvsPCA2D(ctx, exp, opts))
 }
 
 // MeasureAEvsPCA2D trains (or loads) the 2-D autoencoder, fits PCA and
 // codes the test set with both.
-func MeasureAEvsPCA2D(ctx context.Context, exp AEExperiment, opts Options) (*PlaneCodes, error) {
+func MeasureAEvsPCA2D(ctx context.Context, exp experiments.AEExperiment, opts experiments.Options) (*PlaneCodes, error) {
 	if code := exp.Layers[len(exp.Layers)-1]; code != 2 {
 		return nil, fmt.Errorf("ae-vs-pca-2d draws 2-D codes, but the AE's code has %d numbers", code)
 	}
-	t, err := TrainAE(ctx, exp, opts)
+	t, err := experiments.TrainAE(ctx, exp, opts)
 	if err == nil {
-		err = requireLabels("ae-vs-pca-2d", t.Test)
+		err = experiments.RequireLabels("ae-vs-pca-2d", t.Test)
 	}
 	if err != nil {
 		return nil, err
@@ -240,7 +171,7 @@ func MeasureAEvsPCA2D(ctx context.Context, exp AEExperiment, opts Options) (*Pla
 	if err != nil {
 		return nil, err
 	}
-	c := &PlaneCodes{About: t.about(), PCA: pca.Project(testData), ClassNames: t.Test.ClassNames, DataName: dataName(t.Test),
+	c := &PlaneCodes{About: t.About(), PCA: pca.Project(testData), ClassNames: t.Test.ClassNames, DataName: experiments.DataName(t.Test),
 		Layers: strings.Trim(strings.ReplaceAll(fmt.Sprint(exp.Layers), " ", "-"), "[]")}
 	if c.AE, err = t.AE.Encode(testData); err != nil {
 		return nil, err
@@ -274,14 +205,11 @@ func (c *PlaneCodes) Draw() (*Result, error) {
 	}, About: c.About}, nil
 }
 
-// DefaultCodeL2 is the weight of the code penalty in decoder-generation.
-const DefaultCodeL2 = 0.05
-
 // DecoderGrids is what decoder-generation measures: for a plain autoencoder
 // and one trained with an L2 penalty on its code, the digits decoded from
 // a regular grid of the 2-D code plane.
 type DecoderGrids struct {
-	About
+	experiments.About
 	CodeL2 float64
 	Size   int // each grid is Size×Size.
 	Grids  []DecoderGrid
@@ -300,29 +228,29 @@ type DecoderGrid struct {
 // plain autoencoder (over the box of its test codes) and of one trained
 // with an L2 penalty on its code (over a box around 0 of ±2 standard
 // deviations of its codes).
-func DecoderGeneration(ctx context.Context, exp AEExperiment, codeL2 float64, opts Options) (*Result, error) {
+func DecoderGeneration(ctx context.Context, exp experiments.AEExperiment, codeL2 float64, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureDecoderGeneration(ctx, exp, codeL2, opts))
 }
 
 // MeasureDecoderGeneration trains (or loads) both autoencoders and decodes
 // their grids.
-func MeasureDecoderGeneration(ctx context.Context, exp AEExperiment, codeL2 float64, opts Options) (*DecoderGrids, error) {
-	plain, err := TrainAE(ctx, exp, opts)
+func MeasureDecoderGeneration(ctx context.Context, exp experiments.AEExperiment, codeL2 float64, opts experiments.Options) (*DecoderGrids, error) {
+	plain, err := experiments.TrainAE(ctx, exp, opts)
 	if err != nil {
 		return nil, err
 	}
 	penalised := exp
 	penalised.CodeL2 = codeL2
-	reg, err := TrainAE(ctx, penalised, opts)
+	reg, err := experiments.TrainAE(ctx, penalised, opts)
 	if err != nil {
 		return nil, err
 	}
 	const n = 12
-	d := &DecoderGrids{CodeL2: codeL2, Size: n, About: reg.about()}
+	d := &DecoderGrids{CodeL2: codeL2, Size: n, About: reg.About()}
 	d.Hyperparameters = map[string]any{"plain": exp, "l2": penalised}
 	for _, m := range []struct {
 		name  string
-		t     *TrainedAE
+		t     *experiments.TrainedAE
 		box   func(codes [][]float32) (lo, hi [2]float64)
 		title string
 	}{
@@ -411,31 +339,12 @@ func stdBox(codes [][]float32) (lo, hi [2]float64) {
 	return
 }
 
-// DenoisingExperiment determines the denoising figure.
-type DenoisingExperiment struct {
-	AEExperiment
-	Gaussian float64 `json:"gaussian_sigma"` // σ of the Gaussian noise.
-	Masking  float64 `json:"masking_rate"`   // share of pixels zeroed by masking noise.
-	Show     int     `json:"show"`
-}
-
-// DefaultDenoisingExperiment: a 784-512-128 autoencoder, Gaussian σ 0.5 and
-// masking 50 %, 10 epochs on all of MNIST; quick: 3 epochs on 10,000.
-func DefaultDenoisingExperiment(quick bool, seed int64) DenoisingExperiment {
-	exp := DenoisingExperiment{AEExperiment: DefaultAEExperiment(quick, seed, 128), Gaussian: 0.5, Masking: 0.5, Show: 8}
-	exp.Layers = []int{512, 128}
-	if !quick {
-		exp.Epochs = 10
-	}
-	return exp
-}
-
 // Denoised is what the denoising figure measures: per noise, the first
 // test images clean, corrupted, denoised by the denoising AE and passed
 // through the plain AE, and each one's mean squared error to the clean
 // images over the test set.
 type Denoised struct {
-	About
+	experiments.About
 	Noises []NoiseResult
 }
 
@@ -449,18 +358,18 @@ type NoiseResult struct {
 
 // Denoising trains a plain AE and one denoising AE per noise, and shows
 // clean, corrupted, denoised, and the plain AE's output from the corrupted.
-func Denoising(ctx context.Context, exp DenoisingExperiment, opts Options) (*Result, error) {
+func Denoising(ctx context.Context, exp experiments.DenoisingExperiment, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureDenoising(ctx, exp, opts))
 }
 
 // MeasureDenoising trains (or loads) the three autoencoders and passes the
 // corrupted test set through them.
-func MeasureDenoising(ctx context.Context, exp DenoisingExperiment, opts Options) (*Denoised, error) {
-	plain, err := TrainAE(ctx, exp.AEExperiment, opts)
+func MeasureDenoising(ctx context.Context, exp experiments.DenoisingExperiment, opts experiments.Options) (*Denoised, error) {
+	plain, err := experiments.TrainAE(ctx, exp.AEExperiment, opts)
 	if err != nil {
 		return nil, err
 	}
-	d := &Denoised{About: plain.about()}
+	d := &Denoised{About: plain.About()}
 	d.Hyperparameters = exp
 	clean := vaekit.ImageData(plain.Test)
 	for _, noise := range []struct {
@@ -469,7 +378,7 @@ func MeasureDenoising(ctx context.Context, exp DenoisingExperiment, opts Options
 	}{{vaekit.NoiseGaussian, exp.Gaussian}, {vaekit.NoiseMasking, exp.Masking}} {
 		dexp := exp.AEExperiment
 		dexp.Noise, dexp.NoiseLevel = noise.kind, noise.level
-		dae, err := TrainAE(ctx, dexp, opts)
+		dae, err := experiments.TrainAE(ctx, dexp, opts)
 		if err != nil {
 			return nil, err
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
 	"github.com/vaekit/vaekit/vaekit/compress"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 	"gonum.org/v1/plot"
 )
 
@@ -17,42 +18,15 @@ const articleCompression = "002_f2b4cc7de28aad0b.txt"
 func init() {
 	register(Spec{Name: "ae-vs-jpeg", Article: articleCompression,
 		Summary: "bytes per image against PSNR: quantised deep-AE codes and JPEG, on MNIST and (same AE) Fashion-MNIST",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return AEvsJPEG(ctx, DefaultCompressionExperiment(opts.Quick, opts.Seed), opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			return AEvsJPEG(ctx, experiments.DefaultCompressionExperiment(opts.Quick, opts.Seed), opts)
 		}})
-}
-
-// CompressionExperiment determines ae-vs-jpeg: deep autoencoders trained on
-// MNIST (the AEExperiment's layers, with each code size as the last), their
-// codes quantised to each number of bits per dimension, and JPEG at each
-// quality.
-type CompressionExperiment struct {
-	AEExperiment
-	CodeSizes []int `json:"code_sizes"`
-	Bits      []int `json:"bits_per_dimension"`
-	Qualities []int `json:"jpeg_qualities"`
-	Show      int   `json:"show"` // example images per data set.
-}
-
-// DefaultCompressionExperiment uses the lecture's deep AE (784-1000-500-250)
-// with 10- and 30-number codes (the 30 is ae-vs-pca-recon's model), 2 to 8
-// bits per code number, and JPEG qualities 1 to 95.
-func DefaultCompressionExperiment(quick bool, seed int64) CompressionExperiment {
-	return CompressionExperiment{AEExperiment: DefaultAEExperiment(quick, seed, 30),
-		CodeSizes: []int{10, 30}, Bits: []int{2, 3, 4, 6, 8}, Qualities: []int{1, 5, 10, 20, 40, 70, 95}, Show: 6}
-}
-
-// RatePoint is one point of a rate–distortion curve.
-type RatePoint struct {
-	Bytes   float64 `json:"bytes_per_image"`
-	PSNR    float64 `json:"psnr_db"`
-	Setting int     `json:"setting"` // bits per code number, or JPEG quality.
 }
 
 // Compression is what ae-vs-jpeg measures, per data set (MNIST, then
 // Fashion-MNIST through the same MNIST-trained autoencoders).
 type Compression struct {
-	Experiment CompressionExperiment
+	Experiment experiments.CompressionExperiment
 	Sets       []CompressionSet
 	Dataset    map[string]any
 }
@@ -60,7 +34,7 @@ type Compression struct {
 // CompressionSet is one data set's measurements.
 type CompressionSet struct {
 	Key, Title  string
-	Points      map[string][]RatePoint // "ae_code10", …, "jpeg_file", "jpeg_payload".
+	Points      map[string][]experiments.RatePoint // "ae_code10", …, "jpeg_file", "jpeg_payload".
 	Verdict     string
 	Rows, Cols  int           // of an image.
 	Examples    [][][]float32 // per row: originals, the AE's, JPEG's at the nearest size.
@@ -70,38 +44,31 @@ type CompressionSet struct {
 // AEvsJPEG draws rate–distortion curves of autoencoder codes and JPEG on
 // MNIST test digits (in domain) and on Fashion-MNIST test images through the
 // same MNIST-trained autoencoders (out of domain).
-func AEvsJPEG(ctx context.Context, exp CompressionExperiment, opts Options) (*Result, error) {
+func AEvsJPEG(ctx context.Context, exp experiments.CompressionExperiment, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureAEvsJPEG(ctx, exp, opts))
-}
-
-// compressionAE is a trained autoencoder and its code quantisers by bits.
-type compressionAE struct {
-	code int
-	t    *TrainedAE
-	q    map[int]*compress.Quantizer
 }
 
 // MeasureAEvsJPEG trains (or loads) the autoencoders and measures both
 // codecs on both data sets.
-func MeasureAEvsJPEG(ctx context.Context, exp CompressionExperiment, opts Options) (*Compression, error) {
+func MeasureAEvsJPEG(ctx context.Context, exp experiments.CompressionExperiment, opts experiments.Options) (*Compression, error) {
 	if len(exp.CodeSizes) == 0 || len(exp.Bits) == 0 || len(exp.Qualities) == 0 {
 		return nil, fmt.Errorf("ae-vs-jpeg: needs code sizes, bits and JPEG qualities, got %v, %v, %v", exp.CodeSizes, exp.Bits, exp.Qualities)
 	}
-	fashion, err := loader(ctx).Images(datasets.FashionMNIST, datasets.Test)
+	fashion, err := experiments.Loader(ctx).Images(datasets.FashionMNIST, datasets.Test)
 	if err != nil {
 		return nil, err
 	}
 	fashion = fashion.Subset(exp.TestSize)
-	var models []compressionAE
+	var models []experiments.CompressionAE
 	for _, code := range exp.CodeSizes {
-		m, err := trainCompressionAE(ctx, exp, code, opts)
+		m, err := experiments.TrainCompressionAE(ctx, exp, code, opts)
 		if err != nil {
 			return nil, err
 		}
 		models = append(models, m)
 	}
-	mnist := models[0].t.Test
-	c := &Compression{Experiment: exp, Dataset: mnistDataset(models[0].t.Train, mnist)}
+	mnist := models[0].AE.Test
+	c := &Compression{Experiment: exp, Dataset: experiments.DatasetOf(models[0].AE.Train, mnist)}
 	c.Dataset["out_of_domain"], c.Dataset["out_of_domain_size"] = fashion.Name, fashion.Count
 	for _, set := range []struct {
 		key, title string
@@ -117,44 +84,22 @@ func MeasureAEvsJPEG(ctx context.Context, exp CompressionExperiment, opts Option
 	return c, nil
 }
 
-// trainCompressionAE trains (or loads) the deep AE with a code of this size
-// and fits its quantisers on the training codes.
-func trainCompressionAE(ctx context.Context, exp CompressionExperiment, code int, opts Options) (compressionAE, error) {
-	e := exp.AEExperiment
-	e.Layers = append(append([]int{}, e.Layers[:len(e.Layers)-1]...), code)
-	t, err := TrainAE(ctx, e, opts)
-	if err != nil {
-		return compressionAE{}, err
-	}
-	trainCodes, err := t.AE.Encode(vaekit.ImageData(t.Train))
-	if err != nil {
-		return compressionAE{}, err
-	}
-	m := compressionAE{code: code, t: t, q: map[int]*compress.Quantizer{}}
-	for _, bits := range exp.Bits {
-		if m.q[bits], err = compress.FitQuantizer(trainCodes, bits); err != nil {
-			return compressionAE{}, err
-		}
-	}
-	return m, nil
-}
-
 // measureCompression measures every AE setting and JPEG quality on images.
 // The examples show the largest code at the middle number of bits, and JPEG
 // at the quality whose payload is nearest in size.
-func measureCompression(exp CompressionExperiment, models []compressionAE, images *datasets.ImageSet) (*CompressionSet, error) {
+func measureCompression(exp experiments.CompressionExperiment, models []experiments.CompressionAE, images *datasets.ImageSet) (*CompressionSet, error) {
 	originals := vaekit.ImageData(images).Rows()
-	s := &CompressionSet{Points: map[string][]RatePoint{}, Rows: images.Rows, Cols: images.Cols}
+	s := &CompressionSet{Points: map[string][]experiments.RatePoint{}, Rows: images.Rows, Cols: images.Cols}
 	exampleCode, exampleBits := exp.CodeSizes[len(exp.CodeSizes)-1], exp.Bits[len(exp.Bits)/2]
 	var exampleAE [][]float32
 	var exampleLabel string
 	for _, m := range models {
-		codes, err := m.t.AE.Encode(vaekit.ImageData(images))
+		codes, err := m.AE.AE.Encode(vaekit.ImageData(images))
 		if err != nil {
 			return nil, err
 		}
 		for _, bits := range exp.Bits {
-			recon, err := quantizedReconstruction(m, bits, codes)
+			recon, err := experiments.QuantizedReconstruction(m, bits, codes)
 			if err != nil {
 				return nil, err
 			}
@@ -162,17 +107,17 @@ func measureCompression(exp CompressionExperiment, models []compressionAE, image
 			if err != nil {
 				return nil, err
 			}
-			key := fmt.Sprintf("ae_code%d", m.code)
-			s.Points[key] = append(s.Points[key], RatePoint{Bytes: float64(m.q[bits].Bytes()), PSNR: psnr, Setting: bits})
-			if m.code == exampleCode && bits == exampleBits {
+			key := fmt.Sprintf("ae_code%d", m.Code)
+			s.Points[key] = append(s.Points[key], experiments.RatePoint{Bytes: float64(m.Quantizers[bits].Bytes()), PSNR: psnr, Setting: bits})
+			if m.Code == exampleCode && bits == exampleBits {
 				exampleAE = recon
-				exampleLabel = fmt.Sprintf("AE %d×%d bits\n(%d bytes)", m.code, bits, m.q[bits].Bytes())
+				exampleLabel = fmt.Sprintf("AE %d×%d bits\n(%d bytes)", m.Code, bits, m.Quantizers[bits].Bytes())
 			}
 		}
 	}
 	jpegDecoded := map[int][][]float32{}
 	for _, quality := range exp.Qualities {
-		file, payload, decoded, err := jpegPoint(originals, images, quality)
+		file, payload, decoded, err := experiments.JPEGPoint(originals, images, quality)
 		if err != nil {
 			return nil, err
 		}
@@ -181,7 +126,7 @@ func measureCompression(exp CompressionExperiment, models []compressionAE, image
 		s.Points["jpeg_payload"] = append(s.Points["jpeg_payload"], payload)
 	}
 	s.Verdict = compressionVerdict(s.Points)
-	aeBytes := float64(models[len(models)-1].q[exampleBits].Bytes())
+	aeBytes := float64(models[len(models)-1].Quantizers[exampleBits].Bytes())
 	jp := s.Points["jpeg_payload"]
 	closest := jp[0]
 	for _, pt := range jp {
@@ -195,46 +140,10 @@ func measureCompression(exp CompressionExperiment, models []compressionAE, image
 	return s, nil
 }
 
-// quantizedReconstruction quantises codes to bits per number and back,
-// and decodes them.
-func quantizedReconstruction(m compressionAE, bits int, codes [][]float32) ([][]float32, error) {
-	q := m.q[bits]
-	decoded := make([][]float32, len(codes))
-	for i, c := range codes {
-		packed, err := q.Encode(c)
-		if err != nil {
-			return nil, err
-		}
-		if decoded[i], err = q.Decode(packed); err != nil {
-			return nil, err
-		}
-	}
-	return m.t.AE.Decode(decoded)
-}
-
-// jpegPoint is JPEG at one quality: mean bytes of the whole file and of its
-// payload, the PSNR, and the decoded images.
-func jpegPoint(originals [][]float32, images *datasets.ImageSet, quality int) (file, payload RatePoint, decoded [][]float32, err error) {
-	var fileBytes, payloadBytes float64
-	decoded = make([][]float32, len(originals))
-	for i, img := range originals {
-		j, err := compress.EncodeJPEG(img, images.Cols, images.Rows, quality)
-		if err != nil {
-			return file, payload, nil, err
-		}
-		fileBytes += float64(j.File)
-		payloadBytes += float64(j.Payload)
-		decoded[i] = j.Decoded
-	}
-	psnr, err := compress.PSNR(originals, decoded)
-	n := float64(len(originals))
-	return RatePoint{fileBytes / n, psnr, quality}, RatePoint{payloadBytes / n, psnr, quality}, decoded, err
-}
-
 // compressionVerdict compares the AE with JPEG's payload: at the AE's best
 // point, the bytes JPEG needs for the same PSNR, or what JPEG's smallest gives.
-func compressionVerdict(points map[string][]RatePoint) string {
-	best := RatePoint{PSNR: math.Inf(-1)}
+func compressionVerdict(points map[string][]experiments.RatePoint) string {
+	best := experiments.RatePoint{PSNR: math.Inf(-1)}
 	for key, pts := range points {
 		if key != "jpeg_file" && key != "jpeg_payload" {
 			for _, pt := range pts {
@@ -310,7 +219,7 @@ func (c *Compression) Draw() (*Result, error) {
 // bytesAt interpolates, on a curve whose PSNR rises with its bytes, the
 // bytes that give a PSNR (linearly in log bytes), when the PSNR lies within
 // the curve.
-func bytesAt(curve []RatePoint, psnr float64) (float64, bool) {
+func bytesAt(curve []experiments.RatePoint, psnr float64) (float64, bool) {
 	for i := 1; i < len(curve); i++ {
 		a, b := curve[i-1], curve[i]
 		if psnr >= a.PSNR && psnr <= b.PSNR && b.PSNR > a.PSNR {

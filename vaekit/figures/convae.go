@@ -10,9 +10,9 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 	"github.com/vaekit/vaekit/vaekit/ops"
 	"gonum.org/v1/plot"
 )
@@ -22,75 +22,19 @@ const articleLecture = "001_8bdaea94d2f7ea37.txt"
 func init() {
 	register(Spec{Name: "conv-ae", Article: articleLecture,
 		Summary: "convolutional AE reconstructions: unpooling to recorded locations, copy-to-all, upsampling",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return ConvAEFigure(ctx, DefaultConvAEExperiment(opts.Quick, opts.Seed), opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			return ConvAEFigure(ctx, experiments.DefaultConvAEExperiment(opts.Quick, opts.Seed), opts)
 		}})
 	register(Spec{Name: "unpooling", Article: articleLecture,
 		Summary: "a feature map pooled and unpooled two ways; deconvolution is a convolution (1-D)",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			exp := DefaultConvAEExperiment(opts.Quick, opts.Seed)
-			t, err := TrainConvAE(ctx, exp, vaekit.UnpoolLocations, opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			exp := experiments.DefaultConvAEExperiment(opts.Quick, opts.Seed)
+			t, err := experiments.TrainConvAE(ctx, exp, vaekit.UnpoolLocations, opts)
 			if err != nil {
 				return nil, err
 			}
 			return UnpoolingFigure(t)
 		}})
-}
-
-// ConvAEExperiment determines the convolutional-AE figures.
-type ConvAEExperiment struct {
-	vaekit.ConvAEConfig
-	// NarrowChannels replaces the last stage's channels in conv-ae's second
-	// configuration, whose code is smaller than the image (0: none).
-	NarrowChannels int `json:"narrow_channels,omitempty"`
-	TrainSize      int `json:"train_size"` // first N training images; 0 for all.
-	TestSize       int `json:"test_size"`  // first N test images scored; 0 for all.
-	Show           int `json:"show"`       // test digits shown per row.
-}
-
-// DefaultConvAEExperiment: the benchmark's conv AE (32 and 64 channels,
-// 3×3, Adam 1e-3, batch 100) for 2 epochs on all of MNIST, and for conv-ae
-// a narrow one (32 and 8 channels: a code of 392 numbers, half the image);
-// quick trains one epoch on 6,000 digits and scores 1,000.
-func DefaultConvAEExperiment(quick bool, seed int64) ConvAEExperiment {
-	exp := ConvAEExperiment{ConvAEConfig: vaekit.DefaultConvAEConfig(), NarrowChannels: 8, Show: 10}
-	exp.Seed, exp.Epochs = seed, 2
-	if quick {
-		exp.Epochs, exp.TrainSize, exp.TestSize = 1, 6000, 1000
-	}
-	return exp
-}
-
-// TrainedConvAE is a convolutional AE trained on MNIST, with its test data.
-type TrainedConvAE struct {
-	Experiment ConvAEExperiment
-	AE         *vaekit.ConvAE
-	History    *vaekit.History
-	Train      *datasets.ImageSet
-	Test       *datasets.ImageSet
-}
-
-// TrainConvAE trains (or loads) the convolutional AE with the given decoder.
-func TrainConvAE(ctx context.Context, exp ConvAEExperiment, unpool string, opts Options) (*TrainedConvAE, error) {
-	exp.Unpool = unpool
-	train, test, err := loadImages(ctx, opts, exp.TrainSize, exp.TestSize)
-	if err != nil {
-		return nil, err
-	}
-	ae, err := vaekit.NewConvAE(exp.ConvAEConfig, train.Rows)
-	if err != nil {
-		return nil, err
-	}
-	// The model is its ConvAEConfig: the figure's other settings do not change it.
-	dir, err := modelDir(opts, "conv-ae", exp.ConvAEConfig, ae, train)
-	if err != nil {
-		return nil, err
-	}
-	hist, err := ae.Train(ctx, vaekit.ImageData(train), vaekit.TrainOptions{Dir: dir, Progress: opts.Progress})
-	if err != nil {
-		return nil, err
-	}
-	return &TrainedConvAE{Experiment: exp, AE: ae, History: hist, Train: train, Test: test}, nil
 }
 
 var convAEVariants = []struct{ unpool, label string }{
@@ -104,7 +48,7 @@ var convAEVariants = []struct{ unpool, label string }{
 // one's mean squared error per image over the test set, its code size and
 // what its decoder is given besides the code.
 type ConvAEReconstructions struct {
-	About
+	experiments.About
 	Originals [][]float32 // the first Show test images.
 	Variants  []ConvAEVariant
 }
@@ -122,13 +66,13 @@ type ConvAEVariant struct {
 // ConvAEFigure trains the three decoders of each configuration and shows
 // their reconstructions of the same test digits, with mse_per_image, code
 // size and location bits for each.
-func ConvAEFigure(ctx context.Context, exp ConvAEExperiment, opts Options) (*Result, error) {
+func ConvAEFigure(ctx context.Context, exp experiments.ConvAEExperiment, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureConvAE(ctx, exp, opts))
 }
 
 // MeasureConvAE trains (or loads) the conv AEs and reconstructs the test
 // set with each.
-func MeasureConvAE(ctx context.Context, exp ConvAEExperiment, opts Options) (*ConvAEReconstructions, error) {
+func MeasureConvAE(ctx context.Context, exp experiments.ConvAEExperiment, opts experiments.Options) (*ConvAEReconstructions, error) {
 	c := &ConvAEReconstructions{}
 	configs := [][]int{exp.Channels}
 	if exp.NarrowChannels > 0 {
@@ -138,7 +82,7 @@ func MeasureConvAE(ctx context.Context, exp ConvAEExperiment, opts Options) (*Co
 		for _, v := range convAEVariants {
 			e := exp
 			e.Channels = channels
-			t, err := TrainConvAE(ctx, e, v.unpool, opts)
+			t, err := experiments.TrainConvAE(ctx, e, v.unpool, opts)
 			if err != nil {
 				return nil, err
 			}
@@ -154,7 +98,7 @@ func MeasureConvAE(ctx context.Context, exp ConvAEExperiment, opts Options) (*Co
 			show := min(exp.Show, len(recon))
 			if c.Originals == nil {
 				c.Originals = test.Rows()[:show]
-				c.About = About{Hyperparameters: exp, History: t.History,
+				c.About = experiments.About{Hyperparameters: exp, History: t.History,
 					Dataset: map[string]any{"name": "mnist", "train_size": t.Train.Count, "test_size": t.Test.Count}}
 			}
 			code, bits := convAECode(t.Train.Rows, channels, v.unpool)
@@ -263,7 +207,7 @@ func shortLabel(unpool string) string {
 // and unpooled both ways, and the 1-D check that deconvolution is a
 // convolution.
 type Unpooling struct {
-	Trained         *TrainedConvAE
+	Trained         *experiments.TrainedConvAE
 	Channel         int
 	Panels          []ImagePanel // input, feature map, pooled, unpooled to the locations, copy-to-all.
 	Deconv          *chart.Lines // the 1-D scatter and the convolution of the zero-interleaved input.
@@ -283,10 +227,12 @@ type ImagePanel struct {
 // encoder's first stage, after max pooling, after unpooling to the recorded
 // locations and after copy-to-all unpooling; and the lecture's 1-D point
 // that deconvolution is a convolution.
-func UnpoolingFigure(t *TrainedConvAE) (*Result, error) { return drawn(MeasureUnpooling(t)) }
+func UnpoolingFigure(t *experiments.TrainedConvAE) (*Result, error) {
+	return drawn(MeasureUnpooling(t))
+}
 
 // MeasureUnpooling computes the unpooling figure's panels.
-func MeasureUnpooling(t *TrainedConvAE) (*Unpooling, error) {
+func MeasureUnpooling(t *experiments.TrainedConvAE) (*Unpooling, error) {
 	maps, err := t.AE.Features(vaekit.ImageData(t.Test), 1)
 	if err != nil {
 		return nil, err

@@ -4,15 +4,16 @@
 // use the same catalogue.
 //
 // Each figure function is its Measure… function, which trains or loads the
-// models and returns the numbers and images as a typed value, followed by
-// that value's Draw: a notebook can take either.
+// models (through package experiments) and returns the numbers and images
+// as a typed value, followed by that value's Draw: a notebook can take
+// either. The notebooks' own helpers (options, explorers) are in package
+// notebook.
 package figures
 
 import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -22,62 +23,14 @@ import (
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 )
-
-// QuickEnv is the one switch that puts the notebooks in quick mode (small
-// epochs and subsets, the same code path), as `vaekit figures --quick` does.
-const QuickEnv = "VAEKIT_QUICK"
-
-// Options of a figure run.
-type Options struct {
-	// Quick runs small epochs/subsets: each figure within 3 minutes on 2 cores.
-	Quick bool
-	// Out is where NAME.png, NAME.svg, NAME.pdf and NAME.json are written.
-	Out string
-	// Models is where trained models are kept (checkpoints by hyperparameters),
-	// shared by the command and the notebooks; "" means vaekit.ModelsDir().
-	Models string
-	// Progress shows training progress.
-	Progress bool
-	// Dataset replaces MNIST, for the figures that train on it, by your own
-	// images: a folder (one sub-folder per class, or none), an IDX or a .npy
-	// file, made 28×28 grey (datasets.ReadImages); its last sixth is the
-	// test split. "" is MNIST.
-	Dataset string
-	// Seed of the experiments the catalogue makes (initialisation,
-	// shuffling, noise); a figure's JSON records its experiment's own.
-	Seed int64
-
-	// runs collects the model directories that figures train or load
-	// (NotebookOptions and Run start one): a figure's JSON names them. Nil
-	// collects nothing.
-	runs *runList
-
-	// epochHook, when set (by a sweep), is told each epoch's metrics of the
-	// model training, with a way to draw 16 samples of it.
-	epochHook func(epoch int, metrics map[string]float64, samples func() ([][]float32, error))
-}
-
-// QuickFromEnv reports whether $VAEKIT_QUICK asks for quick runs.
-func QuickFromEnv() bool {
-	v := os.Getenv(QuickEnv)
-	return v != "" && v != "0" && v != "false"
-}
 
 // Result is what a figure produced: the chart and what goes in its JSON.
 type Result struct {
 	Figure  *chart.Figure
 	Metrics map[string]any
-	About
-}
-
-// About is what a figure's JSON says of the run behind its numbers; every
-// figure's measurements carry it to their Draw.
-type About struct {
-	Hyperparameters any
-	Dataset         map[string]any // name and sizes of the data used.
-	History         *vaekit.History
-	Network         string // the fingerprint of the model's networks, if one model made it.
+	experiments.About
 }
 
 // drawn draws what a Measure… function returned: figure functions are
@@ -94,7 +47,7 @@ type Spec struct {
 	Name    string
 	Article string // source article file, in shared/articles.
 	Summary string
-	Make    func(ctx context.Context, opts Options) (*Result, error)
+	Make    func(ctx context.Context, opts experiments.Options) (*Result, error)
 }
 
 var catalogue []Spec
@@ -151,7 +104,7 @@ type Record struct {
 }
 
 // Run makes the named figure and writes its files under opts.Out.
-func Run(ctx context.Context, name string, opts Options) (*Record, *Result, error) {
+func Run(ctx context.Context, name string, opts experiments.Options) (*Record, *Result, error) {
 	spec, ok := Lookup(name)
 	if !ok {
 		return nil, nil, fmt.Errorf("unknown figure %q; known figures: %s", name, strings.Join(Names(), ", "))
@@ -161,7 +114,7 @@ func Run(ctx context.Context, name string, opts Options) (*Record, *Result, erro
 		return nil, nil, err
 	}
 	start := time.Now()
-	opts.runs = &runList{} // this figure's runs alone.
+	opts = opts.WithRunLog() // this figure's runs alone.
 	res, err := spec.Make(ctx, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("figure %s: %w", name, err)
@@ -175,7 +128,7 @@ func Run(ctx context.Context, name string, opts Options) (*Record, *Result, erro
 // time. A name of the catalogue gets its article; any other is a figure of
 // one's own (a sweep's, a new model's), named by lower-case letters, digits,
 // '-' and '_'.
-func Export(name string, res *Result, opts Options) (*Record, error) {
+func Export(name string, res *Result, opts experiments.Options) (*Record, error) {
 	spec, ok := Lookup(name)
 	if !ok {
 		if !ownName.MatchString(name) {
@@ -197,12 +150,12 @@ func Export(name string, res *Result, opts Options) (*Record, error) {
 // ownName is what a figure of one's own may be called: a file name anywhere.
 var ownName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
-func save(spec Spec, res *Result, opts Options, backend string, seconds float64) (*Record, error) {
+func save(spec Spec, res *Result, opts experiments.Options, backend string, seconds float64) (*Record, error) {
 	rec := &Record{
 		Name: spec.Name, Article: spec.Article, Quick: opts.Quick,
 		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Network: res.Network, Dataset: res.Dataset,
 		Backend: backend, Build: vaekit.BuildFlags(), Seed: seedOf(res.Hyperparameters, opts.Seed),
-		WallSeconds: seconds, History: withoutRecords(res.History), Runs: opts.runs.names(),
+		WallSeconds: seconds, History: withoutRecords(res.History), Runs: opts.Runs(),
 		Files: []string{spec.Name + ".png", spec.Name + ".svg", spec.Name + ".pdf", spec.Name + ".json"},
 	}
 	// The three files as a set: a failure (a full disk) leaves the old set.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 )
 
 // expect is what each figure's files must show.
@@ -54,7 +55,7 @@ func setData(t *testing.T) {
 func TestQuickFigures(t *testing.T) {
 	setData(t)
 	out := t.TempDir()
-	opts := Options{Quick: true, Out: out, Models: os.Getenv(vaekit.ModelsEnv)}
+	opts := experiments.Options{Quick: true, Out: out, Models: os.Getenv(vaekit.ModelsEnv)}
 	if opts.Models == "" {
 		opts.Models = t.TempDir()
 	}
@@ -168,11 +169,11 @@ func checkReference(t *testing.T, name string, metrics map[string]any) {
 // decoder reconstructs well, and the 1-D deconvolution equals the convolution.
 func TestConvAEFigureNumbers(t *testing.T) {
 	setData(t)
-	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	opts := experiments.Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
 	if opts.Models == "" {
 		opts.Models = t.TempDir()
 	}
-	res, err := ConvAEFigure(context.Background(), DefaultConvAEExperiment(true, 0), opts)
+	res, err := ConvAEFigure(context.Background(), experiments.DefaultConvAEExperiment(true, 0), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func TestConvAEFigureNumbers(t *testing.T) {
 		t.Errorf("code sizes %v, location bits %v", codeSizes, bits)
 	}
 	t.Logf("rankings: %v", res.Metrics["ranking"])
-	tc, err := TrainConvAE(context.Background(), DefaultConvAEExperiment(true, 0), vaekit.UnpoolLocations, opts)
+	tc, err := experiments.TrainConvAE(context.Background(), experiments.DefaultConvAEExperiment(true, 0), vaekit.UnpoolLocations, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,11 +221,11 @@ func TestConvAEFigureNumbers(t *testing.T) {
 func TestAutoencoderFigureNumbers(t *testing.T) {
 	setData(t)
 	ctx := context.Background()
-	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	opts := experiments.Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
 	if opts.Models == "" {
 		opts.Models = t.TempDir()
 	}
-	recon, err := AEvsPCARecon(ctx, DefaultAEExperiment(true, 0, 30), opts)
+	recon, err := AEvsPCARecon(ctx, experiments.DefaultAEExperiment(true, 0, 30), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,14 +234,14 @@ func TestAutoencoderFigureNumbers(t *testing.T) {
 	if !(ae < pca) || pca < 10 || pca > 20 {
 		t.Errorf("AE-30 %.2f should beat PCA-30 %.2f (≈ 14)", ae, pca)
 	}
-	two, err := AEvsPCA2D(ctx, DefaultAEExperiment(true, 0, 2), opts)
+	two, err := AEvsPCA2D(ctx, experiments.DefaultAEExperiment(true, 0, 2), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if a, p := two.Metrics["knn5_accuracy_ae"].(float64), two.Metrics["knn5_accuracy_pca"].(float64); !(a > p) || p < 0.2 {
 		t.Errorf("2-D codes: AE 5-NN accuracy %.3f should beat PCA's %.3f", a, p)
 	}
-	den, err := Denoising(ctx, DefaultDenoisingExperiment(true, 0), opts)
+	den, err := Denoising(ctx, experiments.DefaultDenoisingExperiment(true, 0), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,7 @@ func TestAutoencoderFigureNumbers(t *testing.T) {
 			t.Errorf("%s: denoised %.1f should beat the plain AE %.1f and the noisy input %.1f", noise, denoised, plain, noisy)
 		}
 	}
-	if _, err := AEvsPCA2D(ctx, DefaultAEExperiment(true, 0, 30), opts); err == nil {
+	if _, err := AEvsPCA2D(ctx, experiments.DefaultAEExperiment(true, 0, 30), opts); err == nil {
 		t.Error("ae-vs-pca-2d accepted a 30-D code")
 	}
 }
@@ -261,11 +262,11 @@ func TestAutoencoderFigureNumbers(t *testing.T) {
 // would recognise: an ELBO far better than chance, a KL that is used.
 func TestVAEFigureNumbers(t *testing.T) {
 	setData(t)
-	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	opts := experiments.Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
 	if opts.Models == "" {
 		opts.Models = t.TempDir()
 	}
-	tv, err := TrainVAE(context.Background(), DefaultVAEExperiment(true, 0), opts)
+	tv, err := experiments.TrainVAE(context.Background(), experiments.DefaultVAEExperiment(true, 0), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -279,11 +280,11 @@ func TestVAEFigureNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("quick VAE: nll_iw %.2f nats (k = %d, %d images), −ELBO %.2f", nll.NLL, nll.Samples, nll.Images, -e.ELBO)
-	if nll.Samples != NLLSamples(true) || nll.Images != 10000 || nll.NLL > -e.ELBO || nll.NLL < -e.ELBO-20 {
-		t.Errorf("quick VAE nll_iw %+v: want k = %d on the 10,000 test images, below −ELBO %.2f by less than 20 nats", nll, NLLSamples(true), -e.ELBO)
+	if nll.Samples != experiments.NLLSamples(true) || nll.Images != 10000 || nll.NLL > -e.ELBO || nll.NLL < -e.ELBO-20 {
+		t.Errorf("quick VAE nll_iw %+v: want k = %d on the 10,000 test images, below −ELBO %.2f by less than 20 nats", nll, experiments.NLLSamples(true), -e.ELBO)
 	}
 	// Loaded again, the estimate comes from the model's directory: the same number.
-	again, err := TrainVAE(context.Background(), DefaultVAEExperiment(true, 0), opts)
+	again, err := experiments.TrainVAE(context.Background(), experiments.DefaultVAEExperiment(true, 0), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,13 +293,13 @@ func TestVAEFigureNumbers(t *testing.T) {
 	}
 	// A 3-D model is drawn on the principal plane of its codes: orthonormal
 	// axes, the first with the larger variance; a 1-D model says why not.
-	exp := DefaultVAEExperiment(true, 0)
+	exp := experiments.DefaultVAEExperiment(true, 0)
 	exp.Latent, exp.Epochs, exp.TrainSize = 3, 1, 1000
-	t3, err := TrainVAE(context.Background(), exp, opts)
+	t3, err := experiments.TrainVAE(context.Background(), exp, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl, err := t3.plane("test")
+	pl, err := t3.Plane("test")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,18 +309,18 @@ func TestVAEFigureNumbers(t *testing.T) {
 		}
 		return s
 	}
-	if math.Abs(dot(pl.axes[0], pl.axes[0])-1) > 1e-4 || math.Abs(dot(pl.axes[1], pl.axes[1])-1) > 1e-4 ||
-		math.Abs(dot(pl.axes[0], pl.axes[1])) > 1e-4 {
-		t.Errorf("the principal plane's axes are not orthonormal: %v", pl.axes)
+	if math.Abs(dot(pl.Axes[0], pl.Axes[0])-1) > 1e-4 || math.Abs(dot(pl.Axes[1], pl.Axes[1])-1) > 1e-4 ||
+		math.Abs(dot(pl.Axes[0], pl.Axes[1])) > 1e-4 {
+		t.Errorf("the principal plane's axes are not orthonormal: %v", pl.Axes)
 	}
 	var v [2]float64
-	for _, c := range pl.codes {
-		x, y := pl.project(c)
+	for _, c := range pl.Codes {
+		x, y := pl.Project(c)
 		v[0] += x * x
 		v[1] += y * y
 	}
-	if v[0] < v[1] || !strings.Contains(pl.labels[0], "principal direction 1") {
-		t.Errorf("the first principal direction has less spread (%.1f) than the second (%.1f); labels %q", v[0], v[1], pl.labels)
+	if v[0] < v[1] || !strings.Contains(pl.Labels[0], "principal direction 1") {
+		t.Errorf("the first principal direction has less spread (%.1f) than the second (%.1f); labels %q", v[0], v[1], pl.Labels)
 	}
 	if _, err := VAELatentScatter(t3); err != nil {
 		t.Errorf("latent scatter of a 3-D VAE: %v", err)
@@ -331,7 +332,7 @@ func TestVAEFigureNumbers(t *testing.T) {
 		t.Errorf("training curves of a 3-D VAE: %v", err)
 	}
 	exp.Latent = 1
-	t1, err := TrainVAE(context.Background(), exp, opts)
+	t1, err := experiments.TrainVAE(context.Background(), exp, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -346,18 +347,18 @@ func TestVAEFigureNumbers(t *testing.T) {
 func TestGANFigureNumbers(t *testing.T) {
 	setData(t)
 	ctx := context.Background()
-	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	opts := experiments.Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
 	if opts.Models == "" {
 		opts.Models = t.TempDir()
 	}
-	scorer, err := NewFIDScorer(ctx, opts)
+	scorer, err := experiments.NewFIDScorer(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if scorer.Accuracy < 0.98 {
 		t.Errorf("the mnist_fid classifier has %.4f test accuracy, want at least 0.98", scorer.Accuracy)
 	}
-	train, _, err := loadMNIST(context.Background(), FIDSamples, 1)
+	train, _, err := experiments.LoadImages(context.Background(), experiments.Options{}, experiments.FIDSamples, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -366,12 +367,12 @@ func TestGANFigureNumbers(t *testing.T) {
 		t.Fatal(err)
 	}
 	realFID := real.FID
-	sg, err := MeasureDCGANSamples(ctx, DefaultDCGANExperiment(true, 0), scorer, opts)
+	sg, err := MeasureDCGANSamples(ctx, experiments.DefaultDCGANExperiment(true, 0), scorer, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("classifier accuracy %.4f; mnist_fid of %d real training digits %.2f, of the quick DCGAN %.1f",
-		scorer.Accuracy, FIDSamples, realFID, sg.Quality.FID)
+		scorer.Accuracy, experiments.FIDSamples, realFID, sg.Quality.FID)
 	t.Logf("real training digits: KID %.4f, precision %.3f, recall %.3f; quick DCGAN: KID %.4f, precision %.3f, recall %.3f",
 		real.KID, real.Precision, real.Recall, sg.Quality.KID, sg.Quality.Precision, sg.Quality.Recall)
 	if realFID > 5 || sg.Quality.FID <= realFID {
@@ -391,17 +392,17 @@ func TestGANFigureNumbers(t *testing.T) {
 // MNIST-trained AE does worse on Fashion-MNIST than on MNIST.
 func TestCompressionFigureNumbers(t *testing.T) {
 	setData(t)
-	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	opts := experiments.Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
 	if opts.Models == "" {
 		opts.Models = t.TempDir()
 	}
-	res, err := AEvsJPEG(context.Background(), DefaultCompressionExperiment(true, 0), opts)
+	res, err := AEvsJPEG(context.Background(), experiments.DefaultCompressionExperiment(true, 0), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	psnrAtMost := map[string]float64{}
 	for _, set := range []string{"mnist", "fashion"} {
-		points := res.Metrics[set].(map[string]any)["points"].(map[string][]RatePoint)
+		points := res.Metrics[set].(map[string]any)["points"].(map[string][]experiments.RatePoint)
 		for key, pts := range points {
 			for i := 1; i < len(pts); i++ {
 				if pts[i].Bytes < pts[i-1].Bytes || pts[i].PSNR <= pts[i-1].PSNR {
@@ -427,11 +428,11 @@ func TestCompressionFigureNumbers(t *testing.T) {
 // and the AE reconstructs the faces.
 func TestImageSearchNumbers(t *testing.T) {
 	setData(t)
-	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	opts := experiments.Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
 	if opts.Models == "" {
 		opts.Models = t.TempDir()
 	}
-	res, err := ImageSearch(context.Background(), DefaultImageSearchExperiment(true, 0), opts)
+	res, err := ImageSearch(context.Background(), experiments.DefaultImageSearchExperiment(true, 0), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,11 +455,11 @@ func TestImageSearchNumbers(t *testing.T) {
 // recall, and precision falls as recall grows.
 func TestTextRetrievalNumbers(t *testing.T) {
 	setData(t)
-	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	opts := experiments.Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
 	if opts.Models == "" {
 		opts.Models = t.TempDir()
 	}
-	res, err := TextRetrieval(context.Background(), DefaultTextExperiment(true, 0), opts)
+	res, err := TextRetrieval(context.Background(), experiments.DefaultTextExperiment(true, 0), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,16 +480,16 @@ func TestTextRetrievalNumbers(t *testing.T) {
 // or a report might keep them), they draw the same metrics and titles.
 func TestMeasurementsRedraw(t *testing.T) {
 	setData(t)
-	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	opts := experiments.Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
 	if opts.Models == "" {
 		opts.Models = t.TempDir()
 	}
 	ctx := context.Background()
-	tv, err := TrainVAE(ctx, DefaultVAEExperiment(true, 0), opts)
+	tv, err := experiments.TrainVAE(ctx, experiments.DefaultVAEExperiment(true, 0), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ae := DefaultAEExperiment(true, 0, 30)
+	ae := experiments.DefaultAEExperiment(true, 0, 30)
 	for _, c := range []struct {
 		name    string
 		measure func() (redrawer, error)

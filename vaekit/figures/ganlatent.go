@@ -9,31 +9,29 @@ import (
 	"slices"
 	"strings"
 
-	. "github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/ml/layers"
-	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 )
 
 func init() {
 	register(Spec{Name: "vae-vs-gan-samples", Article: articleGAN,
 		Summary: "VAE samples (z ~ N(0, I)) beside DCGAN samples, with mnist_fid for each",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			scorer, err := sharedScorer(ctx, opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			scorer, err := experiments.SharedFIDScorer(ctx, opts)
 			if err != nil {
 				return nil, err
 			}
-			return VAEvsGAN(ctx, DefaultVAEExperiment(opts.Quick, opts.Seed), DefaultDCGANExperiment(opts.Quick, opts.Seed), scorer, opts)
+			return VAEvsGAN(ctx, experiments.DefaultVAEExperiment(opts.Quick, opts.Seed), experiments.DefaultDCGANExperiment(opts.Quick, opts.Seed), scorer, opts)
 		}})
 	register(Spec{Name: "dcgan-latent-walk", Article: articleGAN,
 		Summary: "interpolation and vector arithmetic in the DCGAN latent space",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			scorer, err := sharedScorer(ctx, opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			scorer, err := experiments.SharedFIDScorer(ctx, opts)
 			if err != nil {
 				return nil, err
 			}
-			return DCGANLatentWalk(ctx, DefaultDCGANExperiment(opts.Quick, opts.Seed), scorer, opts)
+			return DCGANLatentWalk(ctx, experiments.DefaultDCGANExperiment(opts.Quick, opts.Seed), scorer, opts)
 		}})
 }
 
@@ -41,10 +39,10 @@ func init() {
 // article's VAE, of a VAE on the DCGAN's footing (its latent size and
 // networks) and of the DCGAN, each scored with mnist_fid.
 type VAEvsGANSamples struct {
-	About
+	experiments.About
 	Scored
 	VAEs            []SampledVAE
-	GANQuality      SampleQuality
+	GANQuality      experiments.SampleQuality
 	GANLatent       int
 	GANTrainSeconds float64
 	GAN             [][]float32 // 20 samples.
@@ -55,7 +53,7 @@ type VAEvsGANSamples struct {
 type SampledVAE struct {
 	Name         string
 	Latent       int
-	Quality      SampleQuality
+	Quality      experiments.SampleQuality
 	ELBO         float64 // test ELBO, nats.
 	TrainSeconds float64
 	Samples      [][]float32 // 20 of them.
@@ -66,55 +64,32 @@ type SampledVAE struct {
 // (DCGANVAEExperiment) and of the DCGAN, each with its mnist_fid: the first
 // pair is the article's, the second holds the networks and the latent size
 // fixed, so that what differs is the model family.
-func VAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
+func VAEvsGAN(ctx context.Context, vexp experiments.VAEExperiment, gexp experiments.GANExperiment, scorer *experiments.FIDScorer, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureVAEvsGAN(ctx, vexp, gexp, scorer, opts))
 }
 
-// DCGANVAEExperiment is a VAE on the DCGAN's footing: a latent of the
-// DCGAN's noise size, the DCGAN's generator as its decoder (its output as
-// Bernoulli logits) and its discriminator's body as its encoder, on the same
-// data and batch size, with Adam 1e-3 for twice the DCGAN's epochs (a VAE
-// step is about half a GAN step's work: comparable training time, which the
-// figure's JSON reports).
-func DCGANVAEExperiment(gexp GANExperiment) VAEExperiment {
-	exp := VAEExperiment{VAEConfig: vaekit.DefaultVAEConfig(), TrainSize: gexp.TrainSize, GridSize: 15}
-	exp.Latent, exp.Hidden = gexp.Noise, nil
-	exp.TrainConfig = vaekit.TrainConfig{Optimizer: "adam", LearningRate: 1e-3, Epochs: 2 * gexp.Epochs, BatchSize: gexp.BatchSize,
-		Seed: gexp.Seed}
-	latent := gexp.Noise
-	exp.Encoder = func(scope *model.Scope, x *Node) (mean, logVar *Node) {
-		b := x.Shape().Dimensions[0]
-		h := vaekit.DCGANFeatures(scope, AddScalar(MulScalar(Reshape(x, b, 28, 28, 1), 2), -1)) // to [−1, 1], as the DCGAN's D sees images
-		return layers.Dense(scope.In("z_mean"), h, true, latent), layers.Dense(scope.In("z_log_var"), h, true, latent)
-	}
-	exp.Decoder = func(scope *model.Scope, z *Node) *Node {
-		return Reshape(vaekit.DCGANGenerator(scope, z), z.Shape().Dimensions[0], 28*28)
-	}
-	return exp
-}
-
 // MeasureVAEvsGAN trains (or loads) the three models and scores their samples.
-func MeasureVAEvsGAN(ctx context.Context, vexp VAEExperiment, gexp GANExperiment, scorer *FIDScorer, opts Options) (*VAEvsGANSamples, error) {
+func MeasureVAEvsGAN(ctx context.Context, vexp experiments.VAEExperiment, gexp experiments.GANExperiment, scorer *experiments.FIDScorer, opts experiments.Options) (*VAEvsGANSamples, error) {
 	g, err := scoreGAN(ctx, scorer, gexp, opts)
 	if err != nil {
 		return nil, err
 	}
-	m := &VAEvsGANSamples{About: g.t.about(), Scored: Scored{fidMetrics(scorer)}, GANQuality: g.q, GANLatent: gexp.Noise,
+	m := &VAEvsGANSamples{About: g.t.About(), Scored: Scored{experiments.FIDMetrics(scorer)}, GANQuality: g.q, GANLatent: gexp.Noise,
 		GANTrainSeconds: g.t.History.TrainSeconds, GAN: g.samples[:20]}
 	if m.BatchDependence, err = batchDependence(g.t.GAN); err != nil {
 		return nil, err
 	}
-	equal := DCGANVAEExperiment(gexp)
+	equal := experiments.DCGANVAEExperiment(gexp)
 	for _, v := range []struct {
 		name string
-		exp  VAEExperiment
+		exp  experiments.VAEExperiment
 	}{{fmt.Sprintf("the article's VAE (dense, %d-D latent)", vexp.Latent), vexp},
 		{fmt.Sprintf("VAE with the DCGAN's networks (%d-D latent)", equal.Latent), equal}} {
-		t, err := TrainVAE(ctx, v.exp, opts)
+		t, err := experiments.TrainVAE(ctx, v.exp, opts)
 		if err != nil {
 			return nil, err
 		}
-		samples, err := t.VAE.Sample(FIDSamples, 1)
+		samples, err := t.VAE.Sample(experiments.FIDSamples, 1)
 		if err != nil {
 			return nil, err
 		}
@@ -140,11 +115,11 @@ func (m *VAEvsGANSamples) Draw() (*Result, error) {
 		grid.Images = append(grid.Images, v.Samples...)
 		pair := map[string]any{"vae": v.Name, "vae_latent": v.Latent, "gan_latent": m.GANLatent, "vae_test_elbo_nats": v.ELBO,
 			"vae_train_seconds": v.TrainSeconds, "gan_train_seconds": m.GANTrainSeconds}
-		v.Quality.put(pair, "_vae")
-		m.GANQuality.put(pair, "_gan")
+		v.Quality.AddTo(pair, "_vae")
+		m.GANQuality.AddTo(pair, "_gan")
 		pairs = append(pairs, pair)
 		if i == 0 { // the article's pair keeps its keys
-			v.Quality.put(metrics, "_vae")
+			v.Quality.AddTo(metrics, "_vae")
 			metrics["vae_test_elbo_nats"] = v.ELBO
 		}
 	}
@@ -156,7 +131,7 @@ func (m *VAEvsGANSamples) Draw() (*Result, error) {
 		return nil, err
 	}
 	fig := chart.New("Samples: VAEs (Bernoulli means) vs DCGAN", p).Size(8, 0.7+0.66*float64(grid.Rows))
-	m.GANQuality.put(metrics, "_dcgan")
+	m.GANQuality.AddTo(metrics, "_dcgan")
 	metrics["pairs"] = pairs
 	metrics["conclusion"] = m.conclusion()
 	metrics["vae_note"] = "VAE samples are the decoder's Bernoulli means for z ~ N(0, I), as the article shows them"
@@ -196,7 +171,7 @@ func better(vae, gan float64, what string) string {
 // straight lines between codes, of the class-mean codes (by the
 // classifier's reading of 2,000 samples) and of their arithmetic.
 type LatentWalk struct {
-	About
+	experiments.About
 	Steps           int           // images along each line.
 	Lines           [][][]float32 // each line's Steps images.
 	ClassMeans      [][]float32   // the images of the mean codes of digits 0–9.
@@ -210,17 +185,17 @@ type LatentWalk struct {
 // DCGANLatentWalk shows straight lines between latent codes, and vector
 // arithmetic: the mean code of generated samples that the classifier reads
 // as each digit, decoded, and differences of those means added to them.
-func DCGANLatentWalk(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
+func DCGANLatentWalk(ctx context.Context, exp experiments.GANExperiment, scorer *experiments.FIDScorer, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureDCGANLatentWalk(ctx, exp, scorer, opts))
 }
 
 // MeasureDCGANLatentWalk trains (or loads) the DCGAN and generates the walk.
-func MeasureDCGANLatentWalk(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*LatentWalk, error) {
-	t, err := TrainGAN(ctx, exp, opts)
+func MeasureDCGANLatentWalk(ctx context.Context, exp experiments.GANExperiment, scorer *experiments.FIDScorer, opts experiments.Options) (*LatentWalk, error) {
+	t, err := experiments.TrainGAN(ctx, exp, opts)
 	if err != nil {
 		return nil, err
 	}
-	w := &LatentWalk{About: t.about(), Steps: 10, Triples: [][3]int{{9, 4, 7}, {8, 0, 1}}}
+	w := &LatentWalk{About: t.About(), Steps: 10, Triples: [][3]int{{9, 4, 7}, {8, 0, 1}}}
 	if w.BatchDependence, err = batchDependence(t.GAN); err != nil {
 		return nil, err
 	}
@@ -250,7 +225,7 @@ func MeasureDCGANLatentWalk(ctx context.Context, exp GANExperiment, scorer *FIDS
 	for i := 3; i < len(w.Arithmetic); i += 4 {
 		sums = append(sums, w.Arithmetic[i])
 	}
-	if w.ArithmeticAre, err = scorer.Classifier.Predict(flatData("arithmetic", sums)); err != nil {
+	if w.ArithmeticAre, err = scorer.Classifier.Predict(experiments.FlatData("arithmetic", sums)); err != nil {
 		return nil, err
 	}
 	return w, nil
@@ -308,7 +283,7 @@ func classMeanCodes(gan *vaekit.GAN, clf *vaekit.Classifier, n int) ([][]float32
 	if err != nil {
 		return nil, nil, err
 	}
-	classes, err := clf.Predict(flatData("pool", images))
+	classes, err := clf.Predict(experiments.FlatData("pool", images))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -10,53 +10,54 @@ import (
 
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 )
 
 func init() {
 	register(Spec{Name: "gan-k-steps", Article: articleGAN,
 		Summary: "sample quality (mnist_fid) against k discriminator steps per generator step",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			scorer, err := sharedScorer(ctx, opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			scorer, err := experiments.SharedFIDScorer(ctx, opts)
 			if err != nil {
 				return nil, err
 			}
-			return GANKSteps(ctx, DefaultMLPGANExperiment(opts.Quick, opts.Seed), []int{1, 2, 5}, scorer, opts)
+			return GANKSteps(ctx, experiments.DefaultMLPGANExperiment(opts.Quick, opts.Seed), []int{1, 2, 5}, scorer, opts)
 		}})
 	register(Spec{Name: "gan-loss-saturation", Article: articleGAN,
 		Summary: "generator gradient against D(G(z)) for log(1−D(G(z))) and −log D(G(z)): closed forms and a real run",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			scorer, err := sharedScorer(ctx, opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			scorer, err := experiments.SharedFIDScorer(ctx, opts)
 			if err != nil {
 				return nil, err
 			}
-			return GANLossSaturation(ctx, DefaultMLPGANExperiment(opts.Quick, opts.Seed), scorer, opts)
+			return GANLossSaturation(ctx, experiments.DefaultMLPGANExperiment(opts.Quick, opts.Seed), scorer, opts)
 		}})
 }
 
 // KSteps is what gan-k-steps measures: for each k, the mnist_fid of a GAN
 // trained with k discriminator steps per generator step, and 10 samples.
 type KSteps struct {
-	About
+	experiments.About
 	Scored
 	Ks             []int
-	Quality        []SampleQuality // for each k.
-	Samples        [][][]float32   // 10 for each k.
-	GeneratorSteps int             // of each run.
+	Quality        []experiments.SampleQuality // for each k.
+	Samples        [][][]float32               // 10 for each k.
+	GeneratorSteps int                         // of each run.
 }
 
 // GANKSteps trains the same GAN with k discriminator steps per generator
 // step, for each k, with the same number of generator steps (so k times
 // the discriminator updates and data), and scores each with mnist_fid.
-func GANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *FIDScorer, opts Options) (*Result, error) {
+func GANKSteps(ctx context.Context, exp experiments.GANExperiment, ks []int, scorer *experiments.FIDScorer, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureGANKSteps(ctx, exp, ks, scorer, opts))
 }
 
 // MeasureGANKSteps trains (or loads) and scores one GAN per k.
-func MeasureGANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *FIDScorer, opts Options) (*KSteps, error) {
+func MeasureGANKSteps(ctx context.Context, exp experiments.GANExperiment, ks []int, scorer *experiments.FIDScorer, opts experiments.Options) (*KSteps, error) {
 	if len(ks) == 0 {
 		return nil, fmt.Errorf("gan-k-steps needs at least one k")
 	}
-	m := &KSteps{Scored: Scored{fidMetrics(scorer)}, Ks: ks}
+	m := &KSteps{Scored: Scored{experiments.FIDMetrics(scorer)}, Ks: ks}
 	for _, k := range ks {
 		e := exp
 		e.DSteps, e.Epochs = k, exp.Epochs*k // an epoch has k× fewer generator steps.
@@ -66,7 +67,7 @@ func MeasureGANKSteps(ctx context.Context, exp GANExperiment, ks []int, scorer *
 		}
 		m.Quality = append(m.Quality, sg.q)
 		m.Samples = append(m.Samples, sg.samples[:10])
-		m.About = sg.t.about()
+		m.About = sg.t.About()
 		m.GeneratorSteps = len(sg.t.History.Epochs) * sg.t.History.StepsPerEpoch
 	}
 	m.Hyperparameters = map[string]any{"base": exp, "k": ks}
@@ -79,7 +80,7 @@ func (m *KSteps) Draw() (*Result, error) {
 	var line chart.Series // one series, named by the y label.
 	metrics := m.metrics()
 	for i, k := range m.Ks {
-		m.Quality[i].put(metrics, fmt.Sprintf("_k%d", k))
+		m.Quality[i].AddTo(metrics, fmt.Sprintf("_k%d", k))
 		line.X, line.Y = append(line.X, float64(k)), append(line.Y, m.Quality[i].FID)
 		grid.Images = append(grid.Images, m.Samples[i]...)
 		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("k = %d\n(FID %.1f)", k, m.Quality[i].FID))
@@ -101,7 +102,7 @@ func (m *KSteps) Draw() (*Result, error) {
 // each generator loss, its probes (D(G(z)) and both losses' gradients on
 // fixed noise during training) and its mnist_fid.
 type Saturation struct {
-	About
+	experiments.About
 	Scored
 	Runs []SaturationRun
 }
@@ -109,14 +110,14 @@ type Saturation struct {
 // SaturationRun is one generator loss's run.
 type SaturationRun struct {
 	Loss            string
-	Quality         SampleQuality
-	Probes          []Probe
+	Quality         experiments.SampleQuality
+	Probes          []experiments.Probe
 	MeanD, MeanGrad float64 // over every probe, of D(G(z)) and of this loss's gradient at D's logit.
 	MeanGenGrad     float64 // over every probe, of the norm of this loss's gradient at the generator's parameters.
 }
 
 // grad is the run's own loss's gradient at D's logit in a probe.
-func (r *SaturationRun) grad(p Probe) []float32 {
+func (r *SaturationRun) grad(p experiments.Probe) []float32 {
 	if r.Loss == vaekit.Saturating {
 		return p.Saturating
 	}
@@ -124,7 +125,7 @@ func (r *SaturationRun) grad(p Probe) []float32 {
 }
 
 // genGrad is the norm of the run's own loss's gradient at the generator's parameters in a probe.
-func (r *SaturationRun) genGrad(p Probe) float64 {
+func (r *SaturationRun) genGrad(p experiments.Probe) float64 {
 	if r.Loss == vaekit.Saturating {
 		return float64(p.GenGradSat)
 	}
@@ -140,14 +141,14 @@ func (r *SaturationRun) genGrad(p Probe) float64 {
 // with different weights. Beside it: the gradient norm that reached each
 // run's generator over training, D(G(z)) over training, and each run's
 // mnist_fid.
-func GANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Result, error) {
+func GANLossSaturation(ctx context.Context, exp experiments.GANExperiment, scorer *experiments.FIDScorer, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureGANLossSaturation(ctx, exp, scorer, opts))
 }
 
 // MeasureGANLossSaturation trains (or loads) and scores a GAN with each
 // generator loss.
-func MeasureGANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FIDScorer, opts Options) (*Saturation, error) {
-	s := &Saturation{Scored: Scored{fidMetrics(scorer)}}
+func MeasureGANLossSaturation(ctx context.Context, exp experiments.GANExperiment, scorer *experiments.FIDScorer, opts experiments.Options) (*Saturation, error) {
+	s := &Saturation{Scored: Scored{experiments.FIDMetrics(scorer)}}
 	for _, loss := range []string{vaekit.Saturating, vaekit.NonSaturating} {
 		e := exp
 		e.GLoss = loss
@@ -168,7 +169,7 @@ func MeasureGANLossSaturation(ctx context.Context, exp GANExperiment, scorer *FI
 		}
 		r.MeanD, r.MeanGrad = r.MeanD/float64(n), r.MeanGrad/float64(n)
 		s.Runs = append(s.Runs, r)
-		s.About = sg.t.about()
+		s.About = sg.t.About()
 	}
 	s.Hyperparameters = exp
 	return s, nil
@@ -211,7 +212,7 @@ func (s *Saturation) Draw() (*Result, error) {
 		metrics["mean_d_of_g_"+r.Loss] = r.MeanD
 		metrics["mean_grad_"+r.Loss] = r.MeanGrad
 		metrics["mean_generator_grad_norm_"+r.Loss] = r.MeanGenGrad
-		r.Quality.put(metrics, "_"+r.Loss)
+		r.Quality.AddTo(metrics, "_"+r.Loss)
 	}
 	metrics["generator_grad_norm"] = gradNorms
 	rp, err := (&chart.Lines{Title: "saturating ÷ non-saturating gradient at G's parameters", XLabel: "mean D(G(z))",

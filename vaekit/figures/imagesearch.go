@@ -7,37 +7,16 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 	"gonum.org/v1/plot"
 )
 
 func init() {
 	register(Spec{Name: "image-search", Article: articleLecture,
 		Summary: "ORL faces: AE reconstructions; nearest faces by pixels and by deep-AE code; precision@k (same person)",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return ImageSearch(ctx, DefaultImageSearchExperiment(opts.Quick, opts.Seed), opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			return ImageSearch(ctx, experiments.DefaultImageSearchExperiment(opts.Quick, opts.Seed), opts)
 		}})
-}
-
-// ImageSearchExperiment determines image-search: a deep autoencoder trained
-// (without labels) on the 400 ORL faces, halved to 46×56, and retrieval of
-// each face's nearest others, leave-one-out.
-type ImageSearchExperiment struct {
-	vaekit.AEConfig
-	Ks      []int `json:"ks"`      // precision@k for each.
-	Queries []int `json:"queries"` // faces whose neighbours are shown.
-	Show    int   `json:"show"`    // neighbours shown per query.
-}
-
-// DefaultImageSearchExperiment: a 2576-1000-250-30 autoencoder (ReLU, BCE,
-// Adam 1e-3, batch 40) for 500 epochs of the 400 faces (5,000 steps); quick:
-// 50 epochs.
-func DefaultImageSearchExperiment(quick bool, seed int64) ImageSearchExperiment {
-	cfg := vaekit.DefaultAEConfig()
-	cfg.Layers, cfg.BatchSize, cfg.Epochs, cfg.Seed = []int{1000, 250, 30}, 40, 500, seed
-	if quick {
-		cfg.Epochs = 50
-	}
-	return ImageSearchExperiment{AEConfig: cfg, Ks: []int{1, 3, 5, 9}, Queries: []int{3, 127, 251}, Show: 6}
 }
 
 // halve averages 2×2 blocks: the faces at a quarter of the pixels, as
@@ -61,7 +40,7 @@ func halve(s *datasets.ImageSet) *datasets.ImageSet {
 // FaceSearch is what image-search measures: the faces, the AE's
 // reconstructions and codes, and precision@k in each space.
 type FaceSearch struct {
-	Experiment ImageSearchExperiment
+	Experiment experiments.ImageSearchExperiment
 	Faces      *datasets.ImageSet // halved.
 	Pixels     [][]float32
 	Recon      [][]float32
@@ -81,14 +60,14 @@ type SearchSpace struct {
 
 // ImageSearch trains the autoencoder on the faces and compares retrieval by
 // pixel distance, by PCA codes of the same size and by the AE's codes.
-func ImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (*Result, error) {
+func ImageSearch(ctx context.Context, exp experiments.ImageSearchExperiment, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureImageSearch(ctx, exp, opts))
 }
 
 // MeasureImageSearch trains (or loads) the faces' autoencoder and measures
 // retrieval, leave-one-out, in pixels, PCA codes and AE codes.
-func MeasureImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Options) (*FaceSearch, error) {
-	full, err := loader(ctx).Faces(datasets.ORL)
+func MeasureImageSearch(ctx context.Context, exp experiments.ImageSearchExperiment, opts experiments.Options) (*FaceSearch, error) {
+	full, err := experiments.Loader(ctx).Faces(datasets.ORL)
 	if err != nil {
 		return nil, err
 	}
@@ -99,7 +78,7 @@ func MeasureImageSearch(ctx context.Context, exp ImageSearchExperiment, opts Opt
 			return nil, fmt.Errorf("image-search: query %d, want 0..%d", q, f.Faces.Count-1)
 		}
 	}
-	ae, hist, err := fitAE(ctx, "faces-ae", exp.AEConfig, exp.AEConfig, data, opts)
+	ae, hist, err := experiments.FitAE(ctx, "faces-ae", exp.AEConfig, exp.AEConfig, data, opts)
 	if err != nil {
 		return nil, err
 	}

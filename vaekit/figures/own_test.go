@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/vaekit/vaekit/datasets"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 )
 
 // writeDigitFolder writes n MNIST test digits of each class in classes as
@@ -56,7 +57,7 @@ func TestOwnImages(t *testing.T) {
 	labelled := filepath.Join(t.TempDir(), "my-digits")
 	writeDigitFolder(t, labelled, []int{0, 1, 7}, 240, true)
 	out := t.TempDir()
-	opts := Options{Quick: true, Out: out, Models: t.TempDir(), Dataset: labelled}
+	opts := experiments.Options{Quick: true, Out: out, Models: t.TempDir(), Dataset: labelled}
 	rec, _, err := Run(context.Background(), "vae-latent-scatter", opts)
 	if err != nil {
 		t.Fatal(err)

@@ -10,69 +10,45 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 )
 
 func init() {
 	register(Spec{Name: "pretraining", Article: articleLecture,
 		Summary: "greedy layer-wise AE pretraining then fine-tuning with 100/600/1000/all labels, vs random init",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return Pretraining(ctx, DefaultPretrainExperiment(opts.Quick, opts.Seed), opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			return Pretraining(ctx, experiments.DefaultPretrainExperiment(opts.Quick, opts.Seed), opts)
 		}})
-}
-
-// PretrainExperiment determines the pretraining figure.
-type PretrainExperiment struct {
-	vaekit.ClassifierConfig
-	PretrainEpochs int   `json:"pretrain_epochs"` // per layer, on all training images (no labels).
-	FineTuneSteps  int   `json:"fine_tune_steps"` // the same budget for both inits and every label count.
-	LabelCounts    []int `json:"label_counts"`    // labelled examples (the first N); 0 means all.
-	TrainSize      int   `json:"train_size"`
-	TestSize       int   `json:"test_size"`
-}
-
-// DefaultPretrainExperiment: 784-500-500-2000-10, ReLU, Adam 1e-3, batch
-// 100; 5 pretraining epochs per layer, 2,000 fine-tuning steps; quick: 1
-// epoch and 150 steps on 10,000 digits, 2,000 test digits.
-func DefaultPretrainExperiment(quick bool, seed int64) PretrainExperiment {
-	exp := PretrainExperiment{
-		ClassifierConfig: vaekit.ClassifierConfig{Layers: []int{500, 500, 2000}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3,
-			BatchSize: 100, Seed: seed},
-		PretrainEpochs: 5, FineTuneSteps: 2000, LabelCounts: []int{100, 600, 1000, 0},
-	}
-	if quick {
-		exp.PretrainEpochs, exp.FineTuneSteps, exp.TrainSize, exp.TestSize = 1, 120, 10000, 2000
-	}
-	return exp
 }
 
 // PretrainAccuracy is what pretraining measures: test accuracy after
 // fine-tuning with each number of labels, from pretrained and from random
 // weights.
 type PretrainAccuracy struct {
-	About
-	Experiment         PretrainExperiment
+	experiments.About
+	Experiment         experiments.PretrainExperiment
 	Labels             []int     // labelled training examples of each fine-tuning.
 	Pretrained, Random []float64 // test accuracy (0–1) after each.
 }
 
 // Pretraining measures test accuracy after fine-tuning with few or many
 // labels, from pretrained and from random weights, with the same budget.
-func Pretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*Result, error) {
+func Pretraining(ctx context.Context, exp experiments.PretrainExperiment, opts experiments.Options) (*Result, error) {
 	return drawn(MeasurePretraining(ctx, exp, opts))
 }
 
 // MeasurePretraining pretrains (or loads) the stack, then fine-tunes (or
 // loads) a classifier from each start for each number of labels.
-func MeasurePretraining(ctx context.Context, exp PretrainExperiment, opts Options) (*PretrainAccuracy, error) {
-	trainSet, testSet, err := loadImages(ctx, opts, exp.TrainSize, exp.TestSize)
+func MeasurePretraining(ctx context.Context, exp experiments.PretrainExperiment, opts experiments.Options) (*PretrainAccuracy, error) {
+	trainSet, testSet, err := experiments.LoadImages(ctx, opts, exp.TrainSize, exp.TestSize)
 	if err == nil {
-		err = requireLabels("pretraining", trainSet)
+		err = experiments.RequireLabels("pretraining", trainSet)
 	}
 	if err != nil {
 		return nil, err
 	}
 	train, test := vaekit.ImageData(trainSet), vaekit.ImageData(testSet)
-	dir, err := modelDir(opts, "pretrain", struct {
+	dir, err := experiments.ModelDir(opts, "pretrain", struct {
 		Config vaekit.ClassifierConfig
 		Epochs int
 	}{exp.ClassifierConfig, exp.PretrainEpochs}, nil, trainSet)
@@ -84,7 +60,7 @@ func MeasurePretraining(ctx context.Context, exp PretrainExperiment, opts Option
 	if err != nil {
 		return nil, err
 	}
-	a := &PretrainAccuracy{Experiment: exp, About: About{Hyperparameters: exp, Dataset: mnistDataset(trainSet, testSet)}}
+	a := &PretrainAccuracy{Experiment: exp, About: experiments.About{Hyperparameters: exp, Dataset: experiments.DatasetOf(trainSet, testSet)}}
 	for _, n := range exp.LabelCounts {
 		labelled := trainSet.Subset(n)
 		a.Labels = append(a.Labels, labelled.Count)
@@ -97,7 +73,7 @@ func MeasurePretraining(ctx context.Context, exp PretrainExperiment, opts Option
 			if err != nil {
 				return nil, err
 			}
-			runDir, err := modelDir(opts, "finetune", struct {
+			runDir, err := experiments.ModelDir(opts, "finetune", struct {
 				Pretraining, Init string // the pretrained model's directory, and which start.
 				Config            vaekit.ClassifierConfig
 				Steps             int
@@ -105,7 +81,7 @@ func MeasurePretraining(ctx context.Context, exp PretrainExperiment, opts Option
 			if err != nil {
 				return nil, err
 			}
-			if err := trainSteps(ctx, mlp, vaekit.ImageData(labelled), exp.FineTuneSteps, runDir, opts.Progress); err != nil {
+			if err := experiments.TrainSteps(ctx, mlp, vaekit.ImageData(labelled), exp.FineTuneSteps, runDir, opts.Progress); err != nil {
 				return nil, err
 			}
 			acc, err := mlp.Accuracy(test)
@@ -150,14 +126,4 @@ func (a *PretrainAccuracy) Draw() (*Result, error) {
 	metrics["note"] = "gain = pretrained minus random-init test accuracy, in percentage points, same architecture, labels and steps"
 	fig := chart.New("Greedy layer-wise autoencoder pretraining", p).Size(7.5, 5.4)
 	return &Result{Figure: fig, Metrics: metrics, About: a.About}, nil
-}
-
-// trainSteps trains a classifier for about steps steps (whole epochs, at
-// least one), its batch size capped by the number of examples.
-func trainSteps(ctx context.Context, clf *vaekit.Classifier, data *vaekit.Data, steps int, dir string, progress bool) error {
-	clf.Config.BatchSize = min(clf.Config.BatchSize, data.Len())
-	perEpoch := data.Len() / clf.Config.BatchSize
-	clf.Config.Epochs = max(1, (steps+perEpoch-1)/perEpoch)
-	_, err := clf.Train(ctx, data, vaekit.TrainOptions{Dir: dir, Progress: progress})
-	return err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 	"gonum.org/v1/plot"
 )
 
@@ -170,7 +171,7 @@ type Sweep struct {
 	Params []SweepParam
 	Runs   []SweepRun
 	Base   any // the experiment every run starts from.
-	About
+	experiments.About
 }
 
 // SweepRun is one setting's run.
@@ -202,14 +203,14 @@ func (s *Sweep) label(i int) string {
 // SweepVAE trains the VAE once per setting of params from base and shows
 // them side by side: in a notebook, live, one column per run with its test
 // ELBO by epoch and its samples; then a table, a reading and the figure.
-func SweepVAE(ctx context.Context, base VAEExperiment, params []SweepParam, opts Options) (*Result, error) {
+func SweepVAE(ctx context.Context, base experiments.VAEExperiment, params []SweepParam, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureSweepVAE(ctx, base, params, opts))
 }
 
 // MeasureSweepVAE trains (or loads) one VAE per setting and measures each.
-func MeasureSweepVAE(ctx context.Context, base VAEExperiment, params []SweepParam, opts Options) (*Sweep, error) {
-	return measureSweep(ctx, "vae", base, params, opts, func(exp *VAEExperiment, opts Options, r *SweepRun) error {
-		t, err := TrainVAE(ctx, *exp, opts)
+func MeasureSweepVAE(ctx context.Context, base experiments.VAEExperiment, params []SweepParam, opts experiments.Options) (*Sweep, error) {
+	return measureSweep(ctx, "vae", base, params, opts, func(exp *experiments.VAEExperiment, opts experiments.Options, r *SweepRun) error {
+		t, err := experiments.TrainVAE(ctx, *exp, opts)
 		if err != nil {
 			return err
 		}
@@ -228,13 +229,13 @@ func MeasureSweepVAE(ctx context.Context, base VAEExperiment, params []SweepPara
 
 // SweepGAN is SweepVAE for a GAN: each run's D and G losses by epoch, its
 // samples, and its mnist_fid, KID, precision and recall.
-func SweepGAN(ctx context.Context, base GANExperiment, params []SweepParam, scorer *FIDScorer, opts Options) (*Result, error) {
+func SweepGAN(ctx context.Context, base experiments.GANExperiment, params []SweepParam, scorer *experiments.FIDScorer, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureSweepGAN(ctx, base, params, scorer, opts))
 }
 
 // MeasureSweepGAN trains (or loads) one GAN per setting and scores each.
-func MeasureSweepGAN(ctx context.Context, base GANExperiment, params []SweepParam, scorer *FIDScorer, opts Options) (*Sweep, error) {
-	return measureSweep(ctx, "gan", base, params, opts, func(exp *GANExperiment, opts Options, r *SweepRun) error {
+func MeasureSweepGAN(ctx context.Context, base experiments.GANExperiment, params []SweepParam, scorer *experiments.FIDScorer, opts experiments.Options) (*Sweep, error) {
+	return measureSweep(ctx, "gan", base, params, opts, func(exp *experiments.GANExperiment, opts experiments.Options, r *SweepRun) error {
 		sg, err := scoreGAN(ctx, scorer, *exp, opts)
 		if err != nil {
 			return err
@@ -249,8 +250,8 @@ func MeasureSweepGAN(ctx context.Context, base GANExperiment, params []SweepPara
 }
 
 // measureSweep runs train for each setting of params applied to base.
-func measureSweep[E any](ctx context.Context, model string, base E, params []SweepParam, opts Options,
-	train func(exp *E, opts Options, r *SweepRun) error) (*Sweep, error) {
+func measureSweep[E any](ctx context.Context, model string, base E, params []SweepParam, opts experiments.Options,
+	train func(exp *E, opts experiments.Options, r *SweepRun) error) (*Sweep, error) {
 	all, err := settings(params)
 	if err != nil {
 		return nil, err
@@ -277,7 +278,7 @@ func measureSweep[E any](ctx context.Context, model string, base E, params []Swe
 			fmt.Printf("sweep: run %d of %d, %s\n", i+1, len(s.Runs), s.label(i))
 		}
 		if view != nil {
-			inner.epochHook = func(epoch int, metrics map[string]float64, samples func() ([][]float32, error)) {
+			inner.OnEpoch = func(epoch int, metrics map[string]float64, samples func() ([][]float32, error)) {
 				view.epoch(i, epoch, metrics, samples)
 			}
 		}
@@ -525,7 +526,7 @@ func (v *sweepView) show(final bool) {
 	fig, err := v.s.figure()
 	page := ""
 	if err == nil {
-		page, err = explorerHTML(fig)
+		page, err = fig.HTML()
 	}
 	if err != nil {
 		page = "<div>sweep: " + html.EscapeString(err.Error()) + "</div>"

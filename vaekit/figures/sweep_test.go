@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 )
 
 // TestSweepVAE sweeps the KL weight of a small VAE: a larger weight must
@@ -14,7 +15,7 @@ import (
 // reading must say which run is which.
 func TestSweepVAE(t *testing.T) {
 	setData(t)
-	opts := Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
+	opts := experiments.Options{Quick: true, Models: os.Getenv(vaekit.ModelsEnv)}
 	if opts.Models == "" {
 		opts.Models = t.TempDir()
 	}
@@ -22,7 +23,7 @@ func TestSweepVAE(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := MeasureSweepVAE(context.Background(), DefaultVAEExperiment(true, 0), params, opts)
+	s, err := MeasureSweepVAE(context.Background(), experiments.DefaultVAEExperiment(true, 0), params, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +32,7 @@ func TestSweepVAE(t *testing.T) {
 	}
 	low, high := s.Runs[0], s.Runs[1]
 	for i, want := range []float64{0.25, 4} {
-		exp := s.Runs[i].Hyperparameters.(VAEExperiment)
+		exp := s.Runs[i].Hyperparameters.(experiments.VAEExperiment)
 		if exp.KLWeight != want || exp.Epochs != 2 || exp.TrainSize != 3000 || exp.Latent != 2 {
 			t.Errorf("run %d trained %+v, want KLWeight %g, 2 epochs, 3000 images, the base's latent size", i, exp, want)
 		}
@@ -73,7 +74,7 @@ func TestSweepErrors(t *testing.T) {
 			t.Errorf("ParseSweep(%q): %v, want an error saying %q", c.args, err, c.want)
 		}
 	}
-	opts := Options{Quick: true, Models: t.TempDir()}
+	opts := experiments.Options{Quick: true, Models: t.TempDir()}
 	for _, c := range []struct {
 		params []SweepParam
 		want   string
@@ -83,11 +84,11 @@ func TestSweepErrors(t *testing.T) {
 		{[]SweepParam{{"Hidden", []string{"256/x"}}}, "Hidden=256/x: want []int"},
 		{[]SweepParam{{"Latent", []string{"1", "2", "3"}}, {"KLWeight", []string{"1", "2", "3"}}}, "a sweep of 9 runs: at most 8"},
 	} {
-		if _, err := MeasureSweepVAE(context.Background(), DefaultVAEExperiment(true, 0), c.params, opts); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := MeasureSweepVAE(context.Background(), experiments.DefaultVAEExperiment(true, 0), c.params, opts); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("sweep %+v: %v, want an error saying %q", c.params, err, c.want)
 		}
 	}
-	exp := DefaultVAEExperiment(true, 0)
+	exp := experiments.DefaultVAEExperiment(true, 0)
 	if err := setField(&exp, "hidden", "128/64"); err != nil || len(exp.Hidden) != 2 || exp.Hidden[1] != 64 {
 		t.Errorf("Hidden=128/64: %v, %v", err, exp.Hidden)
 	}

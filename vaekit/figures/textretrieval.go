@@ -8,42 +8,16 @@ import (
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 	"gonum.org/v1/plot"
 )
 
 func init() {
 	register(Spec{Name: "text-retrieval", Article: articleLecture,
 		Summary: "20 Newsgroups: 2-D codes of a deep AE beside 2-D LSA; precision–recall of same-topic retrieval (AE, LSA, tf-idf)",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			return TextRetrieval(ctx, DefaultTextExperiment(opts.Quick, opts.Seed), opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			return TextRetrieval(ctx, experiments.DefaultTextExperiment(opts.Quick, opts.Seed), opts)
 		}})
-}
-
-// TextExperiment determines text-retrieval: posts as log(1 + count) over the
-// Vocabulary most frequent words, deep autoencoders to a 2-D code (for the
-// picture) and to Code numbers (for retrieval), against LSA of the same sizes
-// and raw tf-idf, test posts querying the training posts by cosine similarity.
-type TextExperiment struct {
-	vaekit.AEConfig
-	Vocabulary int   `json:"vocabulary"`
-	Code       int   `json:"code"`
-	TrainSize  int   `json:"train_size"` // first N training posts (the database); 0 for all.
-	Queries    int   `json:"queries"`    // test posts used as queries, evenly spread; 0 for all.
-	Topics     []int `json:"topics"`     // topics drawn in the 2-D pictures (0-based).
-}
-
-// DefaultTextExperiment is Hinton & Salakhutdinov's 2000-500-250-125-code
-// autoencoder (here ReLU, Bernoulli cross-entropy on the unit-length inputs, Adam 1e-3, batch
-// 100) for 50 epochs on the 11,269 training posts, 10-number codes for
-// retrieval, 1,000 test queries; quick: 3,000 posts, 20 epochs, 200 queries.
-func DefaultTextExperiment(quick bool, seed int64) TextExperiment {
-	cfg := vaekit.DefaultAEConfig()
-	cfg.Layers, cfg.Loss, cfg.Epochs, cfg.Seed = []int{500, 250, 125, 10}, vaekit.LossBCE, 50, seed
-	exp := TextExperiment{AEConfig: cfg, Vocabulary: 2000, Code: 10, Queries: 1000, Topics: []int{1, 10, 11, 14, 15, 17}}
-	if quick {
-		exp.Epochs, exp.TrainSize, exp.Queries = 20, 3000, 200
-	}
-	return exp
 }
 
 // corpusData is a corpus as log(1 + count) vectors scaled to unit length
@@ -91,7 +65,7 @@ func tfidf(docs []datasets.Bag, idf []float64) [][]float32 {
 // TextSearch is what text-retrieval measures: precision at each recall in
 // each space, and the 2-D codes of the test posts by the 2-D AE and LSA.
 type TextSearch struct {
-	Experiment  TextExperiment
+	Experiment  experiments.TextExperiment
 	Recalls     []float64
 	Spaces      []SearchSpace // Precision: at each of Recalls.
 	Pictures    []TextPicture
@@ -111,18 +85,18 @@ type TextPicture struct {
 
 // TextRetrieval trains the two text autoencoders and draws the 2-D codes
 // and the precision–recall curves.
-func TextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*Result, error) {
+func TextRetrieval(ctx context.Context, exp experiments.TextExperiment, opts experiments.Options) (*Result, error) {
 	return drawn(MeasureTextRetrieval(ctx, exp, opts))
 }
 
 // MeasureTextRetrieval trains (or loads) the text autoencoders (the
 // experiment's code, and 2-D) and measures retrieval in AE codes, LSA and tf-idf.
-func MeasureTextRetrieval(ctx context.Context, exp TextExperiment, opts Options) (*TextSearch, error) {
-	train, err := loader(ctx).Corpus(datasets.Newsgroups, datasets.Train, exp.Vocabulary)
+func MeasureTextRetrieval(ctx context.Context, exp experiments.TextExperiment, opts experiments.Options) (*TextSearch, error) {
+	train, err := experiments.Loader(ctx).Corpus(datasets.Newsgroups, datasets.Train, exp.Vocabulary)
 	if err != nil {
 		return nil, err
 	}
-	test, err := loader(ctx).Corpus(datasets.Newsgroups, datasets.Test, exp.Vocabulary)
+	test, err := experiments.Loader(ctx).Corpus(datasets.Newsgroups, datasets.Test, exp.Vocabulary)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +109,7 @@ func MeasureTextRetrieval(ctx context.Context, exp TextExperiment, opts Options)
 			Config vaekit.AEConfig
 			Vocab  int
 		}{cfg, exp.Vocabulary}
-		return fitAE(ctx, "text-ae", hyper, cfg, db, opts)
+		return experiments.FitAE(ctx, "text-ae", hyper, cfg, db, opts)
 	}
 	ae, hist, err := trainAE(exp.Code)
 	if err != nil {
@@ -192,7 +166,7 @@ func MeasureTextRetrieval(ctx context.Context, exp TextExperiment, opts Options)
 }
 
 // textQueries picks exp.Queries test posts, evenly spread (all when 0).
-func textQueries(exp TextExperiment, test *datasets.Corpus, all *vaekit.Data) (*vaekit.Data, []int) {
+func textQueries(exp experiments.TextExperiment, test *datasets.Corpus, all *vaekit.Data) (*vaekit.Data, []int) {
 	step := 1
 	if exp.Queries > 0 && exp.Queries < all.Len() {
 		step = all.Len() / exp.Queries

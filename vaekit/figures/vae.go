@@ -2,17 +2,14 @@ package figures
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/vaekit/vaekit/datasets"
-	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 )
 
 const articleVAE = "000_53502645aca5e0ea.txt"
@@ -20,8 +17,8 @@ const articleVAE = "000_53502645aca5e0ea.txt"
 func init() {
 	register(Spec{Name: "vae-latent-scatter", Article: articleVAE,
 		Summary: "2-D latent means of the MNIST test set, coloured by digit",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			t, err := TrainVAE(ctx, DefaultVAEExperiment(opts.Quick, opts.Seed), opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			t, err := experiments.TrainVAE(ctx, experiments.DefaultVAEExperiment(opts.Quick, opts.Seed), opts)
 			if err != nil {
 				return nil, err
 			}
@@ -29,9 +26,9 @@ func init() {
 		}})
 	register(Spec{Name: "vae-manifold", Article: articleVAE,
 		Summary: "digits decoded from a regular grid over the test codes' 2-D latent plane (1st–99th percentiles)",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			exp := DefaultVAEExperiment(opts.Quick, opts.Seed)
-			t, err := TrainVAE(ctx, exp, opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			exp := experiments.DefaultVAEExperiment(opts.Quick, opts.Seed)
+			t, err := experiments.TrainVAE(ctx, exp, opts)
 			if err != nil {
 				return nil, err
 			}
@@ -39,8 +36,8 @@ func init() {
 		}})
 	register(Spec{Name: "vae-training-curves", Article: articleVAE,
 		Summary: "reconstruction and KL terms per epoch, train and test",
-		Make: func(ctx context.Context, opts Options) (*Result, error) {
-			t, err := TrainVAE(ctx, DefaultVAEExperiment(opts.Quick, opts.Seed), opts)
+		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			t, err := experiments.TrainVAE(ctx, experiments.DefaultVAEExperiment(opts.Quick, opts.Seed), opts)
 			if err != nil {
 				return nil, err
 			}
@@ -48,128 +45,9 @@ func init() {
 		}})
 }
 
-// VAEExperiment is everything that determines the VAE figures: the model's
-// hyperparameters, how much data it trains on, and the manifold's grid.
-type VAEExperiment struct {
-	vaekit.VAEConfig
-	TrainSize int `json:"train_size"` // first N training images; 0 for all 60,000.
-	GridSize  int `json:"grid_size"`  // the manifold is GridSize×GridSize digits.
-}
-
-// DefaultVAEExperiment is the article's setting (Keras blog: 784-256-2,
-// batch 100, RMSprop, 50 epochs, all of MNIST); quick trains 5 epochs.
-func DefaultVAEExperiment(quick bool, seed int64) VAEExperiment {
-	exp := VAEExperiment{VAEConfig: vaekit.DefaultVAEConfig(), GridSize: 15}
-	exp.Seed = seed
-	if quick {
-		exp.Epochs = 5
-	}
-	return exp
-}
-
-// TrainedVAE is a VAE trained on MNIST with what its figures need.
-type TrainedVAE struct {
-	Experiment VAEExperiment
-	VAE        *vaekit.VAE
-	History    *vaekit.History
-	Train      *datasets.ImageSet
-	Test       *datasets.ImageSet
-	TestELBO   vaekit.ELBO
-	Dir        string // checkpoint directory.
-	Network    string // the fingerprint of its networks.
-
-	opts Options
-	nll  *vaekit.NLL // see TestNLL.
-}
-
-// TrainVAE trains (or loads, if this experiment was trained before) a VAE on
-// MNIST, evaluating the test ELBO after each epoch.
-func TrainVAE(ctx context.Context, exp VAEExperiment, opts Options) (*TrainedVAE, error) {
-	if exp.GridSize <= 0 {
-		return nil, fmt.Errorf("VAEExperiment.GridSize must be positive, got %d", exp.GridSize)
-	}
-	trainSet, test, err := loadImages(ctx, opts, exp.TrainSize, 0)
-	if err != nil {
-		return nil, err
-	}
-	vae, err := vaekit.NewVAE(exp.VAEConfig, trainSet.Rows*trainSet.Cols)
-	if err != nil {
-		return nil, err
-	}
-	dir, err := modelDir(opts, "vae", exp.VAEConfig, vae, trainSet)
-	if err != nil {
-		return nil, err
-	}
-	testData := vaekit.ImageData(test)
-	hist, err := vae.Train(ctx, vaekit.ImageData(trainSet), vaekit.TrainOptions{Dir: dir, Progress: opts.Progress, OnEpoch: func(epoch int, m map[string]float64) error {
-		e, err := vae.Evaluate(testData)
-		m["test_recon"], m["test_kl"], m["test_elbo"] = e.Recon, e.KL, e.ELBO
-		if err == nil && opts.epochHook != nil {
-			opts.epochHook(epoch, m, func() ([][]float32, error) { return vae.Sample(16, 7) })
-		}
-		return err
-	}})
-	if err != nil {
-		return nil, err
-	}
-	t := &TrainedVAE{Experiment: exp, VAE: vae, History: hist, Train: trainSet, Test: test, Dir: dir, opts: opts}
-	if t.Network, err = vae.Fingerprint(); err != nil {
-		return nil, err
-	}
-	if t.TestELBO, err = vae.Evaluate(testData); err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-// NLLSamples is k, the importance samples per test image of a VAE's
-// nll_iw: 5,000 as Burda et al. (2016) use, 50 in a quick run.
-func NLLSamples(quick bool) int {
-	if quick {
-		return 50
-	}
-	return 5000
-}
-
-// TestNLL is the VAE's importance-weighted NLL on the test set, with
-// NLLSamples per image: computed on first use (minutes for the article's
-// VAE at k = 5,000; a VAE with a convolutional decoder takes far longer), then
-// kept in the model's directory beside the checkpoint it was computed for.
-func (t *TrainedVAE) TestNLL() (vaekit.NLL, error) {
-	if t.nll != nil {
-		return *t.nll, nil
-	}
-	type record struct {
-		vaekit.NLL
-		Step int `json:"step"` // the checkpoint's global step.
-	}
-	k, n := NLLSamples(t.opts.Quick), t.Test.Count
-	step := len(t.History.Epochs) * t.History.StepsPerEpoch
-	path := filepath.Join(t.Dir, "nll_iw.json")
-	var saved record
-	if raw, err := os.ReadFile(path); err == nil && json.Unmarshal(raw, &saved) == nil &&
-		saved.Samples == k && saved.Images == n && saved.Step == step && saved.Seed == 1 {
-		t.nll = &saved.NLL
-		return saved.NLL, nil
-	}
-	if t.opts.Progress {
-		fmt.Printf("nll_iw: importance-weighted NLL of the %d test images, k = %d\n", n, k)
-	}
-	nll, err := t.VAE.ImportanceNLL(vaekit.ImageData(t.Test), k, 1, t.opts.Progress)
-	if err != nil {
-		return nll, err
-	}
-	raw, _ := json.Marshal(record{nll, step})
-	if err := atomicfile.WriteFile(path, append(raw, '\n')); err != nil {
-		return nll, err
-	}
-	t.nll = &nll
-	return nll, nil
-}
-
 // vaeSummary is what every VAE figure's JSON says of its VAE.
 type vaeSummary struct {
-	About
+	experiments.About
 	TestELBO vaekit.ELBO
 	TestNLL  vaekit.NLL
 	Input    string // how the images were taken as targets.
@@ -178,7 +56,8 @@ type vaeSummary struct {
 	ReconFloor float64
 }
 
-func (t *TrainedVAE) summary() (vaeSummary, error) {
+// summarize is what the VAE figures say of t beside their plots.
+func summarize(t *experiments.TrainedVAE) (vaeSummary, error) {
 	nll, err := t.TestNLL()
 	if err != nil {
 		return vaeSummary{}, err
@@ -187,9 +66,9 @@ func (t *TrainedVAE) summary() (vaeSummary, error) {
 	if t.Experiment.Input == vaekit.InputBinarized {
 		input, floor = "dynamically binarised (pixel ~ Bernoulli(grey level))", 0
 	}
-	return vaeSummary{TestELBO: t.TestELBO, TestNLL: nll, Input: input, ReconFloor: floor, About: About{
+	return vaeSummary{TestELBO: t.TestELBO, TestNLL: nll, Input: input, ReconFloor: floor, About: experiments.About{
 		Hyperparameters: t.Experiment,
-		Dataset: map[string]any{"name": dataName(t.Train), "train": t.Train.Name, "train_size": t.Train.Count,
+		Dataset: map[string]any{"name": experiments.DataName(t.Train), "train": t.Train.Name, "train_size": t.Train.Count,
 			"test": t.Test.Name, "test_size": t.Test.Count},
 		History: t.History,
 		Network: t.Network,
@@ -232,76 +111,6 @@ func (s vaeSummary) result(fig *chart.Figure) *Result {
 	return r
 }
 
-// latentPlane is the plane of the latent space that the 2-D figures draw:
-// the latent space itself when it has two dimensions; for a larger one, the
-// plane through 0 of the two principal directions (PCA) of the test set's
-// codes, so that a reader who changes the latent size still gets both
-// pictures.
-type latentPlane struct {
-	axes   [2][]float32 // unit directions in the latent space
-	labels [2]string
-	codes  [][]float32 // z_mean of the test set
-}
-
-func (t *TrainedVAE) plane(figure string) (*latentPlane, error) {
-	d := t.Experiment.Latent
-	if d < 2 {
-		return nil, fmt.Errorf("%s draws a plane of the latent space, but this VAE has a %d-D latent space: "+
-			"set Latent ≥ 2 (vae-training-curves and the ELBO work for any size)", figure, d)
-	}
-	codes, err := t.VAE.Encode(vaekit.ImageData(t.Test))
-	if err != nil {
-		return nil, err
-	}
-	pl := &latentPlane{codes: codes, labels: [2]string{"z[0]", "z[1]"}}
-	if d == 2 {
-		pl.axes = [2][]float32{{1, 0}, {0, 1}}
-		return pl, nil
-	}
-	flat := make([]float32, 0, len(codes)*d)
-	for _, c := range codes {
-		flat = append(flat, c...)
-	}
-	pca, err := vaekit.FitPCA(&vaekit.Data{Name: "z_mean", X: flat, Shape: []int{d}}, 2)
-	if err != nil {
-		return nil, err
-	}
-	total := 0.0
-	for _, c := range codes {
-		for j, v := range c {
-			dv := float64(v) - pca.Mean[j]
-			total += dv * dv
-		}
-	}
-	total /= float64(len(codes) - 1)
-	for k := range 2 {
-		pl.axes[k] = make([]float32, d)
-		for j := range d {
-			pl.axes[k][j] = float32(pca.Components.At(k, j))
-		}
-		pl.labels[k] = fmt.Sprintf("principal direction %d of z (%.0f%% of the variance)", k+1, 100*pca.Variances[k]/total)
-	}
-	return pl, nil
-}
-
-// project gives the coordinates of a code on the plane.
-func (pl *latentPlane) project(z []float32) (x, y float64) {
-	for j, v := range z {
-		x += float64(v * pl.axes[0][j])
-		y += float64(v * pl.axes[1][j])
-	}
-	return x, y
-}
-
-// point is the latent code at coordinates (x, y) of the plane.
-func (pl *latentPlane) point(x, y float64) []float32 {
-	z := make([]float32, len(pl.axes[0]))
-	for j := range z {
-		z[j] = float32(x)*pl.axes[0][j] + float32(y)*pl.axes[1][j]
-	}
-	return z
-}
-
 // LatentScatter is what vae-latent-scatter measures: the test images'
 // codes (the means of q(z|x)) on the latent plane, with their classes.
 type LatentScatter struct {
@@ -316,25 +125,27 @@ type LatentScatter struct {
 
 // VAELatentScatter draws the means of q(z|x) of the whole test set (on the
 // principal plane when the latent space has more than two dimensions).
-func VAELatentScatter(t *TrainedVAE) (*Result, error) { return drawn(MeasureVAELatentScatter(t)) }
+func VAELatentScatter(t *experiments.TrainedVAE) (*Result, error) {
+	return drawn(MeasureVAELatentScatter(t))
+}
 
 // MeasureVAELatentScatter encodes the test set.
-func MeasureVAELatentScatter(t *TrainedVAE) (*LatentScatter, error) {
-	pl, err := t.plane("vae-latent-scatter")
+func MeasureVAELatentScatter(t *experiments.TrainedVAE) (*LatentScatter, error) {
+	pl, err := t.Plane("vae-latent-scatter")
 	if err != nil {
 		return nil, err
 	}
-	if err := requireLabels("vae-latent-scatter", t.Test); err != nil {
+	if err := experiments.RequireLabels("vae-latent-scatter", t.Test); err != nil {
 		return nil, err
 	}
-	sum, err := t.summary()
+	sum, err := summarize(t)
 	if err != nil {
 		return nil, err
 	}
-	s := &LatentScatter{vaeSummary: sum, XLabel: pl.labels[0], YLabel: pl.labels[1], ClassNames: t.Test.ClassNames,
-		Latent: t.Experiment.Latent, DataName: dataName(t.Test)}
-	for i, m := range pl.codes {
-		x, y := pl.project(m)
+	s := &LatentScatter{vaeSummary: sum, XLabel: pl.Labels[0], YLabel: pl.Labels[1], ClassNames: t.Test.ClassNames,
+		Latent: t.Experiment.Latent, DataName: experiments.DataName(t.Test)}
+	for i, m := range pl.Codes {
+		x, y := pl.Project(m)
 		s.X, s.Y = append(s.X, x), append(s.Y, y)
 		s.Labels = append(s.Labels, int(t.Test.Labels[i]))
 	}
@@ -372,25 +183,27 @@ type Manifold struct {
 // space has more than two dimensions). The article's grid, the 5–95 %
 // quantiles of N(0, 1) (±1.64), misses the digits whose codes lie further
 // out (the 7s of the full run sit above 2).
-func VAEManifold(t *TrainedVAE, n int) (*Result, error) { return drawn(MeasureVAEManifold(t, n)) }
+func VAEManifold(t *experiments.TrainedVAE, n int) (*Result, error) {
+	return drawn(MeasureVAEManifold(t, n))
+}
 
 // MeasureVAEManifold decodes the grid.
-func MeasureVAEManifold(t *TrainedVAE, n int) (*Manifold, error) {
-	pl, err := t.plane("vae-manifold")
+func MeasureVAEManifold(t *experiments.TrainedVAE, n int) (*Manifold, error) {
+	pl, err := t.Plane("vae-manifold")
 	if err != nil {
 		return nil, err
 	}
 	if n < 2 {
 		return nil, fmt.Errorf("vae-manifold: the grid needs at least 2×2 digits, got %d", n)
 	}
-	sum, err := t.summary()
+	sum, err := summarize(t)
 	if err != nil {
 		return nil, err
 	}
-	m := &Manifold{vaeSummary: sum, Rows: t.Test.Rows, Cols: t.Test.Cols, XLabel: pl.labels[0], YLabel: pl.labels[1]}
-	projected := make([][]float32, len(pl.codes))
-	for i, c := range pl.codes {
-		x, y := pl.project(c)
+	m := &Manifold{vaeSummary: sum, Rows: t.Test.Rows, Cols: t.Test.Cols, XLabel: pl.Labels[0], YLabel: pl.Labels[1]}
+	projected := make([][]float32, len(pl.Codes))
+	for i, c := range pl.Codes {
+		x, y := pl.Project(c)
 		projected[i] = []float32{float32(x), float32(y)}
 	}
 	lo, hi := percentileBox(projected)
@@ -401,7 +214,7 @@ func MeasureVAEManifold(t *TrainedVAE, n int) (*Manifold, error) {
 	var z [][]float32
 	for r := range n {
 		for c := range n {
-			z = append(z, pl.point(m.X[c], m.Y[n-1-r]))
+			z = append(z, pl.Point(m.X[c], m.Y[n-1-r]))
 		}
 	}
 	if m.Images, err = t.VAE.Decode(z); err != nil {
@@ -432,7 +245,7 @@ func (m *Manifold) Draw() (*Result, error) {
 
 // VAETrainingCurves draws the reconstruction and KL terms per epoch: its
 // measurements are the trained VAE's History.
-func VAETrainingCurves(t *TrainedVAE) (*Result, error) {
+func VAETrainingCurves(t *experiments.TrainedVAE) (*Result, error) {
 	h := t.History
 	if len(h.Epochs) == 0 {
 		return nil, fmt.Errorf("vae-training-curves: the VAE trained for 0 epochs")
@@ -464,7 +277,7 @@ func VAETrainingCurves(t *TrainedVAE) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	sum, err := t.summary()
+	sum, err := summarize(t)
 	if err != nil {
 		return nil, err
 	}

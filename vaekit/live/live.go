@@ -1,5 +1,5 @@
 // Package live shows a vaekit model training in a GoNB notebook cell,
-// redrawn in place. Importing it is enough (vaekit/figures does): it sets
+// redrawn in place. Importing it is enough (vaekit/notebook does): it sets
 // vaekit.NewWatcher, as image/png registers its decoder, so that the core
 // package links no notebook code.
 package live

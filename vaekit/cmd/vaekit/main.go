@@ -30,6 +30,7 @@ import (
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 	"github.com/vaekit/vaekit/vaekit/figures"
 )
 
@@ -147,7 +148,7 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptContext(stderr, os.Exit)
 	defer stop()
-	opts := figures.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed, Dataset: *dataset}
+	opts := experiments.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed, Dataset: *dataset}
 	status := 0
 	for _, name := range names {
 		rec, _, err := figures.Run(ctx, name, opts)
@@ -333,7 +334,7 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptContext(stderr, os.Exit)
 	defer stop()
-	scorer, err := figures.NewFIDScorer(ctx, figures.Options{Models: *models, Progress: true})
+	scorer, err := experiments.NewFIDScorer(ctx, experiments.Options{Models: *models, Progress: true})
 	if err != nil {
 		fmt.Fprintf(stderr, "vaekit score: %v\n", err)
 		return 1
@@ -477,14 +478,14 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptContext(stderr, os.Exit)
 	defer stop()
-	opts := figures.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed}
+	opts := experiments.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed}
 	var res *figures.Result
 	if model == "vae" {
-		res, err = figures.SweepVAE(ctx, figures.DefaultVAEExperiment(*quick, *seed), params, opts)
+		res, err = figures.SweepVAE(ctx, experiments.DefaultVAEExperiment(*quick, *seed), params, opts)
 	} else {
-		var scorer *figures.FIDScorer
-		if scorer, err = figures.NewFIDScorer(ctx, opts); err == nil {
-			res, err = figures.SweepGAN(ctx, figures.DefaultMLPGANExperiment(*quick, *seed), params, scorer, opts)
+		var scorer *experiments.FIDScorer
+		if scorer, err = experiments.NewFIDScorer(ctx, opts); err == nil {
+			res, err = figures.SweepGAN(ctx, experiments.DefaultMLPGANExperiment(*quick, *seed), params, scorer, opts)
 		}
 	}
 	if err == nil {

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/vaekit/vaekit/datasets"
-	"github.com/vaekit/vaekit/vaekit/figures"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 )
 
 // TestScore scores three sets, one per format: the MNIST test digits
@@ -44,9 +44,9 @@ func TestScore(t *testing.T) {
 	if status := run([]string{"score", "--json", idx, folder, noise, zeros}, &stdout, &stderr); status != 0 {
 		t.Fatalf("vaekit score: status %d\n%s", status, stderr.String())
 	}
-	var scores []figures.SampleScore
+	var scores []experiments.SampleScore
 	for _, line := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
-		var s figures.SampleScore
+		var s experiments.SampleScore
 		if err := json.Unmarshal([]byte(line), &s); err != nil {
 			t.Fatalf("a line of vaekit score --json: %q: %v", line, err)
 		}
@@ -65,14 +65,14 @@ func TestScore(t *testing.T) {
 	}
 	// KID: the test digits and half of them near 0 (a little below: their subsets share images with the
 	// reference's), noise and one digit alone far above.
-	for _, s := range []figures.SampleScore{self, digits} {
+	for _, s := range []experiments.SampleScore{self, digits} {
 		if math.Abs(s.KID) > 0.01*min(random.KID, zeroes.KID) {
 			t.Errorf("%s: KID %.4f ± %.4f, want about 0 beside noise's %.2f and one digit's %.2f", s.Name, s.KID, s.KIDStd, random.KID, zeroes.KID)
 		}
 	}
 	cases := []struct {
 		name                       string
-		s                          figures.SampleScore
+		s                          experiments.SampleScore
 		minPrecision, maxPrecision float64
 		minRecall, maxRecall       float64
 	}{

@@ -1,7 +1,7 @@
-package figures
+package experiments
 
-// The plumbing every figure shares: where data comes from and where trained
-// models are kept.
+// The plumbing every experiment shares: where data comes from and where
+// trained models are kept.
 
 import (
 	"context"
@@ -15,8 +15,8 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 )
 
-// loader finds data sets as every vaekit command does, stopping when ctx is done.
-func loader(ctx context.Context) *datasets.Loader {
+// Loader finds data sets as every vaekit command does, stopping when ctx is done.
+func Loader(ctx context.Context) *datasets.Loader {
 	l := datasets.NewLoader()
 	l.Context = ctx
 	return l
@@ -24,18 +24,18 @@ func loader(ctx context.Context) *datasets.Loader {
 
 // loadMNIST loads the two splits of MNIST, each cut to its size (0: all).
 func loadMNIST(ctx context.Context, trainSize, testSize int) (train, test *datasets.ImageSet, err error) {
-	return loadImages(ctx, Options{}, trainSize, testSize)
+	return LoadImages(ctx, Options{}, trainSize, testSize)
 }
 
-// loadImages is loadMNIST, or the user's own images (opts.Dataset): every
+// LoadImages is loadMNIST, or the user's own images (opts.Dataset): every
 // sixth image is held out for testing (so that each class, in whatever
 // order the files come, is in both splits).
-func loadImages(ctx context.Context, opts Options, trainSize, testSize int) (train, test *datasets.ImageSet, err error) {
+func LoadImages(ctx context.Context, opts Options, trainSize, testSize int) (train, test *datasets.ImageSet, err error) {
 	if opts.Dataset == "" {
-		if train, err = loader(ctx).Images(datasets.MNIST, datasets.Train); err != nil {
+		if train, err = Loader(ctx).Images(datasets.MNIST, datasets.Train); err != nil {
 			return nil, nil, err
 		}
-		if test, err = loader(ctx).Images(datasets.MNIST, datasets.Test); err != nil {
+		if test, err = Loader(ctx).Images(datasets.MNIST, datasets.Test); err != nil {
 			return nil, nil, err
 		}
 		return train.Subset(trainSize), test.Subset(testSize), nil
@@ -71,8 +71,8 @@ func holdOut(s *datasets.ImageSet, k int) (train, test *datasets.ImageSet) {
 	return train, test
 }
 
-// dataName is how titles name a data set: "MNIST", or its own name.
-func dataName(s *datasets.ImageSet) string {
+// DataName is how titles name a data set: "MNIST", or its own name.
+func DataName(s *datasets.ImageSet) string {
 	if strings.HasPrefix(s.Name, "mnist/") {
 		return "MNIST"
 	}
@@ -80,8 +80,8 @@ func dataName(s *datasets.ImageSet) string {
 	return name
 }
 
-// requireLabels says which figure needs a labelled set when s has none.
-func requireLabels(figure string, s *datasets.ImageSet) error {
+// RequireLabels says which figure needs a labelled set when s has none.
+func RequireLabels(figure string, s *datasets.ImageSet) error {
 	if s.Labels == nil {
 		return fmt.Errorf("figure %s colours or scores by class: %s has no labels (put each class in a sub-folder of its own)", figure, s.Name)
 	}
@@ -96,18 +96,18 @@ func modelsRoot(opts Options) string {
 	return vaekit.ModelsDir()
 }
 
-// modelDir is where a model of kind, trained with these hyperparameters on
+// ModelDir is where a model of kind, trained with these hyperparameters on
 // this data, is kept: every figure trains or loads its models there. The
 // model's fingerprint (nil: none) keys its networks, so an edited network
 // trains anew.
-func modelDir(opts Options, kind string, hyper any, m fingerprinter, train *datasets.ImageSet) (string, error) {
-	return runDir(opts, kind, hyper, m, train.Name, train.Count)
+func ModelDir(opts Options, kind string, hyper any, m fingerprinter, train *datasets.ImageSet) (string, error) {
+	return RunDir(opts, kind, hyper, m, train.Name, train.Count)
 }
 
 type fingerprinter interface{ Fingerprint() (string, error) }
 
-// runDir is modelDir for data known by its name and number of examples.
-func runDir(opts Options, kind string, hyper any, m fingerprinter, data string, size int) (string, error) {
+// RunDir is modelDir for data known by its name and number of examples.
+func RunDir(opts Options, kind string, hyper any, m fingerprinter, data string, size int) (string, error) {
 	var network string
 	if m != nil {
 		var err error
@@ -126,6 +126,17 @@ func runDir(opts Options, kind string, hyper any, m fingerprinter, data string, 
 	}
 	return dir, err
 }
+
+// WithRunLog returns opts collecting, from now on, the model directories that
+// experiments train or load with it (and its copies): Runs lists them.
+func (o Options) WithRunLog() Options {
+	o.runs = &runList{}
+	return o
+}
+
+// Runs lists the model directories used since WithRunLog, in order, each once
+// (by name, under the models directory).
+func (o Options) Runs() []string { return o.runs.names() }
 
 // runList is the model directories used, in order, each once.
 type runList struct {

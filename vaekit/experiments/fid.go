@@ -1,4 +1,4 @@
-package figures
+package experiments
 
 import (
 	"context"
@@ -37,7 +37,6 @@ type FIDScorer struct {
 var FIDClassifierConfig = vaekit.ClassifierConfig{Conv: []int{32, 64}, Layers: []int{128}, Classes: 10, Optimizer: "adam", LearningRate: 1e-3, BatchSize: 100}
 
 const fidClassifierSteps = 3000 // 5 epochs of 60,000.
-
 // NewFIDScorer trains (or loads) the classifier and measures the real digits.
 func NewFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 	train, test, err := loadMNIST(ctx, 0, 0)
@@ -48,14 +47,14 @@ func NewFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir, err := modelDir(opts, "mnist-classifier", struct {
+	dir, err := ModelDir(opts, "mnist-classifier", struct {
 		Config vaekit.ClassifierConfig
 		Steps  int
 	}{FIDClassifierConfig, fidClassifierSteps}, clf, train)
 	if err != nil {
 		return nil, err
 	}
-	if err := trainSteps(ctx, clf, vaekit.ImageData(train), fidClassifierSteps, dir, opts.Progress); err != nil {
+	if err := TrainSteps(ctx, clf, vaekit.ImageData(train), fidClassifierSteps, dir, opts.Progress); err != nil {
 		return nil, err
 	}
 	testData := vaekit.ImageData(test)
@@ -104,7 +103,7 @@ const (
 
 // Quality scores images (flat 784, in [0, 1]).
 func (s *FIDScorer) Quality(images [][]float32) (SampleQuality, error) {
-	return s.quality(flatData("generated", images))
+	return s.quality(FlatData("generated", images))
 }
 
 // quality scores data's examples. Precision and recall compare sets of
@@ -149,8 +148,8 @@ func unitRows(rows [][]float32) [][]float32 {
 	return out
 }
 
-// flatData wraps images as vaekit.Data.
-func flatData(name string, images [][]float32) *vaekit.Data {
+// FlatData wraps images as vaekit.Data.
+func FlatData(name string, images [][]float32) *vaekit.Data {
 	d := &vaekit.Data{Name: name, Shape: []int{len(images[0])}}
 	for _, img := range images {
 		d.X = append(d.X, img...)
@@ -158,11 +157,11 @@ func flatData(name string, images [][]float32) *vaekit.Data {
 	return d
 }
 
-// fidMetrics describes the scorer behind a figure's mnist_fid numbers; the
+// FIDMetrics describes the scorer behind a figure's mnist_fid numbers; the
 // figure adds the numbers themselves.
-func fidMetrics(s *FIDScorer) map[string]any {
+func FIDMetrics(s *FIDScorer) map[string]any {
 	return map[string]any{"fid_samples": FIDSamples, "fid_classifier_test_accuracy": s.Accuracy,
-		"fid_note":              "Fréchet distance to the 10,000 MNIST test digits on the 128 penultimate features of vaekit's MNIST convolutional classifier (figures.FIDClassifierConfig); lower is better",
+		"fid_note":              "Fréchet distance to the 10,000 MNIST test digits on the 128 penultimate features of vaekit's MNIST convolutional classifier (experiments.FIDClassifierConfig); lower is better",
 		"kid_note":              fmt.Sprintf("kernel inception distance (Bińkowski et al. 2018) on the same features: unbiased MMD² with the kernel (xᵀy/128 + 1)³, mean and std over %d subsets of %d; about 0 for digits drawn like the test set", kidSubsets, kidSubsetSize),
 		"precision_recall_note": fmt.Sprintf("Kynkäänniemi et al. 2019 on the same features, k = %d, on features scaled to unit length, against as many test digits as samples: precision = share of samples inside the test digits' manifold (quality), recall = share of test digits inside the samples' manifold (coverage)", prNeighbours),
 		"reference": map[string]any{"source": fmt.Sprintf("%d real MNIST training digits scored the same way (what a generator of real digits gets)", FIDSamples),
@@ -174,9 +173,9 @@ var scorers struct {
 	byModels map[string]*FIDScorer
 }
 
-// sharedScorer is the mnist_fid scorer of the models directory opts uses,
+// SharedFIDScorer is the mnist_fid scorer of the models directory opts uses,
 // built once per process: the catalogue's GAN figures share it.
-func sharedScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
+func SharedFIDScorer(ctx context.Context, opts Options) (*FIDScorer, error) {
 	scorers.Lock()
 	defer scorers.Unlock()
 	root := modelsRoot(opts)

@@ -7,54 +7,19 @@ import (
 	"slices"
 	"strings"
 
-	_ "github.com/vaekit/vaekit/vaekit/live" // a training's live view, in a notebook cell.
+	"github.com/vaekit/vaekit/vaekit/experiments"
 )
-
-// NotebookOptions are a notebook's options: quick mode as $VAEKIT_QUICK
-// says, figures exported to figures-out beside the notebook, progress shown.
-// The seed is each experiment's own.
-func NotebookOptions() Options {
-	return Options{Quick: QuickFromEnv(), Out: "figures-out", Progress: true, runs: &runList{}}
-}
-
-// WithQuick returns opts in quick mode when on is true (small epochs and
-// subsets, the same code: minutes a notebook), or when $VAEKIT_QUICK asks
-// for it (as the tests do); else at the articles' settings.
-func (o Options) WithQuick(on bool) Options {
-	o.Quick = on || QuickFromEnv()
-	return o
-}
-
-// FullOrQuick is full, or quick in quick mode: a notebook's hyperparameter cell
-// writes both (epochs, steps), so that each is in sight.
-func (o Options) FullOrQuick(full, quick int) int {
-	if o.Quick {
-		return quick
-	}
-	return full
-}
-
-// Mode says which settings a notebook runs with, for its first output.
-func (o Options) Mode() string {
-	if o.Quick {
-		return "vaekit: quick mode (small epochs and subsets, the same code): numbers are not the articles'"
-	}
-	return "vaekit: full settings (the articles')"
-}
-
-// WithDataset returns opts training on your own images instead of MNIST
-// (see Options.Dataset); "" keeps MNIST.
-func (o Options) WithDataset(path string) Options {
-	o.Dataset = path
-	return o
-}
 
 // Show displays the figure in the notebook and exports
 // opts.Out/NAME.{png,svg,pdf,json}, as the vaekit command writes them. Like
-// Must, it is for notebooks: it stops the cell on an error.
-func (r *Result) Show(name string, opts Options) {
-	Must(0, r.Figure.Display()) // outside a notebook, nothing.
-	Must(Export(name, r, opts))
+// notebook.Must, it is for notebooks: it stops the cell on an error.
+func (r *Result) Show(name string, opts experiments.Options) {
+	if err := r.Figure.Display(); err != nil { // outside a notebook, nothing.
+		panic(err)
+	}
+	if _, err := Export(name, r, opts); err != nil {
+		panic(err)
+	}
 	for _, line := range r.References() {
 		fmt.Println(line)
 	}
@@ -95,15 +60,6 @@ func (r *Result) References() []string {
 		lines = append(lines, fmt.Sprintf("  (reference: %s)", ref["source"]))
 	}
 	return lines
-}
-
-// Must returns v, or stops a notebook's cell with err (a panic, which GoNB
-// shows as the cell's error).
-func Must[T any](v T, err error) T {
-	if err != nil {
-		panic(err)
-	}
-	return v
 }
 
 // seedOf is the seed in a figure's hyperparameters (an experiment embeds

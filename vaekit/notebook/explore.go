@@ -1,8 +1,7 @@
-package figures
+package notebook
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
 	"image/color"
 	"math"
@@ -17,6 +16,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
 	"github.com/vaekit/vaekit/vaekit/compress"
+	"github.com/vaekit/vaekit/vaekit/experiments"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
@@ -33,15 +33,15 @@ const exploreSpan = 3.0
 // Run All goes on by itself); the last view stays in the notebook.
 // Without an interactive front end (a headless run of the notebook) it shows
 // the view at z = 0 and returns.
-func ExploreVAE(ctx context.Context, t *TrainedVAE, opts Options) error {
-	pl, err := t.plane("the latent explorer")
+func ExploreVAE(ctx context.Context, t *experiments.TrainedVAE, opts experiments.Options) error {
+	pl, err := t.Plane("the latent explorer")
 	if err != nil {
 		return err
 	}
-	v := &planeView{test: t.Test, xLabel: pl.labels[0], yLabel: pl.labels[1], name: "z",
-		decode: func(x, y float64) ([][]float32, error) { return t.VAE.Decode([][]float32{pl.point(x, y)}) }}
-	for _, m := range pl.codes {
-		x, y := pl.project(m)
+	v := &planeView{test: t.Test, xLabel: pl.Labels[0], yLabel: pl.Labels[1], name: "z",
+		decode: func(x, y float64) ([][]float32, error) { return t.VAE.Decode([][]float32{pl.Point(x, y)}) }}
+	for _, m := range pl.Codes {
+		x, y := pl.Project(m)
 		v.codes = append(v.codes, [2]float64{x, y})
 	}
 	return explorePlane(ctx, v, exploreSpan)
@@ -49,7 +49,7 @@ func ExploreVAE(ctx context.Context, t *TrainedVAE, opts Options) error {
 
 // ExploreAE is ExploreVAE for an autoencoder with a 2-D code: the sliders
 // move the code over the span of the test images' codes.
-func ExploreAE(ctx context.Context, t *TrainedAE, opts Options) error {
+func ExploreAE(ctx context.Context, t *experiments.TrainedAE, opts experiments.Options) error {
 	if code := t.Experiment.Layers[len(t.Experiment.Layers)-1]; code != 2 {
 		return fmt.Errorf("the code explorer moves a 2-D code, this autoencoder's has %d numbers", code)
 	}
@@ -240,18 +240,7 @@ func (v *planeView) html(x, y float64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return explorerHTML(chart.New("", sp, gp).Size(10, 4.6))
-}
-
-// explorerHTML is a figure as the explorer's image.
-func explorerHTML(fig *chart.Figure) (string, error) {
-	fig.DPI = 72
-	png, err := fig.PNG()
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf(`<div class="vaekit-explorer"><img alt="explorer" src="data:image/png;base64,%s"/></div>`,
-		base64.StdEncoding.EncodeToString(png)), nil
+	return chart.New("", sp, gp).Size(10, 4.6).HTML()
 }
 
 // ExploreGAN lets a reader walk the generator's latent space in a notebook
@@ -259,7 +248,7 @@ func explorerHTML(fig *chart.Figure) (string, error) {
 // the image generated from z is shown between the line's two ends; for a
 // conditional GAN a select picks the digit asked for. Stop, ExploreIdle
 // without a move and a headless run end it as in ExploreVAE.
-func ExploreGAN(ctx context.Context, t *TrainedGAN, opts Options) error {
+func ExploreGAN(ctx context.Context, t *experiments.TrainedGAN, opts experiments.Options) error {
 	ends := t.GAN.UniformNoise(2, 21)
 	v := &lineView{gan: t.GAN, a: ends[0], b: ends[1], id: "vaekit-explorer-" + gonbui.UniqueID()}
 	if err := v.show(0.5, 0, false); err != nil {
@@ -333,7 +322,7 @@ func showGrid(id string, g *chart.Grid, width, height float64, final bool) error
 	if err != nil {
 		return err
 	}
-	page, err := explorerHTML(chart.New("", gp).Size(width, height))
+	page, err := chart.New("", gp).Size(width, height).HTML()
 	if err != nil {
 		return err
 	}
@@ -346,21 +335,21 @@ func showGrid(id string, g *chart.Grid, width, height float64, final bool) error
 // test images through both codecs with their bytes per image and PSNR (over
 // the first 500 test images). Stop, ExploreIdle without a move and a headless run end
 // it as in ExploreVAE.
-func ExploreCompression(ctx context.Context, exp CompressionExperiment, opts Options) error {
+func ExploreCompression(ctx context.Context, exp experiments.CompressionExperiment, opts experiments.Options) error {
 	if len(exp.CodeSizes) == 0 || len(exp.Bits) == 0 {
 		return fmt.Errorf("the compression explorer needs code sizes and bits, got %v, %v", exp.CodeSizes, exp.Bits)
 	}
 	v := &codecView{id: "vaekit-explorer-" + gonbui.UniqueID(), bits: exp.Bits}
 	for _, code := range exp.CodeSizes {
-		m, err := trainCompressionAE(ctx, exp, code, opts)
+		m, err := experiments.TrainCompressionAE(ctx, exp, code, opts)
 		if err != nil {
 			return err
 		}
 		if v.test == nil {
-			v.test = m.t.Test.Subset(500)
+			v.test = m.AE.Test.Subset(500)
 			v.originals = vaekit.ImageData(v.test).Rows()
 		}
-		codes, err := m.t.AE.Encode(vaekit.ImageData(v.test))
+		codes, err := m.AE.AE.Encode(vaekit.ImageData(v.test))
 		if err != nil {
 			return err
 		}
@@ -380,7 +369,7 @@ func ExploreCompression(ctx context.Context, exp CompressionExperiment, opts Opt
 	c, ok := withFrontEnd(func() (c controlSet) {
 		var names []string
 		for _, m := range v.models {
-			names = append(names, fmt.Sprintf("%d-number code", m.code))
+			names = append(names, fmt.Sprintf("%d-number code", m.Code))
 		}
 		c.code = widgets.Select(names).SetDefault(model).AppendTo(controls).Done()
 		c.bits = widgets.Slider(0, len(exp.Bits)-1, bits).AppendTo(controls).Done()
@@ -405,14 +394,14 @@ func ExploreCompression(ctx context.Context, exp CompressionExperiment, opts Opt
 		},
 		func(final bool) error { return v.show(model, bits, quality, final) },
 		func() string {
-			return fmt.Sprintf("%d numbers × %d bits, JPEG quality %d", v.models[model].code, v.bits[bits], quality)
+			return fmt.Sprintf("%d numbers × %d bits, JPEG quality %d", v.models[model].Code, v.bits[bits], quality)
 		})
 }
 
 // codecView shows test images through an autoencoder's quantised code and
 // through JPEG.
 type codecView struct {
-	models    []compressionAE
+	models    []experiments.CompressionAE
 	codes     [][][]float32 // of the test images, by model.
 	bits      []int
 	test      *datasets.ImageSet
@@ -422,7 +411,7 @@ type codecView struct {
 
 func (v *codecView) show(model, bits, quality int, final bool) error {
 	m, b := v.models[model], v.bits[bits]
-	recon, err := quantizedReconstruction(m, b, v.codes[model])
+	recon, err := experiments.QuantizedReconstruction(m, b, v.codes[model])
 	if err != nil {
 		return err
 	}
@@ -430,16 +419,16 @@ func (v *codecView) show(model, bits, quality int, final bool) error {
 	if err != nil {
 		return err
 	}
-	_, jpeg, decoded, err := jpegPoint(v.originals, v.test, quality)
+	_, jpeg, decoded, err := experiments.JPEGPoint(v.originals, v.test, quality)
 	if err != nil {
 		return err
 	}
 	const show = 8
-	g := &chart.Grid{Title: fmt.Sprintf("%d %s test images: bytes per image and PSNR", len(v.originals), dataName(v.test)),
+	g := &chart.Grid{Title: fmt.Sprintf("%d %s test images: bytes per image and PSNR", len(v.originals), experiments.DataName(v.test)),
 		Rows: 3, Cols: show, Height: v.test.Rows, Width: v.test.Cols,
 		Images: slices.Concat(v.originals[:show], recon[:show], decoded[:show]),
 		RowLabels: []string{"original",
-			fmt.Sprintf("AE %d×%d bits\n%d bytes, %.1f dB", m.code, b, m.q[b].Bytes(), aePSNR),
+			fmt.Sprintf("AE %d×%d bits\n%d bytes, %.1f dB", m.Code, b, m.Quantizers[b].Bytes(), aePSNR),
 			fmt.Sprintf("JPEG q%d\n%.0f bytes, %.1f dB", quality, jpeg.Bytes, jpeg.PSNR)}}
 	return showGrid(v.id, g, 9, 3.8, final)
 }
