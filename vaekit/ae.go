@@ -84,7 +84,7 @@ func (c AEConfig) Validate() error {
 func Corrupt(scope *model.Scope, x *Node, noise string, level float64) *Node {
 	switch noise {
 	case NoiseGaussian:
-		return Add(x, MulScalar(scope.RandomNormal(x.Graph(), x.Shape()), level))
+		return Add(x, MulScalar(NormalNoise(scope, x.Graph(), x.Shape()), level))
 	case NoiseMasking:
 		keep := GreaterOrEqual(scope.RandomUniform(x.Graph(), x.Shape()), Scalar(x.Graph(), x.DType(), level))
 		return Mul(x, ConvertDType(keep, x.DType()))

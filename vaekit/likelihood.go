@@ -108,7 +108,10 @@ func (v *VAE) ImportanceNLL(data *Data, k int, seed uint64, progress bool) (NLL,
 func (v *VAE) logWeights(scope *model.Scope, x, state *Node, k int) (*Node, *Node) {
 	b, latent := x.Shape().Dimensions[0], v.Config.Latent
 	mean, logVar := v.encoder(scope, x)
-	state, eps := RandomNormal(state, shapes.Make(x.DType(), b, k, latent))
+	shape := shapes.Make(x.DType(), b, k, latent)
+	state, u1 := RandomUniform(state, shape)
+	state, u2 := RandomUniform(state, shape)
+	eps := boxMuller(u1, u2)
 	z := Add(InsertAxes(mean, 1), Mul(InsertAxes(Exp(MulScalar(logVar, 0.5)), 1), eps)) // [b, k, latent]
 	logits := v.decoder(scope, Reshape(z, b*k, latent))
 	targets := Reshape(BroadcastToDims(InsertAxes(x, 1), b, k, v.Dim), b*k, v.Dim)
