@@ -14,5 +14,7 @@
 //
 // With a directory, training checkpoints atomically and resumes where it
 // stopped. Backend picks XLA when its plugin is installed, else GoMLX's
-// pure Go backend. The figures of the four articles are in package figures.
+// pure Go backend. The figures of the four articles are in package figures,
+// the experiments behind them in package experiments, and what a notebook
+// cell needs beside them in package notebook.
 package vaekit
