@@ -51,15 +51,16 @@ func Backend() (compute.Backend, error) {
 			if xlaPlugin != "" {
 				plugin = ", plugin " + xlaPlugin
 			}
-			fmt.Fprintf(messages(), "vaekit: backend %s%s (%s)\n", BackendName(backendShared), plugin, BuildFlags())
+			fmt.Fprintf(Messages(), "vaekit: backend %s%s (%s)\n", BackendName(backendShared), plugin, BuildFlags())
 		}
 	})
 	return backendShared, backendErr
 }
 
-// messages is where vaekit's notes go: stderr, or stdout in a notebook,
-// where stderr is drawn as an error.
-func messages() io.Writer {
+// Messages is where vaekit's notes and progress lines go: stderr, so that a
+// command's standard output carries only its results (JSON with --json), or
+// stdout in a notebook, where stderr is drawn as an error.
+func Messages() io.Writer {
 	if notebooks.IsNotebook() {
 		return os.Stdout
 	}

@@ -199,13 +199,13 @@ func (f *Fit) Run(ctx context.Context) (*History, error) {
 	defer r.close()
 	if r.step >= r.target {
 		if r.step > 0 && f.Progress {
-			fmt.Printf("vaekit: %s: reusing %s, trained to epoch %d (step %d)\n",
+			fmt.Fprintf(Messages(), "vaekit: %s: reusing %s, trained to epoch %d (step %d)\n",
 				f.Data.Name, filepath.Base(f.Dir), r.step/r.perEpoch, r.step)
 		}
 		return r.hist, nil
 	}
 	if r.step > 0 && f.Progress {
-		fmt.Printf("vaekit: %s: resuming %s from epoch %d (step %d)\n", f.Data.Name, filepath.Base(f.Dir), r.step/r.perEpoch, r.step)
+		fmt.Fprintf(Messages(), "vaekit: %s: resuming %s from epoch %d (step %d)\n", f.Data.Name, filepath.Base(f.Dir), r.step/r.perEpoch, r.step)
 	}
 	ds.startStep = r.step
 	var source train.Dataset = ds
@@ -260,7 +260,7 @@ func (f *Fit) resume(ctx context.Context, perEpoch int) (*fitRun, error) {
 	store := f.Trainer.Store()
 	var err error
 	if f.Dir != "" {
-		if r.ckpt, err = openCheckpoints(ctx, store, f.Dir, 2, messages()); err != nil {
+		if r.ckpt, err = openCheckpoints(ctx, store, f.Dir, 2, Messages()); err != nil {
 			return nil, err
 		}
 		if r.hist, err = loadHistory(f.Dir, perEpoch); err != nil {

@@ -35,10 +35,13 @@ type progressLine struct {
 // logEvery is how often a progress line is written to a log.
 const logEvery = 30 * time.Second
 
-// newProgressLine shows progress on stdout: in place in a notebook or a terminal.
+// newProgressLine shows progress where Messages go (a notebook's output, else
+// stderr): in place in a notebook or a terminal, a line every logEvery in a log.
 func newProgressLine(first, target int) *progressLine {
-	p := &progressLine{w: os.Stdout, unit: "step", first: first, target: target, every: time.Second, started: time.Now(),
-		inPlace: notebooks.IsNotebook() || term.IsTerminal(int(os.Stdout.Fd()))}
+	w := Messages()
+	f, isFile := w.(*os.File)
+	p := &progressLine{w: w, unit: "step", first: first, target: target, every: time.Second, started: time.Now(),
+		inPlace: notebooks.IsNotebook() || (isFile && term.IsTerminal(int(f.Fd())))}
 	if !p.inPlace {
 		p.every = logEvery
 	}

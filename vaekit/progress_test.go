@@ -1,6 +1,9 @@
 package vaekit
 
 import (
+	"context"
+	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -47,4 +50,58 @@ func TestProgressLine(t *testing.T) {
 			t.Errorf("last line %q lacks %q", last, want)
 		}
 	}
+}
+
+// TestProgressOffStdout trains, resumes and reuses a tiny model with
+// Progress outside a notebook: its standard output must stay empty (a
+// command's stdout carries only results, JSON with --json), and the
+// progress line and the notes go to stderr.
+func TestProgressOffStdout(t *testing.T) {
+	testBackend(t)
+	data := ImageData(mnistTest(t, 500))
+	dir := t.TempDir()
+	stdout, stderr := captureStdio(t, func() {
+		for _, epochs := range []int{1, 2, 2} { // trains, resumes, reuses.
+			fit := newTinyFit(t, data, dir, epochs)
+			fit.Progress = true
+			if _, err := fit.Run(context.Background()); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if stdout != "" {
+		t.Errorf("training with Progress wrote to stdout: %q", stdout)
+	}
+	for _, want := range []string{"[step=10] of 10", "[step=20] of 20", "resuming", "reusing"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr has no %q: %q", want, stderr)
+		}
+	}
+}
+
+// captureStdio runs fn with os.Stdout and os.Stderr read into strings.
+func captureStdio(t *testing.T, fn func()) (stdout, stderr string) {
+	t.Helper()
+	read := func(f **os.File) func() string {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		old := *f
+		*f = w
+		got := make(chan string)
+		go func() {
+			raw, _ := io.ReadAll(r)
+			got <- string(raw)
+		}()
+		return func() string {
+			*f = old
+			w.Close()
+			return <-got
+		}
+	}
+	endOut, endErr := read(&os.Stdout), read(&os.Stderr)
+	defer func() { stdout, stderr = endOut(), endErr() }()
+	fn()
+	return
 }

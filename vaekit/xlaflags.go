@@ -59,7 +59,7 @@ func setPluginFlags() {
 	}
 	note, err := pluginFlags(path)
 	if err != nil {
-		fmt.Fprintf(messages(), "vaekit: %v; XLA runs without vaekit's flags\n", err)
+		fmt.Fprintf(Messages(), "vaekit: %v; XLA runs without vaekit's flags\n", err)
 		return
 	}
 	if note == nil {

@@ -120,7 +120,7 @@ func (t *TrainedVAE) TestNLL() (vaekit.NLL, error) {
 		return saved.NLL, nil
 	}
 	if t.opts.Progress {
-		fmt.Printf("nll_iw: importance-weighted NLL of the %d test images, k = %d\n", n, k)
+		fmt.Fprintf(vaekit.Messages(), "nll_iw: importance-weighted NLL of the %d test images, k = %d\n", n, k)
 	}
 	nll, err := t.VAE.ImportanceNLL(vaekit.ImageData(t.Test), k, 1, t.opts.Progress)
 	if err != nil {

@@ -275,7 +275,7 @@ func measureSweep[E any](ctx context.Context, model string, base E, params []Swe
 	for i := range s.Runs {
 		r := &s.Runs[i]
 		if opts.Progress {
-			fmt.Printf("sweep: run %d of %d, %s\n", i+1, len(s.Runs), s.label(i))
+			fmt.Fprintf(vaekit.Messages(), "sweep: run %d of %d, %s\n", i+1, len(s.Runs), s.label(i))
 		}
 		if view != nil {
 			inner.OnEpoch = func(epoch int, metrics map[string]float64, samples func() ([][]float32, error)) {
