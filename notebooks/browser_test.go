@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -37,6 +38,7 @@ import (
 // Chromium is found as $VAEKIT_CHROME, chromium, chromium-browser or
 // google-chrome (scripts/setup --tests installs Debian's chromium).
 func TestBrowser(t *testing.T) {
+	endLeftovers(t)
 	requireKernel(t)
 	quickEnv(t)
 	chrome := findChrome(t)
@@ -291,10 +293,13 @@ func startJupyterLab(t *testing.T, dir string) jupyterLab {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
+		// SIGTERM: the server shuts its kernels down, then exits. (SIGINT, without a terminal, stops it at
+		// once with its kernels left running.)
+		_ = cmd.Process.Signal(syscall.SIGTERM)
 		select {
 		case <-exited:
-		case <-time.After(10 * time.Second):
+		case <-time.After(time.Minute):
+			t.Errorf("JupyterLab did not exit within a minute of SIGTERM; killed")
 			_ = cmd.Process.Kill()
 		}
 	})

@@ -17,6 +17,7 @@ import (
 // set-up left the first one's kernel alone, and neither set-up may install a
 // GoNB kernel for the whole user.
 func TestCheckoutsIndependent(t *testing.T) {
+	endLeftovers(t)
 	if testing.Short() {
 		t.Skip("sets up two checkouts (about a minute each)")
 	}

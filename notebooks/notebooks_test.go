@@ -40,6 +40,7 @@ func TestNotebooks(t *testing.T) {
 	outDir := t.TempDir()
 	for _, path := range paths {
 		t.Run(strings.TrimSuffix(path, ".ipynb"), func(t *testing.T) {
+			endLeftovers(t) // nbconvert shuts its kernel down, also on a cell's error.
 			cmd := exec.Command(jupyter(t), "nbconvert", "--to", "notebook", "--execute",
 				"--ExecutePreprocessor.timeout=1800", "--output-dir", outDir, path)
 			out, err := cmd.CombinedOutput()
