@@ -482,3 +482,38 @@ func FuzzReadIDX(f *testing.F) {
 		}
 	})
 }
+
+// TestOwnMirror downloads from a mirror of one's own named in
+// $VAEKIT_MIRRORS (files laid out like shared/datasets), tried before the
+// file's own mirror, here one that cannot be reached.
+func TestOwnMirror(t *testing.T) {
+	var paths []string
+	own := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		paths = append(paths, r.URL.Path)
+		switch r.URL.Path {
+		case "/data/tiny/train-images-idx3-ubyte.gz":
+			w.Write(gzipBytes(tinyImages))
+		case "/data/tiny/train-labels-idx1-ubyte.gz":
+			w.Write(gzipBytes(tinyLabels))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer own.Close()
+	t.Setenv(MirrorsEnv, " "+own.URL+"/data/ ,")
+	t.Setenv(DataEnv, "")
+	l := NewLoader()
+	l.CacheDir = t.TempDir()
+	if len(l.Mirrors) != 1 {
+		t.Fatalf("NewLoader with %s=%q: mirrors %q, want the one", MirrorsEnv, os.Getenv(MirrorsEnv), l.Mirrors)
+	}
+	l.Progress = nil
+	set, err := l.Images(tinySet(tinyImages, tinyLabels, "http://127.0.0.1:1/unreachable"), Train)
+	if err != nil || set.Count != 3 {
+		t.Fatalf("from the own mirror: %v", err)
+	}
+	if len(paths) != 2 {
+		t.Errorf("the own mirror was asked for %q, want the two files once each", paths)
+	}
+	noPartialFiles(t, l.CacheDir)
+}

@@ -28,6 +28,9 @@ import (
 // fashion-mnist/, ...). It is searched before the per-user cache.
 const DataEnv = "VAEKIT_DATA"
 
+// MirrorsEnv names base URLs (comma-separated) that downloads try first; see Loader.Mirrors.
+const MirrorsEnv = "VAEKIT_MIRRORS"
+
 // Errors of the loaders; test with errors.Is. Each comes wrapped with the file
 // name and what to do about it.
 var (
@@ -73,6 +76,11 @@ type Loader struct {
 	Attempts     int           // tries per mirror for a transient failure (>= 1).
 	Backoff      time.Duration // pause before the second try, doubled after.
 	StallTimeout time.Duration // a download that receives nothing for this long is abandoned.
+	// Mirrors are base URLs tried before each file's own mirrors (from
+	// $VAEKIT_MIRRORS, comma-separated): a mirror of one's own, as a cluster
+	// without Internet access has, holding the files laid out like
+	// shared/datasets (BASE/mnist/train-images-idx3-ubyte.gz).
+	Mirrors []string
 	Progress     io.Writer     // where download progress is drawn; nil for silence.
 
 	// Context, when set, cancels downloads and the waits between their
@@ -88,7 +96,8 @@ func (l *Loader) ctx() context.Context {
 }
 
 // NewLoader returns the loader every vaekit command uses: DataDir from
-// $VAEKIT_DATA, CacheDir os.UserCacheDir()/vaekit, progress on stderr.
+// $VAEKIT_DATA, CacheDir os.UserCacheDir()/vaekit, Mirrors from
+// $VAEKIT_MIRRORS, progress on stderr.
 func NewLoader() *Loader {
 	l := &Loader{
 		DataDir:      os.Getenv(DataEnv),
@@ -96,6 +105,11 @@ func NewLoader() *Loader {
 		Backoff:      time.Second,
 		StallTimeout: 30 * time.Second,
 		Progress:     os.Stderr,
+	}
+	for _, m := range strings.Split(os.Getenv(MirrorsEnv), ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			l.Mirrors = append(l.Mirrors, m)
+		}
 	}
 	if dir, err := os.UserCacheDir(); err == nil {
 		l.CacheDir = filepath.Join(dir, "vaekit")
@@ -128,7 +142,7 @@ func (l *Loader) ReadFile(f File) ([]byte, error) {
 		searched = append(searched, "$"+DataEnv+" (not set)")
 	}
 	howToFix := fmt.Sprintf("set %s to a directory holding %s (laid out like shared/datasets)", DataEnv, f.Path)
-	if l.CacheDir == "" || (len(f.Mirrors) == 0 && f.Archive == nil) {
+	if l.CacheDir == "" || (len(f.Mirrors) == 0 && len(l.Mirrors) == 0 && f.Archive == nil) {
 		return nil, fmt.Errorf("%w: %s; searched %s; %s", ErrNotFound, f.Path, strings.Join(searched, ", "), howToFix)
 	}
 	path := filepath.Join(l.CacheDir, filepath.FromSlash(f.Path))
@@ -308,8 +322,14 @@ func (l *Loader) download(f File, path string) error {
 	attempts := max(l.Attempts, 1)
 	var failures []error
 	offline := true
+	var urls []string
+	for _, own := range l.Mirrors { // a mirror of one's own holds the files laid out like shared/datasets.
+		urls = append(urls, strings.TrimSuffix(own, "/")+"/"+f.Path)
+	}
 	for _, mirror := range f.Mirrors {
-		url := strings.TrimSuffix(mirror, "/") + "/" + filepath.Base(f.Path)
+		urls = append(urls, strings.TrimSuffix(mirror, "/")+"/"+filepath.Base(f.Path))
+	}
+	for _, url := range urls {
 		backoff := l.Backoff
 		for attempt := 1; attempt <= attempts; attempt++ {
 			err := l.downloadOnce(url, f, path)

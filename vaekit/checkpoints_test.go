@@ -3,6 +3,8 @@ package vaekit
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -198,5 +200,29 @@ func TestTwoRunsOneDirectory(t *testing.T) {
 	}
 	if trainedBySecond != 0 {
 		t.Errorf("the second run trained %d steps itself, want it to reuse the first run's model", trainedBySecond)
+	}
+}
+
+func TestAdvice(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want []string // "" for no advice.
+	}{
+		{fmt.Errorf("saving: %w", &fs.PathError{Op: "write", Path: "/m/vae-1/x.bin", Err: syscall.ENOSPC}),
+			[]string{"/m/vae-1/x.bin is full", "run the same command again"}},
+		{fmt.Errorf("saving: %w", &os.LinkError{Op: "rename", Old: "/m/a.tmp", New: "/m/a", Err: syscall.EROFS}),
+			[]string{"/m/a cannot be written", "run the same command again"}},
+		{fmt.Errorf("saving: %w", syscall.ENOSPC), []string{"the model directory is full"}},
+		{errors.New("training diverged"), nil},
+	} {
+		got := Advice(c.err)
+		if (got == "") != (c.want == nil) {
+			t.Errorf("Advice(%v) = %q", c.err, got)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("Advice(%v) = %q, want it to say %q", c.err, got, w)
+			}
+		}
 	}
 }

@@ -5,6 +5,9 @@
 package notebook
 
 import (
+	"fmt"
+
+	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/experiments"
 	_ "github.com/vaekit/vaekit/vaekit/live" // a training's live view, in a notebook cell.
 )
@@ -17,9 +20,13 @@ func Options() experiments.Options {
 }
 
 // Must returns v, or stops a notebook's cell with err (a panic, which GoNB
-// shows as the cell's error).
+// shows as the cell's error), with what to do about it where vaekit.Advice
+// knows (a full disk, a directory that cannot be written).
 func Must[T any](v T, err error) T {
 	if err != nil {
+		if advice := vaekit.Advice(err); advice != "" {
+			panic(fmt.Errorf("%w\n%s", err, advice))
+		}
 		panic(err)
 	}
 	return v

@@ -153,7 +153,7 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 	for _, name := range names {
 		rec, _, err := figures.Run(ctx, name, opts)
 		if err != nil {
-			fmt.Fprintf(stderr, "vaekit: %v\n", err)
+			sayError(stderr, "vaekit", err)
 			status = 1
 			if ctx.Err() != nil {
 				break
@@ -187,6 +187,15 @@ func figureNames(args []string) ([]string, error) {
 		return nil, fmt.Errorf("unknown figure %s; known: %s", strings.Join(unknown, ", "), strings.Join(figures.Names(), ", "))
 	}
 	return args, nil
+}
+
+// sayError writes err, and what to do about it where vaekit.Advice knows
+// (a full disk, a directory that cannot be written).
+func sayError(stderr io.Writer, prefix string, err error) {
+	fmt.Fprintf(stderr, "%s: %v\n", prefix, err)
+	if advice := vaekit.Advice(err); advice != "" {
+		fmt.Fprintf(stderr, "%s: %s\n", prefix, advice)
+	}
 }
 
 // exitInterrupted is the status of a run stopped by Ctrl-C or SIGTERM, as
@@ -336,7 +345,7 @@ func runScore(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	scorer, err := experiments.NewFIDScorer(ctx, experiments.Options{Models: *models, Progress: true})
 	if err != nil {
-		fmt.Fprintf(stderr, "vaekit score: %v\n", err)
+		sayError(stderr, "vaekit score", err)
 		return 1
 	}
 	for _, set := range sets {
@@ -496,7 +505,7 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "vaekit sweep: %v\n", err)
+		sayError(stderr, "vaekit sweep", err)
 		if ctx.Err() != nil {
 			return exitInterrupted
 		}
