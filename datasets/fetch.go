@@ -80,8 +80,8 @@ type Loader struct {
 	// $VAEKIT_MIRRORS, comma-separated): a mirror of one's own, as a cluster
 	// without Internet access has, holding the files laid out like
 	// shared/datasets (BASE/mnist/train-images-idx3-ubyte.gz).
-	Mirrors []string
-	Progress     io.Writer     // where download progress is drawn; nil for silence.
+	Mirrors  []string
+	Progress io.Writer // where download progress is drawn; nil for silence.
 
 	// Context, when set, cancels downloads and the waits between their
 	// tries (a Ctrl-C reaching the command's context stops at once).

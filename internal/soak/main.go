@@ -91,7 +91,7 @@ type scenario struct {
 	phase string
 	args  func(dir string) []string // the command line, writing below dir.
 	env   func(dir string) []string
-	prep  func(dir string) error                 // before the run: the classifier for scoring.
+	prep  func(dir string) error                   // before the run: the classifier for scoring.
 	read  func(dir, stdout string) (string, error) // the run's result, as compared.
 }
 
@@ -188,7 +188,9 @@ func (s *soak) close(keep bool) {
 const mnistTest = "mnist/t10k-images-idx3-ubyte.gz"
 
 func (s *soak) scenarios() map[string]scenario {
-	models := func(dir string) []string { return []string{"--out", filepath.Join(dir, "out"), "--models", filepath.Join(dir, "models")} }
+	models := func(dir string) []string {
+		return []string{"--out", filepath.Join(dir, "out"), "--models", filepath.Join(dir, "models")}
+	}
 	sweep := func(params ...string) func(string) []string {
 		return func(dir string) []string {
 			return slices.Concat([]string{"sweep", "--quick"}, models(dir), []string{"vae"}, params)
