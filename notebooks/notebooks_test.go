@@ -29,7 +29,8 @@ type notebook struct {
 }
 
 // TestNotebooks executes every notebook with the GoNB kernel installed by
-// scripts/setup. VAEKIT_QUICK=1 unless set: the quick settings, same code.
+// scripts/setup, but those TestBrowser ran in this process (see
+// browserPassedFile). VAEKIT_QUICK=1 unless set: the quick settings, same code.
 func TestNotebooks(t *testing.T) {
 	requireKernel(t)
 	paths, err := filepath.Glob("*.ipynb")
@@ -40,6 +41,9 @@ func TestNotebooks(t *testing.T) {
 	outDir := t.TempDir()
 	for _, path := range paths {
 		t.Run(strings.TrimSuffix(path, ".ipynb"), func(t *testing.T) {
+			if _, ok := ranInBrowser.Load(strings.TrimSuffix(path, ".ipynb")); ok {
+				t.Skip("ran in JupyterLab above (TestBrowser), with the same checks of its outputs")
+			}
 			endLeftovers(t) // nbconvert shuts its kernel down, also on a cell's error.
 			cmd := exec.Command(jupyter(t), "nbconvert", "--to", "notebook", "--execute",
 				"--ExecutePreprocessor.timeout=1800", "--output-dir", outDir, path)

@@ -58,6 +58,7 @@ Usage:
 Settings (environment):
   VAEKIT_DATA     directory of offline data copies (laid out like shared/datasets)
   VAEKIT_MODELS   where trained models are kept (default: the user cache)
+  VAEKIT_MIRRORS  base URLs of mirrors of one's own (comma-separated, laid out like shared/datasets), tried first
   GOMLX_BACKEND   backend: go, xla:cpu, xla:cuda (default: XLA if a plugin is installed, else go)
   VAEKIT_DEVICES  devices each training step is split over (XLA; --devices)
 `
