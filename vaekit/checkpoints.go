@@ -129,7 +129,9 @@ func (c *checkpoints) list() ([]string, error) {
 }
 
 // setAsideDamaged moves damaged checkpoints newer than the newest good one
-// to dir/damaged, saying so; with no good one left it fails, naming the files.
+// to dir/damaged, saying so. With none good left the run starts from
+// scratch: a save cut short held no work that was saved, and a checkpoint
+// damaged later stays in dir/damaged for whoever wants to look at it.
 func (c *checkpoints) setAsideDamaged(log io.Writer) error {
 	names, err := c.list()
 	if err != nil {
@@ -144,26 +146,22 @@ func (c *checkpoints) setAsideDamaged(log io.Writer) error {
 		}
 		damaged = append(damaged, names[i])
 		reasons = append(reasons, err.Error())
-		if i == 0 {
-			var files []string
-			for _, name := range damaged {
-				files = append(files, c.files(name)...)
-			}
-			return fmt.Errorf("vaekit: no good checkpoint in %s: %s; remove %s (or the whole directory) to train "+
-				"from scratch", c.dir, strings.Join(reasons, "; "), strings.Join(files, ", "))
-		}
 	}
+	aside := filepath.Join(c.dir, damagedDir)
 	for i, name := range damaged {
-		aside := filepath.Join(c.dir, damagedDir)
 		if err := os.MkdirAll(aside, 0o755); err != nil {
-			return err
+			return fmt.Errorf("vaekit: setting aside the damaged checkpoint %s: %w", name, err)
 		}
 		for _, f := range c.files(name) {
 			if err := os.Rename(f, filepath.Join(aside, filepath.Base(f))); err != nil && !errors.Is(err, os.ErrNotExist) {
 				return fmt.Errorf("vaekit: setting aside the damaged checkpoint %s: %w", f, err)
 			}
 		}
-		fmt.Fprintf(log, "vaekit: %s; moved to %s, resuming from the previous checkpoint\n", reasons[i], aside)
+		then := "resuming from the previous checkpoint"
+		if len(damaged) == len(names) && i == len(damaged)-1 {
+			then = "no good checkpoint is left: training from scratch"
+		}
+		fmt.Fprintf(log, "vaekit: %s; moved to %s, %s\n", reasons[i], aside, then)
 	}
 	return nil
 }

@@ -158,20 +158,47 @@ func TestCheckpointOnFullDisk(t *testing.T) {
 	}
 }
 
-// TestDamagedCheckpointsNamed: with no good checkpoint left, the error names
-// the files to remove.
-func TestDamagedCheckpointsNamed(t *testing.T) {
+// TestOnlyCheckpointDamaged: a run killed while it saved its first
+// checkpoint left nothing good; a rerun sets it aside, says so and trains
+// from scratch (it once stopped, asking the user to remove the files).
+func TestOnlyCheckpointDamaged(t *testing.T) {
+	testBackend(t)
 	dir := t.TempDir()
-	for _, name := range []string{"checkpoint-n0000001-x-step-00000010.json", "checkpoint-n0000001-x-step-00000010.bin"} {
-		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
-			t.Fatal(err)
+	names := []string{"checkpoint-n0000001-x-step-00000010.json", "checkpoint-n0000001-x-step-00000010.bin"}
+	cutShort := func() {
+		for _, name := range names {
+			if err := os.WriteFile(filepath.Join(dir, name), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
+	cutShort()
+	var said strings.Builder
+	if err := (&checkpoints{dir: dir}).setAsideDamaged(&said); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join(dir, damagedDir, name)); err != nil {
+			t.Errorf("%s not set aside: %v", name, err)
+		}
+	}
+	if !strings.Contains(said.String(), "training from scratch") {
+		t.Errorf("said %q, want it to say it trains from scratch", said.String())
+	}
+
+	cutShort()
 	fit := newTinyFit(t, ImageData(mnistTest(t, 100)), dir, 1)
-	_, err := fit.Run(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "no good checkpoint") ||
-		!strings.Contains(err.Error(), filepath.Join(dir, "checkpoint-n0000001-x-step-00000010.bin")) {
-		t.Errorf("got %v, want the damaged files named", err)
+	first := -1
+	fit.OnStep = func(step int, _ map[string]float64) {
+		if first < 0 {
+			first = step
+		}
+	}
+	if _, err := fit.Run(context.Background()); err != nil {
+		t.Fatalf("rerun after a first save cut short: %v", err)
+	}
+	if first != 1 {
+		t.Errorf("first step %d, want 1 (from scratch)", first)
 	}
 }
 

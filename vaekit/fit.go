@@ -192,6 +192,9 @@ func (f *Fit) Run(ctx context.Context) (*History, error) {
 		return nil, fmt.Errorf("vaekit.Fit: %w", err)
 	}
 	ds := &batches{data: f.Data, batchSize: f.BatchSize, seed: uint64(f.Seed), labelsAsInput: f.LabelsAsInput, shards: devices}
+	if planning(ctx) {
+		return nil, f.plan(ds.stepsPerEpoch())
+	}
 	r, err := f.resume(ctx, ds.stepsPerEpoch())
 	if err != nil {
 		return nil, err

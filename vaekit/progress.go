@@ -6,6 +6,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gomlx/gomlx/ui/notebooks"
@@ -15,7 +16,7 @@ import (
 // progressLine shows a training run on one line, redrawn in place in a
 // terminal or a notebook: a carriage return, then the line padded to the
 // longest drawn so far, so that no characters of an earlier, longer line
-// stay. Elsewhere (a log file) it writes a line every logEvery instead. The
+// stay. Elsewhere (a log file) it writes a line every logEvery ($VAEKIT_PROGRESS_EVERY) instead. The
 // rate counts from the end of the run's first step (which compiles the
 // graph): the line is first drawn after a second step.
 type progressLine struct {
@@ -32,18 +33,39 @@ type progressLine struct {
 	values        map[string]float64
 }
 
-// logEvery is how often a progress line is written to a log.
+// logEvery is how often a progress line is written to a log, unless
+// $VAEKIT_PROGRESS_EVERY says otherwise (a Slurm task's log, read by a
+// person following it or by a script waiting for training to be under way).
 const logEvery = 30 * time.Second
 
+// progressEvery is $VAEKIT_PROGRESS_EVERY, or logEvery when it is unset or
+// not a positive duration (said once).
+func progressEvery() time.Duration {
+	v := os.Getenv("VAEKIT_PROGRESS_EVERY")
+	if v == "" {
+		return logEvery
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		badProgressEvery.Do(func() {
+			fmt.Fprintf(Messages(), "vaekit: VAEKIT_PROGRESS_EVERY=%q is not a positive duration such as 10s or 5m; a progress line every %s\n", v, logEvery)
+		})
+		return logEvery
+	}
+	return d
+}
+
+var badProgressEvery sync.Once
+
 // newProgressLine shows progress where Messages go (a notebook's output, else
-// stderr): in place in a notebook or a terminal, a line every logEvery in a log.
+// stderr): in place in a notebook or a terminal, a line every progressEvery in a log.
 func newProgressLine(first, target int) *progressLine {
 	w := Messages()
 	f, isFile := w.(*os.File)
 	p := &progressLine{w: w, unit: "step", first: first, target: target, every: time.Second, started: time.Now(),
 		inPlace: notebooks.IsNotebook() || (isFile && term.IsTerminal(int(f.Fd())))}
 	if !p.inPlace {
-		p.every = logEvery
+		p.every = progressEvery()
 	}
 	return p
 }

@@ -18,6 +18,20 @@ func WriteFile(path string, data []byte) error {
 	return WriteFiles(map[string][]byte{path: data})
 }
 
+// WriteExecutable is WriteFile for a program: the mode an executable gets
+// (0777 less the umask), set before the file takes path's name.
+func WriteExecutable(path string, data []byte) error {
+	tmp, err := writeTemp(path, data, os.FileMode(0o777)&^processUmask)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return Sync(filepath.Dir(path))
+}
+
 // WriteFiles writes several files as a set: every file is written and synced
 // aside first, and only then are they renamed into place, so a failure while
 // writing (a full disk) leaves all the old files, none of the new.

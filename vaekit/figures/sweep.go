@@ -53,6 +53,32 @@ func ParseSweep(args []string) ([]SweepParam, error) {
 	return params, nil
 }
 
+// SweepRuns splits a sweep into its runs, in the sweep's order, each a sweep
+// of one setting (every parameter one value): what a scheduler submits as
+// a task each (vaekit sweep --slurm).
+func SweepRuns(params []SweepParam) ([][]SweepParam, error) {
+	all, err := settings(params)
+	if err != nil {
+		return nil, err
+	}
+	runs := make([][]SweepParam, len(all))
+	for i, setting := range all {
+		for j, p := range params {
+			runs[i] = append(runs[i], SweepParam{Name: p.Name, Values: []string{setting[j]}})
+		}
+	}
+	return runs, nil
+}
+
+// SweepArgs writes params as the command's arguments, PARAM=V1,V2,… each.
+func SweepArgs(params []SweepParam) []string {
+	args := make([]string, len(params))
+	for i, p := range params {
+		args[i] = p.Name + "=" + strings.Join(p.Values, ",")
+	}
+	return args
+}
+
 // maxSweepRuns bounds a sweep: each run is a column of its figure.
 const maxSweepRuns = 8
 

@@ -5,6 +5,7 @@
 //	vaekit score [--models DIR] PATH...
 //	vaekit runs [--models DIR] [--json] | compare A B
 //	vaekit sweep [--quick] [--out DIR] [--models DIR] [--seed N] vae|gan PARAM=V1,V2,... [PARAM=...]
+//	vaekit sweep --slurm [--detach] [sbatch's options] [sweep flags] vae|gan PARAM=V1,V2,...
 //	vaekit backend
 //
 // Each figure NAME is written as DIR/NAME.png, DIR/NAME.svg, DIR/NAME.pdf and DIR/NAME.json
@@ -49,6 +50,10 @@ Usage:
   vaekit sweep [--quick] [--out DIR] [--models DIR] [--seed N] vae|gan PARAM=V1,V2,... [PARAM=...]
                                         one run per setting (e.g. vae KLWeight=0.5,1,4; gan LearningRate=1e-4,2e-4),
                                         side by side: a table, a reading, and sweep-MODEL-PARAM.{png,svg,pdf,json}
+  vaekit sweep --slurm [--detach] [--partition P] [--time T] [--cpus-per-task N] [--gpus G] [--gres R]
+               [--account A] [--qos Q] [--sbatch "ARGS"] [sweep flags] vae|gan PARAM=V1,V2,...
+                                        each unfinished run a task of a Slurm job array, followed until done,
+                                        then the same figure; run again to resume what failed (docs/cluster.md)
   vaekit runs [--models DIR] [--json]   the trained models and how each was made (code, versions, backend,
                                         hyperparameters, data, time, final metrics)
   vaekit runs [--models DIR] compare A B
@@ -466,10 +471,16 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	out := fs.String("out", "figures-out", "directory for the sweep's .png, .svg, .pdf and .json")
 	models := fs.String("models", "", "directory of trained models (default $VAEKIT_MODELS or the user cache)")
 	seed := fs.Int64("seed", 0, "random seed")
+	var onSlurm slurmFlags
+	onSlurm.register(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	if err := onSlurm.check(fs); err != nil {
+		fmt.Fprintf(stderr, "vaekit sweep: %v\n", err)
 		return 2
 	}
 	if fs.NArg() < 2 || (fs.Arg(0) != "vae" && fs.Arg(0) != "gan") {
@@ -489,6 +500,24 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptContext(stderr, os.Exit)
 	defer stop()
 	opts := experiments.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed}
+	if onSlurm.on {
+		s := &sweepRunner{model: model, quick: *quick, seed: *seed, opts: opts}
+		s.opts.Progress = false
+		s.measure = func(ctx context.Context, params []figures.SweepParam) error {
+			var err error
+			if model == "vae" {
+				_, err = figures.MeasureSweepVAE(ctx, experiments.DefaultVAEExperiment(*quick, *seed), params, s.opts)
+			} else { // the scorer is not needed to plan: the GAN's training comes first.
+				_, err = figures.MeasureSweepGAN(ctx, experiments.DefaultMLPGANExperiment(*quick, *seed), params, nil, s.opts)
+			}
+			return err
+		}
+		done, status := s.onSlurm(ctx, params, &onSlurm, stderr)
+		if !done {
+			return status
+		}
+		opts.Models = s.opts.Models
+	}
 	var res *figures.Result
 	if model == "vae" {
 		res, err = figures.SweepVAE(ctx, experiments.DefaultVAEExperiment(*quick, *seed), params, opts)

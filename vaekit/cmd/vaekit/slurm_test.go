@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vaekit/vaekit/internal/slurmtest"
+	"github.com/vaekit/vaekit/vaekit/slurm"
+)
+
+// TestSweepOnSlurm runs a quick two-setting sweep through a one-node Slurm
+// brought up for the test, as a user would: submitted detached, one task
+// cancelled mid-training (after its first progress line), then the same
+// command again, which must submit that run alone, resume it from its
+// checkpoint, follow it and draw the figure the local sweep draws from the
+// same runs.
+func TestSweepOnSlurm(t *testing.T) {
+	cluster := slurmtest.Start(t)
+	t.Setenv("SLURM_CONF", cluster.Conf) // for the commands, and for this test's own squeue and scancel.
+	scoreData(t)
+	exe := filepath.Join(t.TempDir(), "vaekit")
+	if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building vaekit: %v\n%s", err, out)
+	}
+	models, out := t.TempDir(), t.TempDir()
+	// A progress line in a task's log every second: the test cancels task 1
+	// once it has trained a second (of about 20 s here; task 0 takes 2 s).
+	t.Setenv("VAEKIT_PROGRESS_EVERY", "1s")
+	sweep := []string{"sweep", "--slurm", "--quick", "--models", models, "--out", out, "vae", "Epochs=5,60", "TrainSize=4000"}
+	vaekitRun := func(args ...string) (string, string) {
+		t.Helper()
+		cmd := exec.Command(exe, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("vaekit %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		}
+		return stdout.String(), stderr.String()
+	}
+
+	_, stderr := vaekitRun(append([]string{"sweep", "--detach"}, sweep[1:]...)...)
+	t.Logf("submitted:\n%s", stderr)
+	m := regexp.MustCompile(`submitted job (\d+), 2 task\(s\) of 2 runs; logs in (\S+)`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("the first command did not say it submitted both runs as one job:\n%s", stderr)
+	}
+	job := &slurm.Job{ID: m[1], Dir: m[2]}
+	if _, again := vaekitRun(append([]string{"sweep", "--detach"}, sweep[1:]...)...); !strings.Contains(again, "still has") || strings.Contains(again, "submitted job") {
+		t.Errorf("run again while its tasks are queued or running, the command did not follow the job it submitted:\n%s", again)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	waitFor(t, ctx, "task 1's first progress line", func() bool {
+		raw, _ := os.ReadFile(job.Log(1))
+		return bytes.Contains(raw, []byte("[step="))
+	})
+	if err := job.Cancel(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, "the job to leave the queue", func() bool {
+		states, err := job.States(ctx)
+		return err == nil && len(states) == 0
+	})
+	if tail := slurm.Tail(job.Log(1), 5); !strings.Contains(tail, "interrupted") {
+		t.Errorf("the cancelled task did not stop as on Ctrl-C (a checkpoint saved); its log ends:\n%s", tail)
+	}
+
+	stdout, stderr := vaekitRun(sweep...)
+	t.Logf("run again:\n%s", stderr)
+	m = regexp.MustCompile(`submitted job (\d+), 1 task\(s\) of 2 runs; logs in (\S+)`).FindStringSubmatch(stderr)
+	if m == nil {
+		t.Fatalf("run again, the command did not submit the cancelled run alone:\n%s", stderr)
+	}
+	if !strings.Contains(stderr, "run Epochs=5 TrainSize=4000 finished") {
+		t.Errorf("the run that finished is not said to be finished:\n%s", stderr)
+	}
+	again := &slurm.Job{ID: m[1], Dir: m[2]}
+	if log, _ := os.ReadFile(again.Log(0)); !bytes.Contains(log, []byte("resuming")) {
+		t.Errorf("the cancelled run was not resumed from its checkpoint; its task's log:\n%s", log)
+	}
+
+	local, _ := vaekitRun(append([]string{"sweep"}, sweep[2:]...)...)
+	if strip(local) != strip(stdout) {
+		t.Errorf("the figure drawn after Slurm differs from the local sweep's:\nSlurm:\n%s\nlocal:\n%s", stdout, local)
+	}
+}
+
+// strip drops the line naming the files written (it names --out).
+func strip(stdout string) string {
+	var keep []string
+	for _, l := range strings.Split(stdout, "\n") {
+		if !strings.Contains(l, ": wrote ") {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// waitFor polls done until it holds, failing the test when ctx ends first.
+func waitFor(t *testing.T, ctx context.Context, what string, done func() bool) {
+	t.Helper()
+	for !done() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, context.Cause(ctx))
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
