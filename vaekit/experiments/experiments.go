@@ -35,6 +35,10 @@ type Options struct {
 	// Seed of the experiments the catalogue makes (initialisation,
 	// shuffling, noise); a figure's JSON records its experiment's own.
 	Seed int64
+	// Seeds is how many seeds each setting of a comparison is trained
+	// with (Seed, Seed+1, …; each a run of its own, kept under its key),
+	// compared by package verdict's rule; 0 or 1: one.
+	Seeds int
 
 	// OnEpoch, when set (a sweep sets it), is told each epoch's metrics of
 	// the model training, with a way to draw 16 samples of it.

@@ -17,6 +17,7 @@ import (
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
 	"github.com/vaekit/vaekit/vaekit/experiments"
+	"github.com/vaekit/vaekit/vaekit/verdict"
 	"gonum.org/v1/plot"
 )
 
@@ -54,13 +55,13 @@ func ParseSweep(args []string) ([]SweepParam, error) {
 }
 
 // SweepRuns splits a sweep into its runs, in the sweep's order, each a sweep
-// of one setting (every parameter one value): what a scheduler submits as
-// a task each (vaekit sweep --slurm).
+// of one setting (every parameter one value, the seed included): what a
+// scheduler submits as a task each (vaekit sweep --slurm).
 func SweepRuns(params []SweepParam) ([][]SweepParam, error) {
-	all, err := settings(params)
-	if err != nil {
+	if err := checkSweep(params); err != nil {
 		return nil, err
 	}
+	all := settings(params)
 	runs := make([][]SweepParam, len(all))
 	for i, setting := range all {
 		for j, p := range params {
@@ -79,12 +80,54 @@ func SweepArgs(params []SweepParam) []string {
 	return args
 }
 
-// maxSweepRuns bounds a sweep: each run is a column of its figure.
-const maxSweepRuns = 8
+// WithSeeds adds the seed axis to a sweep: each setting trained with n
+// seeds, first, first+1, …, each a run of its own. It leaves params as they
+// are when n < 2 or when they already sweep Seed.
+func WithSeeds(params []SweepParam, first int64, n int) []SweepParam {
+	if n < 2 || slices.ContainsFunc(params, isSeed) {
+		return params
+	}
+	seeds := SweepParam{Name: "Seed"}
+	for i := range n {
+		seeds.Values = append(seeds.Values, strconv.FormatInt(first+int64(i), 10))
+	}
+	return append(slices.Clone(params), seeds)
+}
 
-// settings is the sweep's runs: every combination of the values, the first
-// parameter's slowest.
-func settings(params []SweepParam) ([][]string, error) {
+// isSeed says whether p is the seed axis: its runs are repeats of one
+// setting, summarised as mean ± spread and compared by package verdict.
+func isSeed(p SweepParam) bool { return strings.EqualFold(p.Name, "seed") }
+
+// splitSeeds separates the seed axis from the settings' parameters.
+func splitSeeds(params []SweepParam) (arms []SweepParam, seeds []string) {
+	for _, p := range params {
+		if isSeed(p) {
+			seeds = append(seeds, p.Values...)
+		} else {
+			arms = append(arms, p)
+		}
+	}
+	return arms, seeds
+}
+
+// maxSweepArms bounds a sweep's settings (a column of its figure each), and
+// maxSweepSeeds its seeds a setting.
+const maxSweepArms, maxSweepSeeds = 8, 10
+
+func checkSweep(params []SweepParam) error {
+	arms, seeds := splitSeeds(params)
+	if n := len(settings(arms)); n > maxSweepArms {
+		return fmt.Errorf("a sweep of %d runs: at most %d (one column each)", n, maxSweepArms)
+	}
+	if len(seeds) > maxSweepSeeds {
+		return fmt.Errorf("a sweep over %d seeds: at most %d", len(seeds), maxSweepSeeds)
+	}
+	return nil
+}
+
+// settings is every combination of the values, the first parameter's
+// slowest.
+func settings(params []SweepParam) [][]string {
 	runs := [][]string{nil}
 	for _, p := range params {
 		var next [][]string
@@ -95,10 +138,7 @@ func settings(params []SweepParam) ([][]string, error) {
 		}
 		runs = next
 	}
-	if len(runs) > maxSweepRuns {
-		return nil, fmt.Errorf("a sweep of %d runs: at most %d (one column each)", len(runs), maxSweepRuns)
-	}
-	return runs, nil
+	return runs
 }
 
 // setField sets the field of the struct exp points to (embedded structs
@@ -190,19 +230,23 @@ func fieldNames(v reflect.Value) []string {
 }
 
 // Sweep is what a sweep measured: one run per combination of its
-// parameters' values, trained (or loaded: each run is kept under its own
-// hyperparameters) one after the other.
+// parameters' values and seed, trained (or loaded: each run is kept under
+// its own hyperparameters) one after the other.
 type Sweep struct {
-	Model  string // "vae" or "gan".
-	Params []SweepParam
-	Runs   []SweepRun
-	Base   any // the experiment every run starts from.
+	Model  string       // "vae" or "gan".
+	Params []SweepParam // the settings' parameters (not the seed).
+	// Seeds each setting is trained with, as written (nil: the base
+	// experiment's own seed, one run a setting).
+	Seeds []string
+	Runs  []SweepRun // setting by setting, each setting's seeds in a row.
+	Base  any        // the experiment every run starts from.
 	experiments.About
 }
 
-// SweepRun is one setting's run.
+// SweepRun is one run: a setting and a seed.
 type SweepRun struct {
 	Setting         []string // a value per parameter.
+	Seed            string   // "" for the base experiment's.
 	Hyperparameters any
 	Metrics         map[string]float64
 	Curves          []chart.Series // per epoch.
@@ -211,11 +255,21 @@ type SweepRun struct {
 	done            bool
 }
 
-// label names a run by the parameters that vary: "KLWeight=4".
-func (s *Sweep) label(i int) string {
+// seeds is the number of runs a setting.
+func (s *Sweep) seeds() int { return max(1, len(s.Seeds)) }
+
+// arms is the number of settings.
+func (s *Sweep) arms() int { return len(s.Runs) / s.seeds() }
+
+// armRuns are setting a's runs, one a seed.
+func (s *Sweep) armRuns(a int) []SweepRun { return s.Runs[a*s.seeds() : (a+1)*s.seeds()] }
+
+// label names setting a by the parameters that vary: "KLWeight=4".
+func (s *Sweep) label(a int) string {
 	var parts, all []string
+	setting := s.Runs[a*s.seeds()].Setting
 	for j, p := range s.Params {
-		all = append(all, p.Name+"="+s.Runs[i].Setting[j])
+		all = append(all, p.Name+"="+setting[j])
 		if len(p.Values) > 1 {
 			parts = append(parts, all[j])
 		}
@@ -224,6 +278,24 @@ func (s *Sweep) label(i int) string {
 		parts = all
 	}
 	return strings.Join(parts, ", ")
+}
+
+// runLabel names run i: its setting's label, and its seed.
+func (s *Sweep) runLabel(i int) string {
+	l := s.label(i / s.seeds())
+	if s.Runs[i].Seed != "" {
+		l += ", seed " + s.Runs[i].Seed
+	}
+	return l
+}
+
+// values are metric's per-seed values of setting a.
+func (s *Sweep) values(a int, metric string) []float64 {
+	var v []float64
+	for _, r := range s.armRuns(a) {
+		v = append(v, r.Metrics[metric])
+	}
+	return v
 }
 
 // SweepVAE trains the VAE once per setting of params from base and shows
@@ -275,23 +347,38 @@ func MeasureSweepGAN(ctx context.Context, base experiments.GANExperiment, params
 	})
 }
 
-// measureSweep runs train for each setting of params applied to base.
+// measureSweep runs train for each setting of params applied to base,
+// with each seed (opts.Seeds from base's own, unless params sweep Seed).
 func measureSweep[E any](ctx context.Context, model string, base E, params []SweepParam, opts experiments.Options,
 	train func(exp *E, opts experiments.Options, r *SweepRun) error) (*Sweep, error) {
-	all, err := settings(params)
-	if err != nil {
+	if seed, ok := findField(reflect.ValueOf(&base).Elem(), "Seed"); ok && seed.CanInt() {
+		params = WithSeeds(params, seed.Int(), opts.Seeds)
+	}
+	if err := checkSweep(params); err != nil {
 		return nil, err
 	}
-	s := &Sweep{Model: model, Params: params, Base: base}
-	exps := make([]E, len(all))
-	for i, setting := range all {
-		exps[i] = base
-		for j, p := range params {
-			if err := setField(&exps[i], p.Name, setting[j]); err != nil {
-				return nil, fmt.Errorf("sweep: %w", err)
+	arms, seeds := splitSeeds(params)
+	s := &Sweep{Model: model, Params: arms, Seeds: seeds, Base: base}
+	var exps []E
+	for _, setting := range settings(arms) {
+		for k := range s.seeds() {
+			exp := base
+			for j, p := range arms {
+				if err := setField(&exp, p.Name, setting[j]); err != nil {
+					return nil, fmt.Errorf("sweep: %w", err)
+				}
 			}
+			r := SweepRun{Setting: setting}
+			if seeds != nil {
+				r.Seed = seeds[k]
+				if err := setField(&exp, "Seed", r.Seed); err != nil {
+					return nil, fmt.Errorf("sweep: %w", err)
+				}
+			}
+			r.Hyperparameters = exp
+			exps = append(exps, exp)
+			s.Runs = append(s.Runs, r)
 		}
-		s.Runs = append(s.Runs, SweepRun{Setting: setting, Hyperparameters: exps[i]})
 	}
 	view := newSweepView(s)
 	inner := opts
@@ -301,7 +388,7 @@ func measureSweep[E any](ctx context.Context, model string, base E, params []Swe
 	for i := range s.Runs {
 		r := &s.Runs[i]
 		if opts.Progress {
-			fmt.Fprintf(vaekit.Messages(), "sweep: run %d of %d, %s\n", i+1, len(s.Runs), s.label(i))
+			fmt.Fprintf(vaekit.Messages(), "sweep: run %d of %d, %s\n", i+1, len(s.Runs), s.runLabel(i))
 		}
 		if view != nil {
 			inner.OnEpoch = func(epoch int, metrics map[string]float64, samples func() ([][]float32, error)) {
@@ -309,7 +396,7 @@ func measureSweep[E any](ctx context.Context, model string, base E, params []Swe
 			}
 		}
 		if err := train(&exps[i], inner, r); err != nil {
-			return nil, fmt.Errorf("sweep run %s: %w", s.label(i), err)
+			return nil, fmt.Errorf("sweep run %s: %w", s.runLabel(i), err)
 		}
 		r.done = true
 		if view != nil {
@@ -319,7 +406,7 @@ func measureSweep[E any](ctx context.Context, model string, base E, params []Swe
 	if view != nil {
 		view.clear()
 	}
-	s.Hyperparameters = map[string]any{"base": base, "parameters": params}
+	s.Hyperparameters = map[string]any{"base": base, "parameters": arms, "seeds": seeds}
 	return s, nil
 }
 
@@ -359,7 +446,8 @@ func (s *Sweep) keyMetrics() []struct {
 	}{{"test_elbo_nats", true}, {"test_nll_iw_nats", false}, {"test_recon_nats", false}, {"test_kl_nats", false}}
 }
 
-// Table is the sweep's numbers, one line a run.
+// Table is the sweep's numbers, one line a setting: each metric's mean ±
+// standard deviation over its seeds (the value, for one seed).
 func (s *Sweep) Table() string {
 	var b strings.Builder
 	var header []string
@@ -370,82 +458,160 @@ func (s *Sweep) Table() string {
 		header = append(header, m.name)
 	}
 	header = append(header, "train_seconds")
+	if s.seeds() > 1 {
+		header = append(header, "seeds")
+	}
 	fmt.Fprintln(&b, strings.Join(header, "\t"))
-	for _, r := range s.Runs {
-		row := slices.Clone(r.Setting)
+	for a := range s.arms() {
+		row := slices.Clone(s.Runs[a*s.seeds()].Setting)
 		for _, m := range s.keyMetrics() {
-			row = append(row, fmt.Sprintf("%.4g", r.Metrics[m.name]))
+			row = append(row, verdict.Of(s.values(a, m.name)).String())
 		}
-		row = append(row, fmt.Sprintf("%.0f", r.Metrics["train_seconds"]))
+		row = append(row, fmt.Sprintf("%.0f", verdict.Of(s.values(a, "train_seconds")).Mean))
+		if s.seeds() > 1 {
+			row = append(row, strings.Join(s.Seeds, ","))
+		}
 		fmt.Fprintln(&b, strings.Join(row, "\t"))
 	}
 	return b.String()
 }
 
-// Reading says what the numbers show: for each key metric, the best run,
-// and from the first setting to the last, where that way it went.
-func (s *Sweep) Reading() string {
-	var parts []string
-	first, last := s.Runs[0], s.Runs[len(s.Runs)-1]
+// Verdicts compares, for each key metric, the setting best on average with
+// every other, by package verdict's rule.
+func (s *Sweep) Verdicts() []verdict.Verdict {
+	var out []verdict.Verdict
 	for _, m := range s.keyMetrics() {
-		best := 0
-		for i, r := range s.Runs {
-			if v, b := r.Metrics[m.name], s.Runs[best].Metrics[m.name]; (m.larger && v > b) || (!m.larger && v < b) {
-				best = i
+		best := s.best(m.name, m.larger)
+		for a := range s.arms() {
+			if a != best {
+				out = append(out, verdict.Compare(m.name, s.label(best), s.values(best, m.name), s.label(a), s.values(a, m.name), m.larger))
 			}
 		}
-		part := fmt.Sprintf("best %s at %s (%.4g)", m.name, s.label(best), s.Runs[best].Metrics[m.name])
-		if len(s.Runs) > 1 {
-			part += fmt.Sprintf("; from %s to %s it goes %.4g → %.4g", s.label(0), s.label(len(s.Runs)-1),
-				first.Metrics[m.name], last.Metrics[m.name])
+	}
+	return out
+}
+
+// best is the setting with the best mean of metric.
+func (s *Sweep) best(metric string, larger bool) int {
+	best := 0
+	for a := range s.arms() {
+		if v, b := verdict.Of(s.values(a, metric)).Mean, verdict.Of(s.values(best, metric)).Mean; (larger && v > b) || (!larger && v < b) {
+			best = a
+		}
+	}
+	return best
+}
+
+// Reading says what the numbers show: for each key metric, the best
+// setting on average and, over several seeds, the rule's verdict against
+// each other setting, and where the metrics disagree on a pair of settings;
+// over one seed, how each metric went from the first setting to the last.
+func (s *Sweep) Reading() string {
+	var parts []string
+	verdicts := s.Verdicts()
+	for _, m := range s.keyMetrics() {
+		best := s.best(m.name, m.larger)
+		part := fmt.Sprintf("best %s at %s (%s)", m.name, s.label(best), verdict.Of(s.values(best, m.name)))
+		if s.seeds() < 2 && s.arms() > 1 {
+			last := s.arms() - 1
+			part += fmt.Sprintf("; from %s to %s it goes %.4g → %.4g", s.label(0), s.label(last),
+				s.values(0, m.name)[0], s.values(last, m.name)[0])
 		}
 		parts = append(parts, part)
 	}
-	return strings.Join(parts, ". ") + "."
+	text := strings.Join(parts, ". ") + "."
+	if s.arms() < 2 {
+		return text
+	}
+	if s.seeds() < 2 {
+		return text + " One seed a setting: no verdict on any difference (sweep with 2 seeds or more)."
+	}
+	var found []string
+	for _, v := range verdicts {
+		found = append(found, v.Text)
+	}
+	text += " " + strings.Join(found, ". ") + "."
+	for a := range s.arms() {
+		for b := a + 1; b < s.arms(); b++ {
+			var pair []verdict.Verdict
+			for _, m := range s.keyMetrics() {
+				pair = append(pair, verdict.Compare(m.name, s.label(a), s.values(a, m.name), s.label(b), s.values(b, m.name), m.larger))
+			}
+			if d := verdict.Agreement(pair); d != "" {
+				text += fmt.Sprintf(" %s against %s: %s.", s.label(a), s.label(b), d)
+			}
+		}
+	}
+	return text
 }
 
-// Draw is the sweep's figure: one column per run, its curves above its samples.
+// Draw is the sweep's figure: one column per setting, its seeds' curves
+// above the first seed's samples.
 func (s *Sweep) Draw() (*Result, error) {
 	fig, err := s.figure()
 	if err != nil {
 		return nil, err
 	}
-	var runs []map[string]any
+	var runs, arms []map[string]any
 	for i, r := range s.Runs {
 		setting := map[string]string{}
 		for j, p := range s.Params {
 			setting[p.Name] = r.Setting[j]
 		}
-		run := map[string]any{"setting": setting, "label": s.label(i), "hyperparameters": r.Hyperparameters, "metrics": r.Metrics}
+		run := map[string]any{"setting": setting, "label": s.runLabel(i), "hyperparameters": r.Hyperparameters, "metrics": r.Metrics}
+		if r.Seed != "" {
+			run["seed"] = r.Seed
+		}
 		if r.Dir != "" {
 			run["run"] = filepath.Base(r.Dir)
 		}
 		runs = append(runs, run)
 	}
-	metrics := map[string]any{"model": s.Model, "parameters": s.Params, "runs": runs, "table": s.Table(), "reading": s.Reading()}
+	for a := range s.arms() {
+		stats := map[string]verdict.Stats{}
+		for name := range s.Runs[a*s.seeds()].Metrics {
+			stats[name] = verdict.Of(s.values(a, name))
+		}
+		arms = append(arms, map[string]any{"label": s.label(a), "metrics": stats})
+	}
+	metrics := map[string]any{"model": s.Model, "parameters": s.Params, "runs": runs, "settings": arms,
+		"table": s.Table(), "reading": s.Reading(), "verdict": s.Verdicts(), "rule": verdict.Rule}
+	if s.Seeds != nil {
+		metrics["seeds"] = s.Seeds
+	}
 	return &Result{Figure: fig, Metrics: metrics, About: s.About}, nil
 }
 
-// figure draws the runs done so far; the others are columns titled "waiting".
+// figure draws the runs done so far, a column a setting; the settings not
+// started are columns titled "waiting".
 func (s *Sweep) figure() (*chart.Figure, error) {
 	var curves, samples []*plot.Plot
 	legend := false
-	for i, r := range s.Runs {
-		title := s.label(i)
-		if !r.done {
-			title += " (waiting)"
-			if len(r.Curves) > 0 && len(r.Curves[0].X) > 0 {
-				title = s.label(i) + " (training)"
+	for a := range s.arms() {
+		runs := s.armRuns(a)
+		title := s.label(a)
+		done, started := true, false
+		var series []chart.Series
+		for _, r := range runs {
+			done = done && r.done
+			for _, c := range r.Curves {
+				if len(c.X) > 0 {
+					started = true
+					if r.Seed != "" {
+						c.Name = strings.TrimSpace(c.Name + " seed " + r.Seed)
+					}
+					series = append(series, c)
+				}
 			}
 		}
-		var series []chart.Series
-		for _, c := range r.Curves {
-			if len(c.X) > 0 {
-				series = append(series, c)
-			}
+		switch {
+		case !done && started:
+			title += " (training)"
+		case !done:
+			title += " (waiting)"
 		}
 		lines := &chart.Lines{Title: title, XLabel: "epoch", Series: series, Points: true}
-		if i == 0 { // the columns share their y axis: one label names it.
+		if a == 0 { // the columns share their y axis: one label names it.
 			lines.YLabel = s.curveTitle()
 		}
 		if len(series) == 1 {
@@ -460,12 +626,12 @@ func (s *Sweep) figure() (*chart.Figure, error) {
 			cp = plot.New() // nothing yet.
 			cp.Title.Text = title
 		}
-		grid := &chart.Grid{Rows: 4, Cols: 4, Height: 28, Width: 28, Images: r.Samples}
+		grid := &chart.Grid{Rows: 4, Cols: 4, Height: 28, Width: 28, Images: runs[0].Samples}
 		if grid.Images == nil {
 			grid.Images = make([][]float32, 16)
 		}
-		if r.Metrics != nil {
-			grid.Title = s.summary(r)
+		if done {
+			grid.Title = s.summary(a)
 		}
 		gp, err := grid.Plot()
 		if err != nil {
@@ -476,15 +642,17 @@ func (s *Sweep) figure() (*chart.Figure, error) {
 	shareY(curves, legend)
 	fig := &chart.Figure{Title: fmt.Sprintf("%s sweep: %s", strings.ToUpper(s.Model), s.paramNames()),
 		Panels: [][]*plot.Plot{curves, samples}}
-	return fig.Size(3.4*float64(len(s.Runs))+0.6, 7.2), nil
+	return fig.Size(3.4*float64(s.arms())+0.6, 7.2), nil
 }
 
-// summary is a run's key numbers, above its samples.
-func (s *Sweep) summary(r SweepRun) string {
+// summary is a setting's key numbers (mean ± sd over its seeds), above its
+// samples.
+func (s *Sweep) summary(a int) string {
+	of := func(name string) verdict.Stats { return verdict.Of(s.values(a, name)) }
 	if s.Model == "gan" {
-		return fmt.Sprintf("FID %.1f, P %.2f, R %.2f", r.Metrics["mnist_fid"], r.Metrics["precision"], r.Metrics["recall"])
+		return fmt.Sprintf("FID %s, P %s, R %s", of("mnist_fid"), of("precision"), of("recall"))
 	}
-	return fmt.Sprintf("ELBO %.1f, NLL %.1f", r.Metrics["test_elbo_nats"], r.Metrics["test_nll_iw_nats"])
+	return fmt.Sprintf("ELBO %s, NLL %s", of("test_elbo_nats"), of("test_nll_iw_nats"))
 }
 
 func (s *Sweep) paramNames() string {
@@ -499,7 +667,9 @@ func (s *Sweep) paramNames() string {
 func SweepName(model string, params []SweepParam) string {
 	name := "sweep-" + model
 	for _, p := range params {
-		name += "-" + strings.ToLower(p.Name)
+		if !isSeed(p) { // a sweep over seeds draws the same comparison.
+			name += "-" + strings.ToLower(p.Name)
+		}
 	}
 	return name
 }

@@ -4,7 +4,7 @@
 //	vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--dataset PATH] NAME... | all
 //	vaekit score [--models DIR] PATH...
 //	vaekit runs [--models DIR] [--json] | compare A B
-//	vaekit sweep [--quick] [--out DIR] [--models DIR] [--seed N] vae|gan PARAM=V1,V2,... [PARAM=...]
+//	vaekit sweep [--quick] [--out DIR] [--models DIR] [--seed N] [--seeds N] vae|gan PARAM=V1,V2,... [PARAM=...]
 //	vaekit sweep --slurm [--detach] [sbatch's options] [sweep flags] vae|gan PARAM=V1,V2,...
 //	vaekit backend
 //
@@ -47,9 +47,10 @@ Usage:
   vaekit score [--models DIR] [--json] PATH...
                                         mnist_fid, KID, precision and recall of your own images (a folder of
                                         PNG/JPEG/PGM, an IDX or a .npy file), and the digits the classifier reads
-  vaekit sweep [--quick] [--out DIR] [--models DIR] [--seed N] vae|gan PARAM=V1,V2,... [PARAM=...]
-                                        one run per setting (e.g. vae KLWeight=0.5,1,4; gan LearningRate=1e-4,2e-4),
-                                        side by side: a table, a reading, and sweep-MODEL-PARAM.{png,svg,pdf,json}
+  vaekit sweep [--quick] [--out DIR] [--models DIR] [--seed N] [--seeds N] vae|gan PARAM=V1,V2,... [PARAM=...]
+                                        one run per setting and seed (e.g. vae KLWeight=0.5,1,4; gan LearningRate=1e-4,2e-4),
+                                        side by side: a table (mean ± sd over the seeds), verdicts by one rule
+                                        (docs/verdicts.md), and sweep-MODEL-PARAM.{png,svg,pdf,json}
   vaekit sweep --slurm [--detach] [--partition P] [--time T] [--cpus-per-task N] [--gpus G] [--gres R]
                [--account A] [--qos Q] [--sbatch "ARGS"] [sweep flags] vae|gan PARAM=V1,V2,...
                                         each unfinished run a task of a Slurm job array, followed until done,
@@ -66,6 +67,7 @@ Settings (environment):
   VAEKIT_MIRRORS  base URLs of mirrors of one's own (comma-separated, laid out like shared/datasets), tried first
   GOMLX_BACKEND   backend: go, xla:cpu, xla:cuda (default: XLA if a plugin is installed, else go)
   VAEKIT_DEVICES  devices each training step is split over (XLA; --devices)
+  VAEKIT_PROGRESS_EVERY  how often a log gets a progress line (default 30s)
 `
 
 func main() {
@@ -470,7 +472,8 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	quick := fs.Bool("quick", false, "small epochs and subsets (CI, smoke runs)")
 	out := fs.String("out", "figures-out", "directory for the sweep's .png, .svg, .pdf and .json")
 	models := fs.String("models", "", "directory of trained models (default $VAEKIT_MODELS or the user cache)")
-	seed := fs.Int64("seed", 0, "random seed")
+	seed := fs.Int64("seed", 0, "random seed (the first, with --seeds)")
+	seeds := fs.Int("seeds", 1, "train each setting with N seeds (--seed, --seed+1, …) and compare the settings beyond seed spread")
 	var onSlurm slurmFlags
 	onSlurm.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -493,6 +496,11 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vaekit sweep: %v\n", err)
 		return 2
 	}
+	if *seeds < 1 {
+		fmt.Fprintf(stderr, "vaekit sweep: --seeds %d: want 1 or more\n", *seeds)
+		return 2
+	}
+	params = figures.WithSeeds(params, *seed, *seeds)
 	if err := checkOutDir(*out); err != nil {
 		fmt.Fprintf(stderr, "vaekit sweep: --out %s: %v\n", *out, err)
 		return 2

@@ -39,6 +39,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"sweep", "--quick", "resnet", "Depth=1,2"}, 2, "usage: vaekit sweep"},
 		{[]string{"sweep", "--quick", "vae", "KLWeight"}, 2, "want NAME=V1,V2"},
 		{[]string{"sweep", "--quick", "--models", t.TempDir(), "vae", "Beta=1,2"}, 1, `no field "Beta"`},
+		{[]string{"sweep", "--quick", "--seeds", "0", "vae", "KLWeight=1,2"}, 2, "--seeds 0: want 1 or more"},
+		{[]string{"sweep", "--quick", "--seeds", "11", "--models", t.TempDir(), "vae", "KLWeight=1,2"}, 1, "over 11 seeds: at most 10"},
 		{[]string{"runs", "compare", "a"}, 2, "usage: vaekit runs"},
 		{[]string{"runs", "--models", t.TempDir(), "compare", "a", "b"}, 1, "a: no run record in"},
 	} {

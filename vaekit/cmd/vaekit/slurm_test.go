@@ -52,6 +52,21 @@ func TestSweepOnSlurm(t *testing.T) {
 		t.Fatalf("the first command did not say it submitted both runs as one job:\n%s", stderr)
 	}
 	job := &slurm.Job{ID: m[1], Dir: m[2]}
+	// The overhead of a task, for docs/cluster.md: from sbatch's return to the
+	// task's log (opened by slurmd as it launches the task) and to the task's
+	// first line (vaekit started, its backend loaded).
+	returned := time.Now()
+	var opened time.Duration
+	for deadline := returned.Add(time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		raw, err := os.ReadFile(job.Log(0))
+		if err == nil && opened == 0 {
+			opened = time.Since(returned)
+		}
+		if bytes.Contains(raw, []byte("vaekit: backend")) {
+			t.Logf("task 0: log opened %.2f s and vaekit's first line %.2f s after the submitting command returned", opened.Seconds(), time.Since(returned).Seconds())
+			break
+		}
+	}
 	if _, again := vaekitRun(append([]string{"sweep", "--detach"}, sweep[1:]...)...); !strings.Contains(again, "still has") || strings.Contains(again, "submitted job") {
 		t.Errorf("run again while its tasks are queued or running, the command did not follow the job it submitted:\n%s", again)
 	}
