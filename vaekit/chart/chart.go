@@ -13,8 +13,12 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"math"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/gomlx/gomlx/ui/notebooks"
 	"github.com/janpfeifer/gonb/gonbui"
@@ -74,16 +78,160 @@ func (f *Figure) titleHeight() vg.Length {
 	if f.Title == "" {
 		return 0
 	}
-	return 0.45 * vg.Inch
+	return 0.45*vg.Inch + 0.2*vg.Inch*vg.Length(strings.Count(f.Title, "\n"))
 }
 
 var titleStyle = text.Style{
 	Color:   color.Black,
-	Font:    font.From(plot.DefaultFont, 15),
+	Font:    font.From(plot.DefaultFont, 12),
 	XAlign:  draw.XCenter,
 	YAlign:  draw.YTop,
 	Handler: plot.DefaultTextHandler,
 }
+
+// PrintWidth is the widest a figure is drawn: A4's text width (21 cm less
+// two 2.5 cm margins, 6.3 in) and a little. Texts keep their sizes in points
+// (10 to 12, none below 7), so a figure printed at this width shows them at
+// those sizes, where a 16 in figure scaled onto the page showed 4 pt ticks.
+const PrintWidth = 6.5 * vg.Inch
+
+// minPanelWidth is the narrowest a panel of axes gets when a wide figure
+// is laid out again for PrintWidth, and minImageWidth an image panel's:
+// wider figures put their panels in more rows.
+const (
+	minPanelWidth = 2.9 * vg.Inch
+	minImageWidth = 1.4 * vg.Inch
+	imageCaption  = 0.55 * vg.Inch // an image panel's title and labels.
+	minAxesHeight = 2.4 * vg.Inch  // a printed row with axes in it is no lower.
+)
+
+// minWidth is the narrowest panel p may be printed.
+func minWidth(p *plot.Plot) vg.Length {
+	if p == nil {
+		return 0
+	}
+	if _, ok := p.X.Tick.Marker.(*keepAspect); ok {
+		return minImageWidth
+	}
+	return minPanelWidth
+}
+
+// perRow is how many of row's panels fit side by side at PrintWidth.
+func perRow(row []*plot.Plot) int {
+	widest := vg.Length(0)
+	for n, p := range row {
+		widest = max(widest, minWidth(p))
+		if vg.Length(n+1)*widest > PrintWidth {
+			return max(1, n)
+		}
+	}
+	return len(row)
+}
+
+// forPrint is f laid out at most PrintWidth wide: a figure wider than that
+// puts as many panels a row as fit (axes at least minPanelWidth, images
+// minImageWidth), and scales each row's panels by one factor, so that they
+// keep their shapes (a row of images no taller than its images need). A
+// grid's columns stay together where its rows split alike (a sweep's curves
+// above their samples); other rows are split where they are.
+func (f *Figure) forPrint() *Figure {
+	w, h := f.size()
+	if len(f.Panels) == 0 {
+		return f
+	}
+	if w <= PrintWidth {
+		title := wrap(titleStyle, f.Title, w-0.2*vg.Inch)
+		if title == f.Title {
+			return f
+		}
+		out := *f
+		out.Title = title
+		out.Width, out.Height = w, h+out.titleHeight()-f.titleHeight()
+		return &out
+	}
+	heights := f.RowSizes()
+	type band struct {
+		panels []*plot.Plot
+		height float64
+	}
+	split := make([][]band, len(f.Panels)) // each row's new rows.
+	alike := true
+	for i, row := range f.Panels {
+		per := perRow(row)
+		alike = alike && len(row) == len(f.Panels[0]) && per == perRow(f.Panels[0])
+		panelW := float64(PrintWidth) / float64(per)
+		scale := panelW / (float64(w) / float64(len(row)))
+		for start := 0; start < len(row); start += per {
+			padded := make([]*plot.Plot, per) // nil panels keep a short last row's panels the width of the others.
+			copy(padded, row[start:min(start+per, len(row))])
+			height := float64(heights[i]) * scale
+			need, images := 0.0, true
+			for _, p := range padded {
+				if p == nil {
+					continue
+				}
+				k, ok := p.X.Tick.Marker.(*keepAspect)
+				if !ok {
+					images = false
+					break
+				}
+				need = max(need, panelW*k.h/k.w+float64(imageCaption))
+			}
+			if images {
+				height = min(height, need)
+			} else {
+				height = max(height, float64(minAxesHeight))
+			}
+			split[i] = append(split[i], band{padded, height})
+		}
+	}
+	var bands []band
+	if alike { // chunk by chunk: a grid's columns stay together.
+		for c := range split[0] {
+			for i := range split {
+				bands = append(bands, split[i][c])
+			}
+		}
+	} else {
+		for _, row := range split {
+			bands = append(bands, row...)
+		}
+	}
+	out := &Figure{Title: wrap(titleStyle, f.Title, PrintWidth-0.2*vg.Inch), DPI: f.DPI, Width: PrintWidth}
+	out.Height = out.titleHeight()
+	for _, b := range bands {
+		out.Panels = append(out.Panels, b.panels)
+		out.RowHeights = append(out.RowHeights, b.height)
+		out.Height += vg.Length(b.height)
+	}
+	return out
+}
+
+// RowSizes are the heights its rows are drawn with (before it is laid out
+// for print): their shares (RowHeights, or equal) of the height below the title.
+func (f *Figure) RowSizes() []vg.Length {
+	_, h := f.size()
+	shares := f.RowHeights
+	if len(shares) != len(f.Panels) {
+		shares = slices.Repeat([]float64{1}, len(f.Panels))
+	}
+	total := 0.0
+	for _, s := range shares {
+		total += s
+	}
+	sizes := make([]vg.Length, len(shares))
+	for i, s := range shares {
+		sizes[i] = vg.Length(s/total) * (h - f.titleHeight())
+	}
+	return sizes
+}
+
+// Dimensions is the figure's size as set, or as its panels make it (before
+// it is laid out for print).
+func (f *Figure) Dimensions() (w, h vg.Length) { return f.size() }
+
+// TitleHeight is the height the title takes at the top.
+func (f *Figure) TitleHeight() vg.Length { return f.titleHeight() }
 
 // draw renders the figure on a canvas of its size.
 func (f *Figure) draw(c vg.CanvasSizer) error {
@@ -91,6 +239,13 @@ func (f *Figure) draw(c vg.CanvasSizer) error {
 		return fmt.Errorf("chart: figure %q has no panels", f.Title)
 	}
 	dc := draw.New(c)
+	for _, row := range f.Panels {
+		for _, p := range row {
+			if p != nil {
+				printStyle(p, (dc.Max.X-dc.Min.X)/vg.Length(len(row))-0.3*vg.Inch)
+			}
+		}
+	}
 	if f.Title != "" {
 		top := dc.Max.Y - 0.1*vg.Inch
 		dc.FillText(titleStyle, vg.Point{X: (dc.Min.X + dc.Max.X) / 2, Y: top}, f.Title)
@@ -137,13 +292,58 @@ func (f *Figure) draw(c vg.CanvasSizer) error {
 	return nil
 }
 
+// Text sizes in a panel, in points: gonum's defaults (12 for titles, axis
+// labels and legends) crowd a panel a third or half of a page wide.
+const (
+	panelTitleSize = 11
+	axisLabelSize  = 10
+	tickLabelSize  = 9
+	legendSize     = 9
+)
+
+// printStyle sets p's texts to the panel sizes (a smaller size set by a
+// figure stays), and breaks its title into lines no wider than width.
+func printStyle(p *plot.Plot, width vg.Length) {
+	for _, st := range []struct {
+		size *font.Length
+		max  font.Length
+	}{
+		{&p.Title.TextStyle.Font.Size, panelTitleSize}, {&p.X.Label.TextStyle.Font.Size, axisLabelSize},
+		{&p.Y.Label.TextStyle.Font.Size, axisLabelSize}, {&p.X.Tick.Label.Font.Size, tickLabelSize},
+		{&p.Y.Tick.Label.Font.Size, tickLabelSize}, {&p.Legend.TextStyle.Font.Size, legendSize},
+	} {
+		*st.size = min(*st.size, st.max)
+	}
+	p.Title.Text = wrap(p.Title.TextStyle, p.Title.Text, width)
+}
+
+// wrap breaks text into lines no wider than width in style, at spaces
+// (text that fits, or a width of 0, stays as it is).
+func wrap(style text.Style, s string, width vg.Length) string {
+	if s == "" || width <= 0 || style.Width(s) <= width {
+		return s
+	}
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		if line != "" && style.Width(line+" "+word) > width {
+			lines, line = append(lines, line), word
+			continue
+		}
+		line = strings.TrimSpace(line + " " + word)
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
 // drawRows draws rows of panels on their canvases.
 func drawRows(panels [][]*plot.Plot, canvases [][]draw.Canvas) {
 	for i, row := range panels {
 		for j, p := range row {
 			if p != nil {
-				if layout, ok := p.X.Tick.Marker.(fitter); ok {
-					layout.fit(p, canvases[i][j])
+				for _, marker := range []plot.Ticker{p.X.Tick.Marker, p.Y.Tick.Marker} {
+					if layout, ok := marker.(fitter); ok {
+						layout.fit(p, canvases[i][j])
+					}
 				}
 				p.Draw(canvases[i][j])
 			}
@@ -151,8 +351,10 @@ func drawRows(panels [][]*plot.Plot, canvases [][]draw.Canvas) {
 	}
 }
 
-// PNG renders the figure as PNG.
-func (f *Figure) PNG() ([]byte, error) {
+// PNG renders the figure as PNG, laid out for print.
+func (f *Figure) PNG() ([]byte, error) { return f.forPrint().png() }
+
+func (f *Figure) png() ([]byte, error) {
 	w, h := f.size()
 	dpi := f.DPI
 	if dpi == 0 {
@@ -169,14 +371,17 @@ func (f *Figure) PNG() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// SVG renders the figure as SVG.
+// SVG renders the figure as SVG, laid out for print.
 func (f *Figure) SVG() ([]byte, error) {
+	f = f.forPrint()
 	w, h := f.size()
 	return f.vector(vgsvg.New(w, h))
 }
 
-// PDF renders the figure as PDF, vector, with its fonts embedded.
+// PDF renders the figure as PDF, vector, with its fonts embedded, laid out
+// for print.
 func (f *Figure) PDF() ([]byte, error) {
+	f = f.forPrint()
 	w, h := f.size()
 	c := vgpdf.New(w, h)
 	c.EmbedFonts(true)
@@ -228,10 +433,11 @@ func (f *Figure) Files(dir, name string) (map[string][]byte, error) {
 }
 
 // HTML is the figure as an HTML image (PNG at 72 dpi, inline), for a
-// notebook view that is redrawn in place (explorers, a sweep's live view).
+// notebook view that is redrawn in place (explorers, a sweep's live view):
+// drawn for the screen at its own size, not laid out for print.
 func (f *Figure) HTML() (string, error) {
 	f.DPI = 72
-	png, err := f.PNG()
+	png, err := f.png()
 	if err != nil {
 		return "", err
 	}
@@ -250,5 +456,40 @@ func (f *Figure) Display() error {
 		return err
 	}
 	gonbui.DisplayPNG(png)
+	return nil
+}
+
+// MinPrintFont is the smallest text, in points, a figure may print with.
+const MinPrintFont = 7
+
+var (
+	svgWidth    = regexp.MustCompile(`<svg width="([0-9.e+-]+)pt"`)
+	svgFontSize = regexp.MustCompile(`font-size="([0-9.e+-]+)px"`)
+)
+
+// CheckPrint reads an SVG this package wrote (its width in points, its
+// user unit the point) and says what would not print on an A4 page: wider
+// than PrintWidth, or a text smaller than MinPrintFont.
+func CheckPrint(svg []byte) error {
+	m := svgWidth.FindSubmatch(svg)
+	if m == nil {
+		return fmt.Errorf("chart: not an SVG of this package (no width in points)")
+	}
+	var problems []string
+	if w, err := strconv.ParseFloat(string(m[1]), 64); err != nil || w > PrintWidth.Points()+0.01 {
+		problems = append(problems, fmt.Sprintf("%s pt wide, more than %.0f pt (%.1f in)", m[1], PrintWidth.Points(), PrintWidth.Points()/72))
+	}
+	smallest, texts := math.Inf(1), 0
+	for _, f := range svgFontSize.FindAllSubmatch(svg, -1) {
+		if size, err := strconv.ParseFloat(string(f[1]), 64); err == nil {
+			smallest, texts = min(smallest, size), texts+1
+		}
+	}
+	if texts > 0 && smallest < MinPrintFont {
+		problems = append(problems, fmt.Sprintf("a text of %.3g pt, less than %d", smallest, MinPrintFont))
+	}
+	if problems != nil {
+		return fmt.Errorf("chart: does not print at A4 text width: %s", strings.Join(problems, "; "))
+	}
 	return nil
 }

@@ -69,9 +69,10 @@ func TestFigureFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// 3 panels of 4 inches, plus the title, at 100 dpi.
-	if b := img.Bounds(); b.Dx() != 1200 || b.Dy() != 445 {
-		t.Errorf("PNG is %dx%d, want 1200x445", b.Dx(), b.Dy())
+	// 3 panels of 4 inches (12 in) laid out for print: two a row, 6.5 in wide, each panel
+	// scaled by 6.5/8, 3.25 in tall, plus the title; at 100 dpi.
+	if b := img.Bounds(); b.Dx() != 650 || b.Dy() != 695 {
+		t.Errorf("PNG is %dx%d, want 650x695", b.Dx(), b.Dy())
 	}
 	svg, err := os.ReadFile(filepath.Join(dir, "test-figure.svg"))
 	if err != nil {
@@ -86,8 +87,8 @@ func TestFigureFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A vector page of the figure's size (12 × 4.45 inches, in points), its fonts embedded.
-	for _, want := range []string{"%PDF-", "/MediaBox [0 0 864.00 320.40]", "/FontFile2"} {
+	// A vector page of the figure's printed size (6.5 × 6.95 inches, in points), its fonts embedded.
+	for _, want := range []string{"%PDF-", "/MediaBox [0 0 468.00 500.40]", "/FontFile2"} {
 		if !bytes.Contains(pdf, []byte(want)) {
 			t.Errorf("the PDF lacks %q", want)
 		}
@@ -257,5 +258,61 @@ func TestScatterRobustAxes(t *testing.T) {
 	}
 	if !strings.Contains(p.X.Label.Text, "3 of 1003 points beyond the axes") {
 		t.Errorf("the x label %q does not say that 3 points are beyond the axes", p.X.Label.Text)
+	}
+}
+
+// TestForPrint lays a figure four panels wide (16 in) out for an A4 page:
+// two panels a row, the first column of a grid above its second, at most
+// PrintWidth wide with every text at least 7 pt; a narrow figure stays as
+// it is.
+func TestForPrint(t *testing.T) {
+	fig, _ := testPanels(t)
+	extra, _ := testPanels(t)
+	fig.Panels = [][]*plot.Plot{append(fig.Panels[0], extra.Panels[0][2])} // grid, scatter, lines, lines.
+	if w, _ := fig.size(); w != 16*vg.Inch {
+		t.Fatalf("natural width %v, want 16 in", w)
+	}
+	printed := fig.forPrint()
+	if len(printed.Panels) != 2 || len(printed.Panels[0]) != 2 || printed.Panels[1][0] != fig.Panels[0][2] {
+		t.Errorf("laid out as %d rows of %d, want 2 rows of 2, the third panel first in the second", len(printed.Panels), len(printed.Panels[0]))
+	}
+	if w, h := printed.size(); w != PrintWidth || h > 8*vg.Inch {
+		t.Errorf("printed %v × %v, want %v wide and at most 8 in tall", w, h, PrintWidth)
+	}
+	svg, err := fig.SVG()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckPrint(svg); err != nil {
+		t.Error(err)
+	}
+	wide := bytes.Replace(svg, []byte(`<svg width="468pt"`), []byte(`<svg width="1152pt"`), 1)
+	if err := CheckPrint(wide); err == nil || !strings.Contains(err.Error(), "1152 pt wide") {
+		t.Errorf("a 16 in SVG: %v, want it refused", err)
+	}
+	tiny := append(slices.Clone(svg), []byte(`<text font-size="4.5px">x</text>`)...)
+	if err := CheckPrint(tiny); err == nil || !strings.Contains(err.Error(), "4.5 pt") {
+		t.Errorf("a 4.5 pt text: %v, want it refused", err)
+	}
+	narrow := New("narrow", fig.Panels[0][1])
+	if narrow.forPrint() != narrow {
+		t.Errorf("a 4 in figure was laid out again")
+	}
+	grid := &Figure{Panels: [][]*plot.Plot{fig.Panels[0][:3], extra.Panels[0]}} // a sweep's shape: curves above samples.
+	if p := grid.forPrint(); len(p.Panels) != 4 || p.Panels[1][0] != extra.Panels[0][0] || p.Panels[3][1] != nil {
+		t.Errorf("a 3-column grid: rows %d, want its first two columns (two rows) above its third (two rows, padded)", len(p.Panels))
+	}
+}
+
+// TestLogTicks: every log axis gets two labelled ticks or more, inside one
+// decade too (gonum's own labelled 0.3 to 0.9 nowhere).
+func TestLogTicks(t *testing.T) {
+	for _, c := range [][2]float64{{0.3, 0.9}, {1, 1000}, {0.012, 0.018}, {3, 40}, {0.9, 1.1}} {
+		if n := labelled(logTicks{}.Ticks(c[0], c[1]), c[0], c[1]); n < 2 {
+			t.Errorf("log axis %g to %g: %d labelled ticks, want 2 or more", c[0], c[1], n)
+		}
+	}
+	if n := labelled(plot.LogTicks{Prec: -1}.Ticks(0.3, 0.9), 0.3, 0.9); n >= 2 {
+		t.Errorf("gonum's LogTicks labels 0.3 to 0.9 %d times now: logTicks may be dropped", n)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -193,7 +194,7 @@ func robustBox(x, y []float64) func(x, y float64) bool {
 	return func(x, y float64) bool { return x >= xlo && x <= xhi && y >= ylo && y <= yhi }
 }
 
-// A fitter is an x-axis ticker that also finishes its plot's layout once
+// A fitter is an axis' ticker that also finishes its plot's layout once
 // the canvas is known: Figure calls fit just before it draws the plot.
 type fitter interface {
 	plot.Ticker
@@ -246,6 +247,42 @@ func (plainTicks) Ticks(min, max float64) []plot.Tick {
 	return ticks
 }
 
+// logTicks labels a log axis at its powers of ten where it spans two or
+// more, else at 1, 2 and 5 times them, else as a linear axis would: every
+// log axis gets at least two labelled ticks (gonum's LogTicks labels powers
+// of ten only, so a range inside one decade had one label or none).
+type logTicks struct{}
+
+func (logTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.LogTicks{Prec: -1}.Ticks(min, max)
+	if labelled(ticks, min, max) >= 2 {
+		return ticks
+	}
+	var more []plot.Tick
+	for k := math.Floor(math.Log10(min)); k <= math.Ceil(math.Log10(max)); k++ {
+		for _, m := range []float64{1, 2, 5} {
+			if v := m * math.Pow(10, k); v >= min && v <= max {
+				more = append(more, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 3, 64)})
+			}
+		}
+	}
+	if labelled(more, min, max) >= 2 {
+		return more
+	}
+	return plainTicks{}.Ticks(min, max)
+}
+
+// labelled counts the ticks in [min, max] with a label.
+func labelled(ticks []plot.Tick, min, max float64) int {
+	n := 0
+	for _, t := range ticks {
+		if t.Label != "" && t.Value >= min && t.Value <= max {
+			n++
+		}
+	}
+	return n
+}
+
 // legendRoom ticks a scatter's x axis over its points only, [lo, hi]; fit
 // extends the axis to the right by a strip as wide as the legend on the
 // canvas (class names are long, panels narrow), so that the legend covers
@@ -273,6 +310,9 @@ type Series struct {
 	X, Y       []float64
 	Dashed     bool
 	PointsOnly bool // measured points, not joined by a line.
+	// Color, when set, is the series' colour, so that a run keeps one colour
+	// in every panel of a figure; nil: ClassColor of its place in the panel.
+	Color color.Color
 }
 
 // Corner is a corner of a chart's plotting area, where its legend goes.
@@ -302,13 +342,17 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 	p.X.Tick.Marker, p.Y.Tick.Marker = plainTicks{}, plainTicks{}
 	if l.LogY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = logTicks{}
 	}
 	if l.LogX {
 		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.X.Tick.Marker = logTicks{}
 	}
 	for i, s := range l.Series {
+		var colour color.Color = ClassColor(i)
+		if s.Color != nil {
+			colour = s.Color
+		}
 		if len(s.X) != len(s.Y) {
 			return nil, fmt.Errorf("chart: lines %q: series %q has %d x and %d y", l.Title, s.Name, len(s.X), len(s.Y))
 		}
@@ -321,7 +365,7 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 			return nil, fmt.Errorf("chart: lines %q: series %q: %w", l.Title, s.Name, err)
 		}
 		if s.PointsOnly {
-			points.Color = ClassColor(i)
+			points.Color = colour
 			points.Radius = vg.Points(1.5)
 			p.Add(points)
 			legend := *points
@@ -331,7 +375,7 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 			}
 			continue
 		}
-		line.Color = ClassColor(i)
+		line.Color = colour
 		line.Width = vg.Points(1.5)
 		if s.Dashed {
 			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
@@ -339,7 +383,7 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 		p.Add(line)
 		thumbs := []plot.Thumbnailer{line}
 		if l.Points {
-			points.Color = ClassColor(i)
+			points.Color = colour
 			points.Radius = vg.Points(2)
 			p.Add(points)
 			thumbs = append(thumbs, points)
@@ -349,8 +393,60 @@ func (l *Lines) Plot() (*plot.Plot, error) {
 		}
 	}
 	p.Legend.Top, p.Legend.Left = l.Legend == TopRight || l.Legend == TopLeft, l.Legend == TopLeft || l.Legend == BottomLeft
+	if slices.ContainsFunc(l.Series, func(s Series) bool { return s.Name != "" }) {
+		p.Y.Tick.Marker = &legendBand{inner: p.Y.Tick.Marker, top: p.Legend.Top, log: l.LogY}
+	}
 	p.Add(plotter.NewGrid())
 	return p, nil
+}
+
+// legendBand keeps a line chart's legend off its data: at drawing, the y
+// axis grows by a band as tall as the legend (above the data for a legend
+// at the top, below for one at the bottom), and is ticked over the data's
+// range only. The range is the one set when the plot is first drawn (a
+// figure may set it after Plot).
+type legendBand struct {
+	inner    plot.Ticker
+	top, log bool
+	set      bool
+	lo, hi   float64
+}
+
+func (b *legendBand) Ticks(min, max float64) []plot.Tick {
+	if b.set {
+		min, max = b.lo, b.hi
+	}
+	return b.inner.Ticks(min, max)
+}
+
+func (b *legendBand) fit(p *plot.Plot, c draw.Canvas) {
+	if !b.set {
+		b.lo, b.hi, b.set = p.Y.Min, p.Y.Max, true
+	}
+	p.Y.Min, p.Y.Max = b.lo, b.hi
+	data := p.DataCanvas(c)
+	h := data.Size().Y
+	if h <= 0 || !(b.lo < b.hi) {
+		return
+	}
+	share := min(0.5, float64((p.Legend.Rectangle(data).Size().Y+vg.Points(4))/h))
+	lo, hi := b.lo, b.hi
+	if b.log {
+		if lo <= 0 {
+			return
+		}
+		lo, hi = math.Log10(lo), math.Log10(hi)
+	}
+	span := (hi - lo) / (1 - share)
+	if b.top {
+		hi = lo + span
+	} else {
+		lo = hi - span
+	}
+	if b.log {
+		lo, hi = math.Pow(10, lo), math.Pow(10, hi)
+	}
+	p.Y.Min, p.Y.Max = lo, hi
 }
 
 // Bars is a bar chart of one value per category.
@@ -423,4 +519,71 @@ func LabelHistogram(title string, set Labelled) *Bars {
 		counts[set.Class(i)]++
 	}
 	return &Bars{Title: title, XLabel: "class", YLabel: "examples", Categories: set.Classes(), Values: counts}
+}
+
+// Strips draws each group's values (one a seed) as points in a column of
+// its own, with their mean as a bar across it: how far a comparison's arms
+// lie apart against how far their seeds spread.
+type Strips struct {
+	Title, YLabel string
+	Groups        []Strip
+}
+
+// Strip is one column of Strips.
+type Strip struct {
+	Name   string
+	Values []float64
+	Color  color.Color // nil: ClassColor of its place.
+}
+
+// Plot draws the strips.
+func (s *Strips) Plot() (*plot.Plot, error) {
+	if len(s.Groups) == 0 {
+		return nil, fmt.Errorf("chart: strips %q have no groups", s.Title)
+	}
+	p := plot.New()
+	p.Title.Text, p.Y.Label.Text = s.Title, s.YLabel
+	p.Y.Tick.Marker = plainTicks{}
+	var names plot.ConstantTicks
+	for i, g := range s.Groups {
+		if len(g.Values) == 0 {
+			return nil, fmt.Errorf("chart: strips %q: group %q has no values", s.Title, g.Name)
+		}
+		var colour color.Color = ClassColor(i)
+		if g.Color != nil {
+			colour = g.Color
+		}
+		xys := make(plotter.XYs, len(g.Values))
+		mean := 0.0
+		for j, v := range g.Values {
+			// side by side, so that equal values stay visible.
+			xys[j] = plotter.XY{X: float64(i) + 0.12*(float64(j)-float64(len(g.Values)-1)/2), Y: v}
+			mean += v / float64(len(g.Values))
+		}
+		points, err := plotter.NewScatter(xys)
+		if err != nil {
+			return nil, fmt.Errorf("chart: strips %q: group %q: %w", s.Title, g.Name, err)
+		}
+		points.Color, points.Radius, points.Shape = colour, vg.Points(3), draw.CircleGlyph{}
+		bar, err := plotter.NewLine(plotter.XYs{{X: float64(i) - 0.3, Y: mean}, {X: float64(i) + 0.3, Y: mean}})
+		if err != nil {
+			return nil, err
+		}
+		bar.Color, bar.Width = color.Black, vg.Points(1.2)
+		p.Add(bar, points)
+		names = append(names, plot.Tick{Value: float64(i), Label: g.Name})
+	}
+	p.X.Tick.Marker = names
+	if slices.ContainsFunc(s.Groups, func(g Strip) bool { return len(g.Name) > 6 }) { // long names slanted, apart.
+		p.X.Tick.Label.Rotation = math.Pi / 6
+		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YTop
+	}
+	p.X.Min, p.X.Max = -0.6, float64(len(s.Groups))-0.4
+	pad := 0.08 * (p.Y.Max - p.Y.Min) // points off the frame.
+	if pad == 0 {
+		pad = 0.05 * max(math.Abs(p.Y.Max), 1e-9)
+	}
+	p.Y.Min, p.Y.Max = p.Y.Min-pad, p.Y.Max+pad
+	p.Add(plotter.NewGrid())
+	return p, nil
 }

@@ -33,10 +33,10 @@ func DefaultPretrainExperiment(quick bool, seed int64) PretrainExperiment {
 
 // TrainSteps trains a classifier for about steps steps (whole epochs, at
 // least one), its batch size capped by the number of examples.
-func TrainSteps(ctx context.Context, clf *vaekit.Classifier, data *vaekit.Data, steps int, dir string, progress bool) error {
+func TrainSteps(ctx context.Context, clf *vaekit.Classifier, data *vaekit.Data, steps int, dir string, progress bool) (trained int, err error) {
 	clf.Config.BatchSize = min(clf.Config.BatchSize, data.Len())
 	perEpoch := data.Len() / clf.Config.BatchSize
 	clf.Config.Epochs = max(1, (steps+perEpoch-1)/perEpoch)
-	_, err := clf.Train(ctx, data, vaekit.TrainOptions{Dir: dir, Progress: progress})
-	return err
+	_, err = clf.Train(ctx, data, vaekit.TrainOptions{Dir: dir, Progress: progress})
+	return clf.Config.Epochs * perEpoch, err
 }

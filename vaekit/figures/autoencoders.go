@@ -19,12 +19,14 @@ func init() {
 		Summary: "test digits: original, PCA with 30 components, deep AE 784-1000-500-250-30",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
 			return AEvsPCARecon(ctx, experiments.DefaultAEExperiment(opts.Quick, opts.Seed, 30), opts)
-		}})
+		},
+		Compare: []Comparison{{Metric: "mse_per_image", A: "mse_per_image_ae", B: "mse_per_image_pca30", NameA: "deep AE", NameB: "PCA"}}})
 	register(Spec{Name: "ae-vs-pca-2d", Article: articleLecture,
 		Summary: "2-D codes of the test set: PCA beside a deep AE 784-1000-500-250-2",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
 			return AEvsPCA2D(ctx, experiments.DefaultAEExperiment(opts.Quick, opts.Seed, 2), opts)
-		}})
+		},
+		Compare: []Comparison{{Metric: "knn5_accuracy", A: "knn5_accuracy_ae", B: "knn5_accuracy_pca", NameA: "deep AE", NameB: "PCA", Larger: true}}})
 	register(Spec{Name: "decoder-generation", Article: articleLecture,
 		Summary: "digits decoded from a grid of the 2-D code: plain AE, and AE with an L2 penalty on its code",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
@@ -34,7 +36,10 @@ func init() {
 		Summary: "clean / corrupted / denoised digits for Gaussian and masking noise, and a plain AE on noisy input",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
 			return Denoising(ctx, experiments.DefaultDenoisingExperiment(opts.Quick, opts.Seed), opts)
-		}})
+		},
+		Compare: []Comparison{
+			{Metric: "mse_per_image (Gaussian noise)", A: "mse_per_image_gaussian_denoised", B: "mse_per_image_gaussian_plain_ae", NameA: "denoising AE", NameB: "plain AE"},
+			{Metric: "mse_per_image (masking noise)", A: "mse_per_image_masking_denoised", B: "mse_per_image_masking_plain_ae", NameA: "denoising AE", NameB: "plain AE"}}})
 }
 
 // Reconstructions is what ae-vs-pca-recon measures: the mean squared error

@@ -24,7 +24,10 @@ func init() {
 		Summary: "convolutional AE reconstructions: unpooling to recorded locations, copy-to-all, upsampling",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
 			return ConvAEFigure(ctx, experiments.DefaultConvAEExperiment(opts.Quick, opts.Seed), opts)
-		}})
+		},
+		Compare: []Comparison{
+			{Metric: "mse_per_image", A: "mse_per_image_locations", B: "mse_per_image_copy", NameA: "unpool to locations", NameB: "copy-to-all"},
+			{Metric: "mse_per_image", A: "mse_per_image_copy", B: "mse_per_image_upsample", NameA: "copy-to-all", NameB: "upsampling"}}})
 	register(Spec{Name: "unpooling", Article: articleLecture,
 		Summary: "a feature map pooled and unpooled two ways; deconvolution is a convolution (1-D)",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
@@ -325,9 +328,10 @@ func (u *Unpooling) Draw() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	fig := &chart.Figure{Title: "Unpooling a real feature map, and deconvolution as convolution"}
-	fig.Panels = [][]*plot.Plot{plots[:3], append(plots[3:], dp)}
-	fig.Size(12, 8.6)
+	// The five maps in a row across the page, the 1-D demonstration below.
+	fig := &chart.Figure{Title: "Unpooling a real feature map, and deconvolution as convolution",
+		Panels: [][]*plot.Plot{plots, {dp}}, RowHeights: []float64{2.0, 2.6}}
+	fig.Size(6.5, 0.45+2.0+2.6)
 	t := u.Trained
 	return &Result{Figure: fig,
 		Metrics: map[string]any{

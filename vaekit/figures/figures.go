@@ -48,6 +48,9 @@ type Spec struct {
 	Article string // source article file, in shared/articles.
 	Summary string
 	Make    func(ctx context.Context, opts experiments.Options) (*Result, error)
+	// Compare lists the figure's comparisons: with opts.Seeds of 2 or more,
+	// Run makes it once a seed and gives each comparison a verdict.
+	Compare []Comparison
 }
 
 var catalogue []Spec
@@ -103,7 +106,8 @@ type Record struct {
 	Files []string `json:"files"`
 }
 
-// Run makes the named figure and writes its files under opts.Out.
+// Run makes the named figure and writes its files under opts.Out; with
+// opts.Seeds of 2 or more, once a seed, its comparisons given verdicts.
 func Run(ctx context.Context, name string, opts experiments.Options) (*Record, *Result, error) {
 	spec, ok := Lookup(name)
 	if !ok {
@@ -115,7 +119,13 @@ func Run(ctx context.Context, name string, opts experiments.Options) (*Record, *
 	}
 	start := time.Now()
 	opts = opts.WithRunLog() // this figure's runs alone.
-	res, err := spec.Make(ctx, opts)
+	mk := spec.Make
+	if opts.Seeds > 1 {
+		mk = func(ctx context.Context, opts experiments.Options) (*Result, error) {
+			return makeSeeds(ctx, spec, opts)
+		}
+	}
+	res, err := mk(ctx, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("figure %s: %w", name, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/chart"
 	"github.com/vaekit/vaekit/vaekit/experiments"
 )
 
@@ -21,27 +22,27 @@ import (
 var expect = map[string]struct {
 	metrics []string // keys of metrics in NAME.json
 	texts   []string // texts in NAME.svg (titles, legends, labels)
-	minW    int      // smallest PNG width in pixels
+	minW    int      // smallest PNG width in pixels (at most 975: 6.5 in, chart.PrintWidth, at 150 dpi)
 }{
 	"vae-latent-scatter":  {[]string{"test_elbo_nats", "test_recon_nats", "test_kl_nats", "input", "test_nll_iw_nats", "nll_iw_samples", "reference"}, []string{"z[0]", "z[1]", "0", "9"}, 900},
-	"vae-manifold":        {[]string{"test_elbo_nats", "grid_size", "grid_x", "grid_y"}, []string{"z[0]", "z[1]"}, 1000},
-	"ae-vs-pca-recon":     {[]string{"mse_per_image_pca30", "mse_per_image_ae", "reference", "comparison"}, []string{"original"}, 1200},
-	"ae-vs-pca-2d":        {[]string{"knn5_accuracy_pca", "knn5_accuracy_ae"}, []string{"code[0]", "code[1]", "0", "9"}, 1800},
-	"decoder-generation":  {[]string{"code_l2", "box_plain", "box_l2"}, []string{"code[0]", "code[1]"}, 1800},
-	"denoising":           {[]string{"mse_per_image_gaussian_noisy", "mse_per_image_gaussian_denoised", "mse_per_image_gaussian_plain_ae", "mse_per_image_masking_denoised"}, []string{"clean", "denoising AE"}, 1100},
-	"pretraining":         {[]string{"pretraining_gain_points", "test_accuracy_pretrained_100_labels", "test_accuracy_random_100_labels"}, []string{"pretrained, then fine-tuned", "random init", "test accuracy (%)"}, 1000},
-	"dcgan-samples":       {[]string{"mnist_fid", "kid", "precision", "recall", "fid_classifier_test_accuracy", "fid_samples", "batch_dependence", "reference"}, []string{"D loss", "G loss", "D(x)", "D(G(z))", "generator step"}, 1800},
-	"cgan-samples":        {[]string{"mnist_fid", "kid", "precision", "recall", "requested_label_accuracy", "reference"}, []string{"requested digit", "9"}, 1000},
-	"gan-k-steps":         {[]string{"mnist_fid_k1", "mnist_fid_k2", "mnist_fid_k5", "precision_k1", "recall_k5", "reference"}, []string{"mnist_fid (lower is better)", "k = 1"}, 1800},
-	"gan-loss-saturation": {[]string{"mean_d_of_g_saturating", "mean_grad_non-saturating", "mnist_fid_saturating", "mnist_fid_non-saturating", "generator_grad_norm", "mean_generator_grad_norm_saturating"}, []string{"mean D(G(z))", "closed form D/(1−D)", "generator step", "gradient norm reaching the generator"}, 1800},
-	"vae-vs-gan-samples":  {[]string{"mnist_fid_vae", "mnist_fid_dcgan", "kid_vae", "precision_dcgan", "recall_dcgan", "vae_test_elbo_nats", "batch_dependence", "pairs", "conclusion", "reference"}, []string{"VAE, 2-D z", "VAE, 100-D z", "DCGAN, 100-D z"}, 1100},
-	"dcgan-latent-walk":   {[]string{"class_counts_in_pool", "arithmetic_read_as", "batch_dependence"}, []string{"interpolation", "class means 0–9"}, 1200},
-	"conv-ae":             {[]string{"mse_per_image_locations", "mse_per_image_copy", "mse_per_image_upsample", "mse_per_image_narrow_upsample", "code_size", "location_bits", "ranking"}, []string{"original"}, 1200},
-	"unpooling":           {[]string{"deconv_vs_conv_max_abs_diff", "unpooled_nonzero_pixels"}, []string{"after 2×2 max pooling", "unpooled: recorded locations", "unpooled: copy-to-all", "output position"}, 1500},
-	"ae-vs-jpeg":          {[]string{"mnist", "fashion", "psnr_note", "bytes_note"}, []string{"bytes per image", "PSNR (dB)", "JPEG, payload only", "original"}, 1800},
-	"image-search":        {[]string{"mse_per_image", "precision_at_1_pixels", "precision_at_1_ae", "precision_at_9_pca30"}, []string{"precision@k", "k nearest faces", "query", "face", "AE"}, 1400},
-	"text-retrieval":      {[]string{"precision_at_recall_0.1_ae", "precision_at_recall_0.5_lsa", "precision_at_recall_0.1_tfidf", "recalls"}, []string{"recall", "precision", "LSA, 2 dimensions", "sci.space"}, 1300},
-	"vae-training-curves": {[]string{"final_recon_nats", "final_kl_nats", "final_test_recon_nats", "final_test_kl_nats"}, []string{"epoch", "test", "train (batch mean)"}, 1200},
+	"vae-manifold":        {[]string{"test_elbo_nats", "grid_size", "grid_x", "grid_y"}, []string{"z[0]", "z[1]"}, 975},
+	"ae-vs-pca-recon":     {[]string{"mse_per_image_pca30", "mse_per_image_ae", "reference", "comparison"}, []string{"original"}, 975},
+	"ae-vs-pca-2d":        {[]string{"knn5_accuracy_pca", "knn5_accuracy_ae"}, []string{"code[0]", "code[1]", "0", "9"}, 975},
+	"decoder-generation":  {[]string{"code_l2", "box_plain", "box_l2"}, []string{"code[0]", "code[1]"}, 975},
+	"denoising":           {[]string{"mse_per_image_gaussian_noisy", "mse_per_image_gaussian_denoised", "mse_per_image_gaussian_plain_ae", "mse_per_image_masking_denoised"}, []string{"clean", "denoising AE"}, 975},
+	"pretraining":         {[]string{"pretraining_gain_points", "test_accuracy_pretrained_100_labels", "test_accuracy_random_100_labels"}, []string{"pretrained, then fine-tuned", "random init", "test accuracy (%)"}, 975},
+	"dcgan-samples":       {[]string{"mnist_fid", "kid", "precision", "recall", "fid_classifier_test_accuracy", "fid_samples", "batch_dependence", "reference", "d_at_end", "d_at_end_note"}, []string{"D loss", "G loss", "D(x)", "D(G(z))", "generator step"}, 975},
+	"cgan-samples":        {[]string{"mnist_fid", "kid", "precision", "recall", "requested_label_accuracy", "reference"}, []string{"requested digit", "9"}, 975},
+	"gan-k-steps":         {[]string{"mnist_fid_k1", "mnist_fid_k2", "mnist_fid_k5", "precision_k1", "recall_k5", "reference"}, []string{"mnist_fid (lower is better)", "k = 1"}, 975},
+	"gan-loss-saturation": {[]string{"mean_d_of_g_saturating", "mean_grad_non-saturating", "mnist_fid_saturating", "mnist_fid_non-saturating", "generator_grad_norm", "mean_generator_grad_norm_saturating"}, []string{"mean D(G(z))", "closed form D/(1−D)", "generator step", "gradient reaching the generator", "log(1−D): D"}, 975},
+	"vae-vs-gan-samples":  {[]string{"mnist_fid_vae", "mnist_fid_dcgan", "kid_vae", "precision_dcgan", "recall_dcgan", "vae_test_elbo_nats", "batch_dependence", "pairs", "conclusion", "reference"}, []string{"VAE, 2-D z", "VAE, 100-D z", "DCGAN, 100-D z"}, 975},
+	"dcgan-latent-walk":   {[]string{"class_counts_in_pool", "arithmetic_read_as", "batch_dependence"}, []string{"interpolation", "class means 0–9"}, 975},
+	"conv-ae":             {[]string{"mse_per_image_locations", "mse_per_image_copy", "mse_per_image_upsample", "mse_per_image_narrow_upsample", "code_size", "location_bits", "ranking"}, []string{"original"}, 975},
+	"unpooling":           {[]string{"deconv_vs_conv_max_abs_diff", "unpooled_nonzero_pixels"}, []string{"after 2×2 max", "locations", "copy-to-all", "output position"}, 975},
+	"ae-vs-jpeg":          {[]string{"mnist", "fashion", "psnr_note", "bytes_note"}, []string{"bytes per image", "PSNR (dB)", "JPEG, payload only", "original"}, 975},
+	"image-search":        {[]string{"mse_per_image", "precision_at_1_pixels", "precision_at_1_ae", "precision_at_9_pca30"}, []string{"precision@k", "k nearest faces", "query", "face", "AE"}, 975},
+	"text-retrieval":      {[]string{"precision_at_recall_0.1_ae", "precision_at_recall_0.5_lsa", "precision_at_recall_0.1_tfidf", "recalls"}, []string{"recall", "precision", "LSA, 2 dimensions", "sci.space"}, 975},
+	"vae-training-curves": {[]string{"final_recon_nats", "final_kl_nats", "final_test_recon_nats", "final_test_kl_nats"}, []string{"epoch", "test", "train (batch mean)"}, 975},
 }
 
 func setData(t *testing.T) {
@@ -84,6 +85,9 @@ func TestQuickFigures(t *testing.T) {
 			svg, err := os.ReadFile(filepath.Join(out, spec.Name+".svg"))
 			if err != nil {
 				t.Fatal(err)
+			}
+			if err := chart.CheckPrint(svg); err != nil {
+				t.Errorf("%s.svg: %v", spec.Name, err)
 			}
 			for _, text := range want.texts {
 				if !strings.Contains(string(svg), ">"+text+"<") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math"
 
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
@@ -123,36 +124,84 @@ func (g *GANSnapshots) Draw() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cp, err := ganCurves(g.History)
+	lp, pp, end, err := ganCurves(g.History)
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("DCGAN on %s (mnist_fid %.1f, precision %.2f, recall %.2f)", g.DataName,
-		g.Quality.FID, g.Quality.Precision, g.Quality.Recall), gp, cp).Size(14, 6.5)
+	// The snapshots across the page, the losses and D's outputs below them, each on its own axis.
+	fig := &chart.Figure{Title: fmt.Sprintf("DCGAN on %s (mnist_fid %.1f, precision %.2f, recall %.2f)", g.DataName,
+		g.Quality.FID, g.Quality.Precision, g.Quality.Recall), Panels: [][]*plot.Plot{{gp}, {lp, pp}},
+		RowHeights: []float64{0.5 + 0.33*float64(len(g.Snapshots)), 2.9}}
+	fig.Size(6.5, 0.45+0.5+0.33*float64(len(g.Snapshots))+2.9)
 	metrics := g.metrics()
 	g.Quality.AddTo(metrics, "")
 	metrics["steps"] = g.Steps
+	metrics["d_at_end"], metrics["d_at_end_note"] = end.values(), end.String()
 	metrics["batch_dependence"], metrics["batch_dependence_note"] = g.BatchDependence, batchDependenceNote
 	return &Result{Figure: fig, Metrics: metrics, About: g.About}, nil
 }
 
-// ganCurves plots D and G losses, D(x) and D(G(z)) per recorded step.
-func ganCurves(h *vaekit.History) (*plot.Plot, error) {
+// ganCurves plots, per recorded step, the D and G losses (nats) and, on an
+// axis of their own, D's outputs D(x) and D(G(z)) (probabilities), and says
+// where D's outputs end.
+func ganCurves(h *vaekit.History) (losses, probs *plot.Plot, end dAtEnd, err error) {
 	if len(h.Steps) == 0 {
-		return nil, fmt.Errorf("the GAN's history has no recorded steps")
+		return nil, nil, end, fmt.Errorf("the GAN's history has no recorded steps")
 	}
-	names := map[string]string{"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
-	var series []chart.Series
-	for _, key := range []string{"d_loss", "g_loss", "d_real", "d_fake"} {
-		s := chart.Series{Name: names[key], Dashed: key == "d_real" || key == "d_fake"}
+	series := func(key, name string) chart.Series {
+		s := chart.Series{Name: name}
 		for _, r := range h.Steps {
 			s.X = append(s.X, float64(r.Step))
 			s.Y = append(s.Y, r.Metrics[key])
 		}
-		series = append(series, s)
+		return s
 	}
-	return (&chart.Lines{Title: "training curves", XLabel: "generator step", YLabel: "loss (nats) / probability",
-		Series: series}).Plot()
+	dReal, dFake := series("d_real", "D(x)"), series("d_fake", "D(G(z))")
+	end = dAtEnd{Real: tailMean(dReal.Y), Fake: tailMean(dFake.Y), Steps: len(dReal.Y) - len(dReal.Y)*9/10}
+	if losses, err = (&chart.Lines{Title: "losses", XLabel: "generator step", YLabel: "loss (nats)",
+		Series: []chart.Series{series("d_loss", "D loss"), series("g_loss", "G loss")}}).Plot(); err != nil {
+		return nil, nil, end, err
+	}
+	half := chart.Series{Name: "½", X: []float64{dReal.X[0], dReal.X[len(dReal.X)-1]}, Y: []float64{0.5, 0.5}, Dashed: true}
+	if probs, err = (&chart.Lines{Title: "D's outputs", XLabel: "generator step", YLabel: "probability",
+		Series: []chart.Series{dReal, dFake, half}}).Plot(); err != nil {
+		return nil, nil, end, err
+	}
+	probs.Y.Min, probs.Y.Max = 0, 1
+	return losses, probs, end, nil
+}
+
+// dAtEnd is where D's outputs end: their means over the last tenth of the
+// recorded steps. At the game's equilibrium both are ½ (D cannot tell).
+type dAtEnd struct {
+	Real, Fake float64
+	Steps      int // recorded steps averaged.
+}
+
+func (e dAtEnd) values() map[string]float64 {
+	return map[string]float64{"d_real": e.Real, "d_fake": e.Fake}
+}
+
+// String says where D ended against ½, from the numbers.
+func (e dAtEnd) String() string {
+	say := "D still tells real from generated"
+	switch {
+	case math.Abs(e.Real-0.5) < 0.1 && math.Abs(e.Fake-0.5) < 0.1:
+		say = "both within 0.1 of ½: D can barely tell real from generated"
+	case e.Real > e.Fake:
+		say = fmt.Sprintf("D(x) %.2f above D(G(z)) (½ each at the equilibrium): D still tells real from generated", e.Real-e.Fake)
+	}
+	return fmt.Sprintf("over the last %d recorded steps D(x) averages %.2f and D(G(z)) %.2f; %s", e.Steps, e.Real, e.Fake, say)
+}
+
+// tailMean is the mean of ys' last tenth (at least one value).
+func tailMean(ys []float64) float64 {
+	tail := ys[len(ys)*9/10:]
+	sum := 0.0
+	for _, y := range tail {
+		sum += y
+	}
+	return sum / float64(len(tail))
 }
 
 // ConditionalSamples is what cgan-samples measures: a 10×10 grid (row =

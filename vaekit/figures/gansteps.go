@@ -7,10 +7,15 @@ package figures
 import (
 	"context"
 	"fmt"
+	"image/color"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
 	"github.com/vaekit/vaekit/vaekit/experiments"
+	"gonum.org/v1/plot"
 )
 
 func init() {
@@ -22,7 +27,8 @@ func init() {
 				return nil, err
 			}
 			return GANKSteps(ctx, experiments.DefaultMLPGANExperiment(opts.Quick, opts.Seed), []int{1, 2, 5}, scorer, opts)
-		}})
+		},
+		Compare: append(qualityComparisons("_k1", "k = 1", "_k2", "k = 2"), qualityComparisons("_k2", "k = 2", "_k5", "k = 5")...)})
 	register(Spec{Name: "gan-loss-saturation", Article: articleGAN,
 		Summary: "generator gradient against D(G(z)) for log(1−D(G(z))) and −log D(G(z)): closed forms and a real run",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
@@ -31,7 +37,8 @@ func init() {
 				return nil, err
 			}
 			return GANLossSaturation(ctx, experiments.DefaultMLPGANExperiment(opts.Quick, opts.Seed), scorer, opts)
-		}})
+		},
+		Compare: qualityComparisons("_saturating", "saturating", "_non-saturating", "non-saturating")})
 }
 
 // KSteps is what gan-k-steps measures: for each k, the mnist_fid of a GAN
@@ -42,7 +49,7 @@ type KSteps struct {
 	Ks             []int
 	Quality        []experiments.SampleQuality // for each k.
 	Samples        [][][]float32               // 10 for each k.
-	GeneratorSteps int                         // of each run.
+	GeneratorSteps []int                       // for each k, as its run did them.
 }
 
 // GANKSteps trains the same GAN with k discriminator steps per generator
@@ -68,7 +75,7 @@ func MeasureGANKSteps(ctx context.Context, exp experiments.GANExperiment, ks []i
 		m.Quality = append(m.Quality, sg.q)
 		m.Samples = append(m.Samples, sg.samples[:10])
 		m.About = sg.t.About()
-		m.GeneratorSteps = len(sg.t.History.Epochs) * sg.t.History.StepsPerEpoch
+		m.GeneratorSteps = append(m.GeneratorSteps, len(sg.t.History.Epochs)*sg.t.History.StepsPerEpoch)
 	}
 	m.Hyperparameters = map[string]any{"base": exp, "k": ks}
 	return m, nil
@@ -90,11 +97,28 @@ func (m *KSteps) Draw() (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	var ticks plot.ConstantTicks // every k labelled.
+	for _, k := range m.Ks {
+		ticks = append(ticks, plot.Tick{Value: float64(k), Label: strconv.Itoa(k)})
+	}
+	lp.X.Tick.Marker = ticks
 	gp, err := grid.Plot()
 	if err != nil {
 		return nil, err
 	}
-	fig := chart.New(fmt.Sprintf("k discriminator steps per generator step (%d generator steps each)", m.GeneratorSteps), lp, gp).Size(13, 4.3)
+	steps := fmt.Sprintf("%d generator steps each", m.GeneratorSteps[0])
+	if slices.Min(m.GeneratorSteps) != slices.Max(m.GeneratorSteps) {
+		var each []string
+		for _, n := range m.GeneratorSteps {
+			each = append(each, strconv.Itoa(n))
+		}
+		steps = strings.Join(each, ", ") + " generator steps"
+	}
+	metrics["generator_steps"] = m.GeneratorSteps
+	// The curve above the samples, a row of digits a k, across the page.
+	fig := &chart.Figure{Title: fmt.Sprintf("k discriminator steps per generator step (%s)", steps),
+		Panels: [][]*plot.Plot{{lp}, {gp}}, RowHeights: []float64{2.6, 0.4 + 0.62*float64(len(m.Ks))}}
+	fig.Size(6.5, 0.45+2.6+0.4+0.62*float64(len(m.Ks)))
 	return &Result{Figure: fig, Metrics: metrics, About: m.About}, nil
 }
 
@@ -175,23 +199,66 @@ func MeasureGANLossSaturation(ctx context.Context, exp experiments.GANExperiment
 	return s, nil
 }
 
-// Draw is gan-loss-saturation: the theory's ratio with the measured ones,
-// the gradient that reached each generator, and D(G(z)), over training.
+// lossColor is each generator loss's colour, the same in every panel.
+var lossColor = map[string]color.Color{vaekit.Saturating: chart.ClassColor(0), vaekit.NonSaturating: chart.ClassColor(1)}
+
+// maxGradPoints bounds the measured points a loss gets in the first panel.
+const maxGradPoints = 400
+
+// Draw is gan-loss-saturation: article 003's two gradient curves against
+// D(G(z)) (the closed forms, and the values measured through the graph on
+// fixed noise during both runs), then the theory's ratio at the generator's
+// parameters with the measured ones, the gradient that reached each
+// generator, and D(G(z)), over training. Each loss has one colour throughout.
 func (s *Saturation) Draw() (*Result, error) {
-	theory := chart.Series{Name: "closed form D/(1−D)"}
+	black := color.Black
+	theory := chart.Series{Name: "closed form D/(1−D)", Color: black}
 	for i := 1; i < 100; i++ {
 		d := float64(i) / 100
 		theory.X, theory.Y = append(theory.X, d), append(theory.Y, d/(1-d))
 	}
+	// The article's curves: |∂loss/∂logit| is D for log(1 − D) and 1 − D for −log D.
+	curves := []chart.Series{
+		{Name: "log(1−D): D", X: []float64{0, 1}, Y: []float64{0, 1}, Color: lossColor[vaekit.Saturating]},
+		{Name: "−log D: 1−D", X: []float64{0, 1}, Y: []float64{1, 0}, Color: lossColor[vaekit.NonSaturating], Dashed: true},
+	}
+	measured := map[string]*chart.Series{
+		vaekit.Saturating:    {Name: "measured", PointsOnly: true, Color: lossColor[vaekit.Saturating]},
+		vaekit.NonSaturating: {PointsOnly: true, Color: lossColor[vaekit.NonSaturating]},
+	}
+	total := 0
+	for _, r := range s.Runs {
+		for _, p := range r.Probes {
+			total += len(p.DOfG)
+		}
+	}
+	stride := max(1, total/maxGradPoints)
+	k := 0
+	for _, r := range s.Runs {
+		for _, p := range r.Probes {
+			for i, d := range p.DOfG {
+				if k++; k%stride != 0 || i >= len(p.Saturating) || i >= len(p.NonSat) {
+					continue
+				}
+				for loss, g := range map[string]float32{vaekit.Saturating: p.Saturating[i], vaekit.NonSaturating: p.NonSat[i]} {
+					m := measured[loss]
+					m.X, m.Y = append(m.X, float64(d)), append(m.Y, float64(g))
+				}
+			}
+		}
+	}
+	curves = append(curves, *measured[vaekit.Saturating], *measured[vaekit.NonSaturating])
+
 	ratios := []chart.Series{theory}
 	var norms, dOfG []chart.Series
 	metrics := s.metrics()
 	gradNorms := map[string]any{}
 	for _, r := range s.Runs {
-		label := fmt.Sprintf("%s run (mnist_fid %.1f)", r.Loss, r.Quality.FID)
+		label := fmt.Sprintf("%s (FID %.1f)", r.Loss, r.Quality.FID)
 		dashed := r.Loss == vaekit.NonSaturating
-		ratio := chart.Series{Name: "measured, " + r.Loss + " run", PointsOnly: true}
-		norm, d := chart.Series{Name: label, Dashed: dashed}, chart.Series{Name: label, Dashed: dashed}
+		c := lossColor[r.Loss]
+		ratio := chart.Series{Name: r.Loss + " run", PointsOnly: true, Color: c}
+		norm, d := chart.Series{Name: label, Dashed: dashed, Color: c}, chart.Series{Name: label, Dashed: dashed, Color: c}
 		var steps []int
 		var own []float64
 		for _, p := range r.Probes {
@@ -215,12 +282,18 @@ func (s *Saturation) Draw() (*Result, error) {
 		r.Quality.AddTo(metrics, "_"+r.Loss)
 	}
 	metrics["generator_grad_norm"] = gradNorms
-	rp, err := (&chart.Lines{Title: "saturating ÷ non-saturating gradient at G's parameters", XLabel: "mean D(G(z))",
+	gp, err := (&chart.Lines{Title: "gradient at D's logit", XLabel: "D(G(z))", YLabel: "|∂ loss / ∂ logit|",
+		Series: curves, Legend: chart.TopLeft}).Plot()
+	if err != nil {
+		return nil, err
+	}
+	gp.X.Min, gp.X.Max, gp.Y.Min, gp.Y.Max = 0, 1, 0, 1
+	rp, err := (&chart.Lines{Title: "sat. ÷ non-sat. at G's parameters", XLabel: "mean D(G(z))",
 		YLabel: "ratio of gradient norms", Series: ratios, LogY: true, Legend: chart.BottomRight}).Plot()
 	if err != nil {
 		return nil, err
 	}
-	np, err := (&chart.Lines{Title: "gradient norm reaching the generator", XLabel: "generator step",
+	np, err := (&chart.Lines{Title: "gradient reaching the generator", XLabel: "generator step",
 		YLabel: "‖∂ loss / ∂ θ_G‖ (own loss)", Series: norms, LogY: true, Points: true}).Plot()
 	if err != nil {
 		return nil, err
@@ -231,7 +304,8 @@ func (s *Saturation) Draw() (*Result, error) {
 		return nil, err
 	}
 	dp.Y.Min, dp.Y.Max = 0, 1
-	metrics["note"] = "theory: for one code, both losses' gradients reach the generator through D's logit, scaled by D(G(z)) (saturating) and 1 − D(G(z)) (non-saturating), so their norms' ratio is D/(1 − D); the measured ratio is over 64 fixed codes. generator_grad_norm is the norm of each run's own loss's gradient at all of the generator's parameters. Adam divides each step by a running RMS of the gradient, so a uniformly smaller gradient slows it far less than it would slow SGD."
-	fig := chart.New("Saturating vs non-saturating generator loss", rp, np, dp).Size(16, 5.5)
+	metrics["note"] = "article 003's curves: the gradient of each generator loss at D's logit is D(G(z)) for log(1 − D(G(z))) and 1 − D(G(z)) for −log D(G(z)); the points are those gradients measured through the graph on 64 fixed codes during both runs. Then, at the generator's parameters: for one code, both losses' gradients reach the generator through D's logit, scaled by D(G(z)) (saturating) and 1 − D(G(z)) (non-saturating), so their norms' ratio is D/(1 − D); the measured ratio is over the 64 codes. generator_grad_norm is the norm of each run's own loss's gradient at all of the generator's parameters. Adam divides each step by a running RMS of the gradient, so a uniformly smaller gradient slows it far less than it would slow SGD."
+	fig := &chart.Figure{Title: "Saturating vs non-saturating generator loss", Panels: [][]*plot.Plot{{gp, rp}, {np, dp}}}
+	fig.Size(6.5, 6.6)
 	return &Result{Figure: fig, Metrics: metrics, About: s.About}, nil
 }

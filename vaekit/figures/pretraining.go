@@ -18,7 +18,13 @@ func init() {
 		Summary: "greedy layer-wise AE pretraining then fine-tuning with 100/600/1000/all labels, vs random init",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
 			return Pretraining(ctx, experiments.DefaultPretrainExperiment(opts.Quick, opts.Seed), opts)
-		}})
+		},
+		Compare: []Comparison{
+			{Metric: "test accuracy, 100 labels", A: "test_accuracy_pretrained_100_labels", B: "test_accuracy_random_100_labels", NameA: "pretrained", NameB: "random init", Larger: true},
+			{Metric: "test accuracy, 600 labels", A: "test_accuracy_pretrained_600_labels", B: "test_accuracy_random_600_labels", NameA: "pretrained", NameB: "random init", Larger: true},
+			{Metric: "test accuracy, 1000 labels", A: "test_accuracy_pretrained_1000_labels", B: "test_accuracy_random_1000_labels", NameA: "pretrained", NameB: "random init", Larger: true},
+			{Metric: "test accuracy, 10000 labels", A: "test_accuracy_pretrained_10000_labels", B: "test_accuracy_random_10000_labels", NameA: "pretrained", NameB: "random init", Larger: true},
+			{Metric: "test accuracy, 60000 labels", A: "test_accuracy_pretrained_60000_labels", B: "test_accuracy_random_60000_labels", NameA: "pretrained", NameB: "random init", Larger: true}}})
 }
 
 // PretrainAccuracy is what pretraining measures: test accuracy after
@@ -28,6 +34,7 @@ type PretrainAccuracy struct {
 	experiments.About
 	Experiment         experiments.PretrainExperiment
 	Labels             []int     // labelled training examples of each fine-tuning.
+	Steps              []int     // fine-tuning steps each did (whole epochs: at least FineTuneSteps).
 	Pretrained, Random []float64 // test accuracy (0–1) after each.
 }
 
@@ -81,8 +88,12 @@ func MeasurePretraining(ctx context.Context, exp experiments.PretrainExperiment,
 			if err != nil {
 				return nil, err
 			}
-			if err := experiments.TrainSteps(ctx, mlp, vaekit.ImageData(labelled), exp.FineTuneSteps, runDir, opts.Progress); err != nil {
+			steps, err := experiments.TrainSteps(ctx, mlp, vaekit.ImageData(labelled), exp.FineTuneSteps, runDir, opts.Progress)
+			if err != nil {
 				return nil, err
+			}
+			if init.name == "random" { // both starts train the same steps.
+				a.Steps = append(a.Steps, steps)
 			}
 			acc, err := mlp.Accuracy(test)
 			if err != nil {
@@ -109,7 +120,16 @@ func (a *PretrainAccuracy) Draw() (*Result, error) {
 		effects[fmt.Sprintf("%d_labels", n)] = 100 * (a.Pretrained[i] - a.Random[i])
 	}
 	sizes := strings.ReplaceAll(strings.Trim(fmt.Sprint(exp.Layers), "[]"), " ", "-")
-	lines := &chart.Lines{Title: fmt.Sprintf("784-%s-10, %d fine-tuning steps", sizes, exp.FineTuneSteps),
+	steps := fmt.Sprintf("%d fine-tuning steps", a.Steps[0])
+	if lo, hi := slices.Min(a.Steps), slices.Max(a.Steps); lo != hi {
+		steps = fmt.Sprintf("%d–%d fine-tuning steps", lo, hi)
+	}
+	stepsByLabels := map[string]int{}
+	for i, n := range a.Labels {
+		stepsByLabels[fmt.Sprintf("%d_labels", n)] = a.Steps[i]
+	}
+	metrics["fine_tune_steps"] = stepsByLabels
+	lines := &chart.Lines{Title: fmt.Sprintf("784-%s-10, %s", sizes, steps),
 		XLabel: "labelled training examples (log scale)", YLabel: "test accuracy (%)", Series: series, Points: true,
 		LogX: true, Legend: chart.BottomRight}
 	p, err := lines.Plot()

@@ -586,19 +586,19 @@ func (s *Sweep) Draw() (*Result, error) {
 // started are columns titled "waiting".
 func (s *Sweep) figure() (*chart.Figure, error) {
 	var curves, samples []*plot.Plot
-	legend := false
 	for a := range s.arms() {
 		runs := s.armRuns(a)
 		title := s.label(a)
 		done, started := true, false
 		var series []chart.Series
-		for _, r := range runs {
+		for k, r := range runs {
 			done = done && r.done
-			for _, c := range r.Curves {
+			for j, c := range r.Curves {
 				if len(c.X) > 0 {
 					started = true
-					if r.Seed != "" {
+					if r.Seed != "" { // a colour a seed, the same in every column; a second metric dashed.
 						c.Name = strings.TrimSpace(c.Name + " seed " + r.Seed)
+						c.Color, c.Dashed = chart.ClassColor(k), j > 0
 					}
 					series = append(series, c)
 				}
@@ -617,7 +617,6 @@ func (s *Sweep) figure() (*chart.Figure, error) {
 		if len(series) == 1 {
 			lines.Series[0].Name = ""
 		}
-		legend = legend || len(series) > 1
 		cp, err := lines.Plot()
 		if err != nil {
 			if len(series) > 0 {
@@ -639,7 +638,7 @@ func (s *Sweep) figure() (*chart.Figure, error) {
 		}
 		curves, samples = append(curves, cp), append(samples, gp)
 	}
-	shareY(curves, legend)
+	shareY(curves)
 	fig := &chart.Figure{Title: fmt.Sprintf("%s sweep: %s", strings.ToUpper(s.Model), s.paramNames()),
 		Panels: [][]*plot.Plot{curves, samples}}
 	return fig.Size(3.4*float64(s.arms())+0.6, 7.2), nil
@@ -734,16 +733,13 @@ func (v *sweepView) show(final bool) {
 func (v *sweepView) clear() { gonbui.UpdateHTML(v.id, "") }
 
 // shareY gives the plots that have data one y range, so that the columns
-// compare at a glance.
-func shareY(plots []*plot.Plot, legend bool) {
+// compare at a glance (each legend gets a band of its own above it).
+func shareY(plots []*plot.Plot) {
 	lo, hi := math.Inf(1), math.Inf(-1)
 	for _, p := range plots {
 		if p.Y.Min < p.Y.Max {
 			lo, hi = min(lo, p.Y.Min), max(hi, p.Y.Max)
 		}
-	}
-	if legend { // a strip above the curves for the legend, which goes top right.
-		hi += 0.22 * (hi - lo)
 	}
 	for _, p := range plots {
 		if p.Y.Min < p.Y.Max {

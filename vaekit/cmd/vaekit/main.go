@@ -1,7 +1,7 @@
 // Command vaekit reproduces the figures of vaekit's four articles headless.
 //
 //	vaekit figures --list
-//	vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--dataset PATH] NAME... | all
+//	vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--seeds N] [--dataset PATH] NAME... | all
 //	vaekit score [--models DIR] PATH...
 //	vaekit runs [--models DIR] [--json] | compare A B
 //	vaekit sweep [--quick] [--out DIR] [--models DIR] [--seed N] [--seeds N] vae|gan PARAM=V1,V2,... [PARAM=...]
@@ -39,9 +39,11 @@ const usage = `vaekit reproduces the figures of autoencoder, VAE and GAN article
 
 Usage:
   vaekit figures --list
-  vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--devices N] [--dataset PATH] NAME... | all
+  vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--seeds N] [--devices N] [--dataset PATH] NAME... | all
                                         (--dataset: your own images instead of MNIST: a folder with one
-                                        sub-folder per class, a folder of images, an IDX or a .npy file)
+                                        sub-folder per class, a folder of images, an IDX or a .npy file;
+                                        --seeds N: each figure with N seeds, its comparisons' per-seed values
+                                        drawn below it, verdicts by one rule: docs/verdicts.md)
   vaekit bench [--steps N] [--matmul N] [--devices N] [MODEL...]
                                         (vae-mlp, deep-ae, conv-ae, dcgan, and overhead: a step's fixed cost; one JSON line each)
   vaekit score [--models DIR] [--json] PATH...
@@ -113,7 +115,8 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 	quick := fs.Bool("quick", false, "small epochs and subsets (CI, smoke runs): each figure within 3 minutes on 2 cores")
 	out := fs.String("out", "figures-out", "directory for NAME.png, NAME.svg, NAME.pdf and NAME.json")
 	models := fs.String("models", "", "directory of trained models (default $VAEKIT_MODELS or the user cache)")
-	seed := fs.Int64("seed", 0, "random seed")
+	seed := fs.Int64("seed", 0, "random seed (the first, with --seeds)")
+	seeds := fs.Int("seeds", 1, "make each figure with N seeds (--seed, --seed+1, …): its comparisons over the seeds, verdicts by one rule")
 	devices := fs.Int("devices", 0, "train over N devices, data parallel (XLA; default $VAEKIT_DEVICES or 1)")
 	dataset := fs.String("dataset", "", "your own images instead of MNIST (folder, IDX or .npy; made 28×28 grey)")
 	fs.Usage = func() {
@@ -127,6 +130,10 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if !setDevices(*devices, stderr) {
+		return 2
+	}
+	if *seeds < 1 {
+		fmt.Fprintf(stderr, "vaekit figures: --seeds %d: want 1 or more\n", *seeds)
 		return 2
 	}
 	if *list {
@@ -156,10 +163,10 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := interruptContext(stderr, os.Exit)
 	defer stop()
-	opts := experiments.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed, Dataset: *dataset}
+	opts := experiments.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed, Seeds: *seeds, Dataset: *dataset}
 	status := 0
 	for _, name := range names {
-		rec, _, err := figures.Run(ctx, name, opts)
+		rec, res, err := figures.Run(ctx, name, opts)
 		if err != nil {
 			sayError(stderr, "vaekit", err)
 			status = 1
@@ -169,6 +176,9 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: wrote %s/{%s} in %.1fs (%s)\n", name, *out, strings.Join(rec.Files, ","), rec.WallSeconds, rec.Backend)
+		if reading, ok := res.Metrics["seeds_reading"].(string); ok {
+			fmt.Fprintf(stdout, "%s: %s\n", name, reading)
+		}
 	}
 	if ctx.Err() != nil {
 		return exitInterrupted

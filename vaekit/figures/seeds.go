@@ -1,0 +1,150 @@
+package figures
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
+	"github.com/vaekit/vaekit/vaekit/verdict"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+)
+
+// Comparison is two arms of a figure, compared over seeds by package
+// verdict's rule: one metric of each, by its key in the figure's JSON.
+type Comparison struct {
+	Metric       string // what is compared, as the verdict names it: "mnist_fid".
+	A, B         string // the two arms' keys: "mnist_fid_saturating".
+	NameA, NameB string // the two arms' names: "saturating".
+	Larger       bool   // a larger value is better.
+}
+
+// qualityComparisons compares two GAN arms (their metric keys ending in
+// suffixA and suffixB) on mnist_fid, KID, precision and recall.
+func qualityComparisons(suffixA, nameA, suffixB, nameB string) []Comparison {
+	var cs []Comparison
+	for _, m := range []struct {
+		name   string
+		larger bool
+	}{{"mnist_fid", false}, {"kid", false}, {"precision", true}, {"recall", true}} {
+		cs = append(cs, Comparison{Metric: m.name, A: m.name + suffixA, B: m.name + suffixB, NameA: nameA, NameB: nameB, Larger: m.larger})
+	}
+	return cs
+}
+
+// maxFigureSeeds bounds opts.Seeds for a figure.
+const maxFigureSeeds = 10
+
+// makeSeeds makes spec once a seed (opts.Seed, opts.Seed+1, …, each run kept
+// under its key like any), and returns the first seed's figure with a row
+// below it: each compared metric's per-seed values, arm by arm. Its JSON
+// keeps the first seed's metrics, and the seeds' numbers (per_seed), the
+// rule's verdicts (verdict) and where the metrics disagree (reading).
+func makeSeeds(ctx context.Context, spec Spec, opts experiments.Options) (*Result, error) {
+	n := opts.Seeds
+	if n > maxFigureSeeds {
+		return nil, fmt.Errorf("%d seeds: at most %d", n, maxFigureSeeds)
+	}
+	var results []*Result
+	var seeds []int64
+	for k := range n {
+		o := opts
+		o.Seed, o.Seeds = opts.Seed+int64(k), 0
+		if opts.Progress {
+			fmt.Fprintf(vaekit.Messages(), "%s: seed %d (%d of %d)\n", spec.Name, o.Seed, k+1, n)
+		}
+		r, err := spec.Make(ctx, o)
+		if err != nil {
+			return nil, fmt.Errorf("seed %d: %w", o.Seed, err)
+		}
+		results, seeds = append(results, r), append(seeds, o.Seed)
+	}
+	res := results[0]
+	perSeed := map[string][]float64{}
+	for key, v := range res.Metrics {
+		if _, ok := v.(float64); !ok {
+			continue
+		}
+		values := make([]float64, 0, n)
+		for _, r := range results {
+			if f, ok := r.Metrics[key].(float64); ok {
+				values = append(values, f)
+			}
+		}
+		if len(values) == n {
+			perSeed[key] = values
+		}
+	}
+	var verdicts []verdict.Verdict
+	var strips []*plot.Plot
+	pairs := map[[2]string][]verdict.Verdict{}
+	var order [][2]string
+	for _, c := range spec.Compare {
+		a, okA := perSeed[c.A]
+		b, okB := perSeed[c.B]
+		if !okA || !okB {
+			continue
+		}
+		v := verdict.Compare(c.Metric, c.NameA, a, c.NameB, b, c.Larger)
+		verdicts = append(verdicts, v)
+		pair := [2]string{c.NameA, c.NameB}
+		if _, seen := pairs[pair]; !seen {
+			order = append(order, pair)
+		}
+		pairs[pair] = append(pairs[pair], v)
+		p, err := (&chart.Strips{Title: c.Metric, Groups: []chart.Strip{{Name: c.NameA, Values: a}, {Name: c.NameB, Values: b}}}).Plot()
+		if err != nil {
+			return nil, err
+		}
+		strips = append(strips, p)
+	}
+	var reading []string
+	for _, v := range verdicts {
+		reading = append(reading, v.Text)
+	}
+	for _, pair := range order {
+		if d := verdict.Agreement(pairs[pair]); d != "" {
+			reading = append(reading, fmt.Sprintf("%s against %s: %s", pair[0], pair[1], d))
+		}
+	}
+	res.Metrics["seeds"], res.Metrics["per_seed"] = seeds, perSeed
+	res.Metrics["verdict"], res.Metrics["rule"] = verdicts, verdict.Rule
+	if len(reading) > 0 {
+		res.Metrics["seeds_reading"] = strings.Join(reading, ". ") + "."
+	}
+	if len(strips) > 0 {
+		res.Figure = withStrips(res.Figure, strips, seeds)
+	}
+	return res, nil
+}
+
+// stripsHeight is the height of the row of per-seed strips under a figure.
+const stripsHeight = 2.2 * vg.Inch
+
+// withStrips adds the strips under fig, at most four a row, and says in the
+// title which seed the rest shows.
+func withStrips(fig *chart.Figure, strips []*plot.Plot, seeds []int64) *chart.Figure {
+	w, h := fig.Width, fig.Height
+	if w == 0 || h == 0 {
+		w, h = fig.Dimensions()
+	}
+	out := &chart.Figure{Title: fmt.Sprintf("%s (seed %d; below, %d seeds)", fig.Title, seeds[0], len(seeds)), DPI: fig.DPI, Width: w}
+	out.Panels = slices.Clone(fig.Panels)
+	var shares []float64
+	for _, size := range fig.RowSizes() {
+		shares = append(shares, float64(size))
+	}
+	for start := 0; start < len(strips); start += 4 {
+		row := make([]*plot.Plot, max(3, min(4, len(strips)-start))) // nil pads a short row: strips stay narrow.
+		copy(row, strips[start:])
+		out.Panels = append(out.Panels, row)
+		shares = append(shares, float64(stripsHeight))
+		h += stripsHeight
+	}
+	out.RowHeights, out.Height = shares, h
+	return out
+}

@@ -1,0 +1,54 @@
+package figures
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/chart"
+	"github.com/vaekit/vaekit/vaekit/experiments"
+	"github.com/vaekit/vaekit/vaekit/verdict"
+)
+
+// TestFigureSeeds makes ae-vs-pca-recon quick with two seeds (the first's
+// models are TestQuickFigures'): the JSON keeps both seeds' numbers, the
+// comparison's verdict by the rule, and the figure a row of per-seed strips
+// under the first seed's, still fit for an A4 page.
+func TestFigureSeeds(t *testing.T) {
+	setData(t)
+	out := t.TempDir()
+	opts := experiments.Options{Quick: true, Out: out, Models: os.Getenv(vaekit.ModelsEnv), Seeds: 2, Seed: 0}
+	if opts.Models == "" {
+		opts.Models = t.TempDir()
+	}
+	rec, res, err := Run(context.Background(), "ae-vs-pca-recon", opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	perSeed := res.Metrics["per_seed"].(map[string][]float64)
+	ae := perSeed["mse_per_image_ae"]
+	if len(ae) != 2 || ae[0] != res.Metrics["mse_per_image_ae"] || ae[0] == ae[1] {
+		t.Errorf("the AE's mse per seed %v: want two seeds' own values, the first the figure's %v", ae, res.Metrics["mse_per_image_ae"])
+	}
+	verdicts := res.Metrics["verdict"].([]verdict.Verdict)
+	if len(verdicts) != 1 || verdicts[0].Order == verdict.Unknown || !strings.Contains(res.Metrics["seeds_reading"].(string), verdicts[0].Text) {
+		t.Errorf("verdicts %+v, reading %q: want the AE against PCA judged over 2 seeds", verdicts, res.Metrics["seeds_reading"])
+	}
+	t.Logf("%s", res.Metrics["seeds_reading"])
+	if rows := len(res.Figure.Panels); rows != 2 || !strings.Contains(res.Figure.Title, "2 seeds") {
+		t.Errorf("the figure has %d rows titled %q, want the seeds' strips in a second", rows, res.Figure.Title)
+	}
+	svg, err := os.ReadFile(filepath.Join(out, rec.Name+".svg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chart.CheckPrint(svg); err != nil {
+		t.Error(err)
+	}
+	if !strings.Contains(string(svg), ">deep AE<") {
+		t.Errorf("the strips do not name the arms")
+	}
+}
