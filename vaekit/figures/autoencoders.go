@@ -20,7 +20,7 @@ func init() {
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
 			return AEvsPCARecon(ctx, experiments.DefaultAEExperiment(opts.Quick, opts.Seed, 30), opts)
 		},
-		Compare: []Comparison{{Metric: "mse_per_image", A: "mse_per_image_ae", B: "mse_per_image_pca30", NameA: "deep AE", NameB: "PCA"}}})
+		Compare: []Comparison{{Metric: "mse_per_image", A: "mse_per_image_pca30", B: "mse_per_image_ae", NameA: "PCA", NameB: "deep AE"}}})
 	register(Spec{Name: "ae-vs-pca-2d", Article: articleLecture,
 		Summary: "2-D codes of the test set: PCA beside a deep AE 784-1000-500-250-2",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {

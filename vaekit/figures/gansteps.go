@@ -92,8 +92,9 @@ func (m *KSteps) Draw() (*Result, error) {
 		grid.Images = append(grid.Images, m.Samples[i]...)
 		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("k = %d\n(FID %.1f)", k, m.Quality[i].FID))
 	}
+	line.PointsOnly = true // measured at these k only: no line through the others.
 	lp, err := (&chart.Lines{Title: "sample quality against k", XLabel: "k (discriminator steps per generator step)",
-		YLabel: "mnist_fid (lower is better)", Series: []chart.Series{line}, Points: true}).Plot()
+		YLabel: "mnist_fid (lower is better)", Series: []chart.Series{line}}).Plot()
 	if err != nil {
 		return nil, err
 	}
@@ -219,12 +220,12 @@ func (s *Saturation) Draw() (*Result, error) {
 	}
 	// The article's curves: |∂loss/∂logit| is D for log(1 − D) and 1 − D for −log D.
 	curves := []chart.Series{
-		{Name: "log(1−D): D", X: []float64{0, 1}, Y: []float64{0, 1}, Color: lossColor[vaekit.Saturating]},
-		{Name: "−log D: 1−D", X: []float64{0, 1}, Y: []float64{1, 0}, Color: lossColor[vaekit.NonSaturating], Dashed: true},
+		{Name: "log(1−D), saturating: D", X: []float64{0, 1}, Y: []float64{0, 1}, Color: lossColor[vaekit.Saturating]},
+		{Name: "−log D, non-sat.: 1−D", X: []float64{0, 1}, Y: []float64{1, 0}, Color: lossColor[vaekit.NonSaturating], Dashed: true},
 	}
 	measured := map[string]*chart.Series{
-		vaekit.Saturating:    {Name: "measured", PointsOnly: true, Color: lossColor[vaekit.Saturating]},
-		vaekit.NonSaturating: {PointsOnly: true, Color: lossColor[vaekit.NonSaturating]},
+		vaekit.Saturating:    {Name: "measured, saturating", PointsOnly: true, Color: lossColor[vaekit.Saturating]},
+		vaekit.NonSaturating: {Name: "measured, non-sat.", PointsOnly: true, Color: lossColor[vaekit.NonSaturating]},
 	}
 	total := 0
 	for _, r := range s.Runs {
@@ -289,12 +290,12 @@ func (s *Saturation) Draw() (*Result, error) {
 	}
 	gp.X.Min, gp.X.Max, gp.Y.Min, gp.Y.Max = 0, 1, 0, 1
 	rp, err := (&chart.Lines{Title: "sat. ÷ non-sat. at G's parameters", XLabel: "mean D(G(z))",
-		YLabel: "ratio of gradient norms", Series: ratios, LogY: true, Legend: chart.BottomRight}).Plot()
+		YLabel: "ratio of gradient norms", Series: ratios, LogY: true, Legend: chart.TopLeft}).Plot()
 	if err != nil {
 		return nil, err
 	}
 	np, err := (&chart.Lines{Title: "gradient reaching the generator", XLabel: "generator step",
-		YLabel: "‖∂ loss / ∂ θ_G‖ (own loss)", Series: norms, LogY: true, Points: true}).Plot()
+		YLabel: "‖∂ loss / ∂ G's weights‖", Series: norms, LogY: true, Points: true}).Plot()
 	if err != nil {
 		return nil, err
 	}

@@ -96,7 +96,11 @@ func makeSeeds(ctx context.Context, spec Spec, opts experiments.Options) (*Resul
 			order = append(order, pair)
 		}
 		pairs[pair] = append(pairs[pair], v)
-		p, err := (&chart.Strips{Title: c.Metric, Groups: []chart.Strip{{Name: c.NameA, Values: a}, {Name: c.NameB, Values: b}}}).Plot()
+		better := "lower is better"
+		if c.Larger {
+			better = "higher is better"
+		}
+		p, err := (&chart.Strips{Title: c.Metric, YLabel: better, Groups: []chart.Strip{{Name: c.NameA, Values: a}, {Name: c.NameB, Values: b}}}).Plot()
 		if err != nil {
 			return nil, err
 		}
