@@ -21,28 +21,24 @@ func WriteFile(path string, data []byte) error {
 // WriteExecutable is WriteFile for a program: the mode an executable gets
 // (0777 less the umask), set before the file takes path's name.
 func WriteExecutable(path string, data []byte) error {
-	tmp, err := writeTemp(path, data, os.FileMode(0o777)&^processUmask)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	return Sync(filepath.Dir(path))
+	return writeFiles(map[string][]byte{path: data}, os.FileMode(0o777)&^processUmask)
 }
 
 // WriteFiles writes several files as a set: every file is written and synced
 // aside first, and only then are they renamed into place, so a failure while
 // writing (a full disk) leaves all the old files, none of the new.
-func WriteFiles(files map[string][]byte) (err error) {
+func WriteFiles(files map[string][]byte) error {
+	return writeFiles(files, os.FileMode(0o666)&^processUmask)
+}
+
+// writeFiles is WriteFiles with the files' mode.
+func writeFiles(files map[string][]byte, mode os.FileMode) (err error) {
 	temps := map[string]string{}
 	defer func() {
 		for _, tmp := range temps {
 			os.Remove(tmp) // a no-op once renamed.
 		}
 	}()
-	mode := os.FileMode(0o666) &^ processUmask
 	for path, data := range files {
 		tmp, err := writeTemp(path, data, mode)
 		if err != nil {

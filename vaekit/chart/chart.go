@@ -230,9 +230,6 @@ func (f *Figure) RowSizes() []vg.Length {
 // it is laid out for print).
 func (f *Figure) Dimensions() (w, h vg.Length) { return f.size() }
 
-// TitleHeight is the height the title takes at the top.
-func (f *Figure) TitleHeight() vg.Length { return f.titleHeight() }
-
 // draw renders the figure on a canvas of its size.
 func (f *Figure) draw(c vg.CanvasSizer) error {
 	if len(f.Panels) == 0 || len(f.Panels[0]) == 0 {

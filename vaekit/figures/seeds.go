@@ -81,21 +81,13 @@ func makeSeeds(ctx context.Context, spec Spec, opts experiments.Options) (*Resul
 	}
 	var verdicts []verdict.Verdict
 	var strips []*plot.Plot
-	pairs := map[[2]string][]verdict.Verdict{}
-	var order [][2]string
 	for _, c := range spec.Compare {
 		a, okA := perSeed[c.A]
 		b, okB := perSeed[c.B]
 		if !okA || !okB {
 			continue
 		}
-		v := verdict.Compare(c.Metric, c.NameA, a, c.NameB, b, c.Larger)
-		verdicts = append(verdicts, v)
-		pair := [2]string{c.NameA, c.NameB}
-		if _, seen := pairs[pair]; !seen {
-			order = append(order, pair)
-		}
-		pairs[pair] = append(pairs[pair], v)
+		verdicts = append(verdicts, verdict.Compare(c.Metric, c.NameA, a, c.NameB, b, c.Larger))
 		better := "lower is better"
 		if c.Larger {
 			better = "higher is better"
@@ -110,11 +102,7 @@ func makeSeeds(ctx context.Context, spec Spec, opts experiments.Options) (*Resul
 	for _, v := range verdicts {
 		reading = append(reading, v.Text)
 	}
-	for _, pair := range order {
-		if d := verdict.Agreement(pairs[pair]); d != "" {
-			reading = append(reading, fmt.Sprintf("%s against %s: %s", pair[0], pair[1], d))
-		}
-	}
+	reading = append(reading, verdict.Disagreements(verdicts)...)
 	res.Metrics["seeds"], res.Metrics["per_seed"] = seeds, perSeed
 	res.Metrics["verdict"], res.Metrics["rule"] = verdicts, verdict.Rule
 	if len(reading) > 0 {
@@ -132,10 +120,7 @@ const stripsHeight = 2.2 * vg.Inch
 // withStrips adds the strips under fig, at most four a row, and says in the
 // title which seed the rest shows.
 func withStrips(fig *chart.Figure, strips []*plot.Plot, seeds []int64) *chart.Figure {
-	w, h := fig.Width, fig.Height
-	if w == 0 || h == 0 {
-		w, h = fig.Dimensions()
-	}
+	w, h := fig.Dimensions()
 	out := &chart.Figure{Title: fmt.Sprintf("%s (seed %d; below, %d seeds)", fig.Title, seeds[0], len(seeds)), DPI: fig.DPI, Width: w}
 	out.Panels = slices.Clone(fig.Panels)
 	var shares []float64

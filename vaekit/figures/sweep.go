@@ -531,16 +531,16 @@ func (s *Sweep) Reading() string {
 		found = append(found, v.Text)
 	}
 	text += " " + strings.Join(found, ". ") + "."
+	var pairs []verdict.Verdict // every pair of settings on every key metric.
 	for a := range s.arms() {
 		for b := a + 1; b < s.arms(); b++ {
-			var pair []verdict.Verdict
 			for _, m := range s.keyMetrics() {
-				pair = append(pair, verdict.Compare(m.name, s.label(a), s.values(a, m.name), s.label(b), s.values(b, m.name), m.larger))
-			}
-			if d := verdict.Agreement(pair); d != "" {
-				text += fmt.Sprintf(" %s against %s: %s.", s.label(a), s.label(b), d)
+				pairs = append(pairs, verdict.Compare(m.name, s.label(a), s.values(a, m.name), s.label(b), s.values(b, m.name), m.larger))
 			}
 		}
+	}
+	for _, d := range verdict.Disagreements(pairs) {
+		text += " " + d + "."
 	}
 	return text
 }

@@ -142,3 +142,25 @@ func Agreement(verdicts []Verdict) string {
 	}
 	return "the metrics disagree: " + strings.Join(parts, "; ")
 }
+
+// Disagreements groups verdicts by the two arms they compare, in the order
+// first met, and says for each pair whose metrics disagree (Agreement):
+// "A against B: the metrics disagree: …".
+func Disagreements(verdicts []Verdict) []string {
+	pairs := map[[2]string][]Verdict{}
+	var order [][2]string
+	for _, v := range verdicts {
+		pair := [2]string{v.A, v.B}
+		if _, seen := pairs[pair]; !seen {
+			order = append(order, pair)
+		}
+		pairs[pair] = append(pairs[pair], v)
+	}
+	var out []string
+	for _, pair := range order {
+		if d := Agreement(pairs[pair]); d != "" {
+			out = append(out, fmt.Sprintf("%s against %s: %s", pair[0], pair[1], d))
+		}
+	}
+	return out
+}

@@ -54,3 +54,13 @@ func TestAgreement(t *testing.T) {
 		t.Errorf("FID against recall: %q", got)
 	}
 }
+
+func TestDisagreements(t *testing.T) {
+	fid := Compare("mnist_fid", "sat", []float64{50, 52}, "non-sat", []float64{70, 75}, false)
+	recall := Compare("recall", "sat", []float64{0.80, 0.81}, "non-sat", []float64{0.85, 0.86}, true)
+	other := Compare("mnist_fid", "k1", []float64{1, 2}, "k2", []float64{3, 4}, false)
+	got := Disagreements([]Verdict{fid, other, recall})
+	if len(got) != 1 || !strings.HasPrefix(got[0], "sat against non-sat: the metrics disagree: ") {
+		t.Errorf("Disagreements = %q, want one sentence, on sat against non-sat", got)
+	}
+}
