@@ -49,7 +49,7 @@ func mnistTest(t testing.TB, n int) *datasets.ImageSet {
 // store's random state matters for reproducibility.
 func tinyAE(scope *model.Scope, x *Node) *Node {
 	h := activation.Relu(layers.Dense(scope.In("enc"), x, true, 16))
-	h = Add(h, MulScalar(scope.RandomNormal(x.Graph(), h.Shape()), 0.1))
+	h = Add(h, MulScalar(NormalNoise(scope, x.Graph(), h.Shape()), 0.1))
 	logits := layers.Dense(scope.In("dec"), h, true, 784)
 	train.AddMainLoss(loss.BinaryCrossentropyLogits([]*Node{x}, []*Node{logits}))
 	return logits

@@ -16,8 +16,14 @@ import (
 // infinite sample once in 2³² draws (a full run of the denoising figure went
 // NaN at step 2,077).
 func NormalNoise(scope *model.Scope, g *Graph, shape shapes.Shape) *Node {
-	u1 := scope.RandomUniform(g, shape)
-	return boxMuller(u1, scope.RandomUniform(g, shape))
+	u1 := uniformNoise(scope, g, shape)
+	return boxMuller(u1, uniformNoise(scope, g, shape))
+}
+
+// uniformNoise is scope's U[0, 1) draw; a test replaces it to reach the draw
+// of exactly 0 that a run meets once in 2³² values.
+var uniformNoise = func(scope *model.Scope, g *Graph, shape shapes.Shape) *Node {
+	return scope.RandomUniform(g, shape)
 }
 
 // boxMuller maps two U[0, 1) draws to an N(0, 1) one, with u₁ kept at least

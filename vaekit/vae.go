@@ -199,11 +199,10 @@ func shapeOf(n *Node) string {
 
 // Reparameterize draws z = mean + exp(logVar/2)·ε with ε ~ N(0, I): the
 // randomness is an input of the graph, so gradients flow to mean and logVar.
-// ε still comes from GoMLX's RandomNormal, not NormalNoise: the change alters
-// every VAE's fingerprint (all retrain, notebooks 01 and 05 write ε out), so
-// it waits for the next full render of the VAE notebooks.
+// ε comes from NormalNoise, which stays finite where GoMLX's RandomNormal can
+// draw an infinity on XLA's CPU runtime.
 func Reparameterize(scope *model.Scope, mean, logVar *Node) *Node {
-	eps := scope.RandomNormal(mean.Graph(), mean.Shape())
+	eps := NormalNoise(scope, mean.Graph(), mean.Shape())
 	return Add(mean, Mul(Exp(MulScalar(logVar, 0.5)), eps))
 }
 

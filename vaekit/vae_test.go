@@ -341,7 +341,7 @@ func TestVAELossInTheFingerprint(t *testing.T) {
 	// The article's loss written out as a notebook cell writes it.
 	writtenOut := func(scope *model.Scope, x *Node, encoder VAEEncoder, decoder Network) (recon, kl *Node) {
 		mean, logVar := encoder(scope, x)
-		eps := scope.RandomNormal(x.Graph(), mean.Shape())
+		eps := NormalNoise(scope, x.Graph(), mean.Shape())
 		z := Add(mean, Mul(Exp(MulScalar(logVar, 0.5)), eps))
 		recon = BernoulliNLL(decoder(scope, z), x)
 		kl = MulScalar(ReduceSum(Sub(Add(Exp(logVar), Square(mean)), OnePlus(logVar)), -1), 0.5)
