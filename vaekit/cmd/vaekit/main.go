@@ -6,6 +6,7 @@
 //	vaekit runs [--models DIR] [--json] | compare A B
 //	vaekit sweep [--quick] [--out DIR] [--models DIR] [--seed N] [--seeds N] vae|gan PARAM=V1,V2,... [PARAM=...]
 //	vaekit sweep --slurm [--detach] [sbatch's options] [sweep flags] vae|gan PARAM=V1,V2,...
+//	vaekit figures --slurm [--detach] [sbatch's options] [figures flags] NAME... | all
 //	vaekit backend
 //
 // Each figure NAME is written as DIR/NAME.png, DIR/NAME.svg, DIR/NAME.pdf and DIR/NAME.json
@@ -44,6 +45,9 @@ Usage:
                                         sub-folder per class, a folder of images, an IDX or a .npy file;
                                         --seeds N: each figure with N seeds, its comparisons' per-seed values
                                         drawn below it, verdicts by one rule: docs/verdicts.md)
+  vaekit figures --slurm [--detach] [sbatch's options, as for sweep] [figures flags] NAME... | all
+                                        each figure × seed not yet made a task of a Slurm job array (it trains
+                                        that figure's runs), followed until done, then drawn here from them
   vaekit bench [--steps N] [--matmul N] [--devices N] [MODEL...]
                                         (vae-mlp, deep-ae, conv-ae, dcgan, and overhead: a step's fixed cost; one JSON line each)
   vaekit score [--models DIR] [--json] PATH...
@@ -119,6 +123,8 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 	seeds := fs.Int("seeds", 1, "make each figure with N seeds (--seed, --seed+1, …): its comparisons over the seeds, verdicts by one rule")
 	devices := fs.Int("devices", 0, "train over N devices, data parallel (XLA; default $VAEKIT_DEVICES or 1)")
 	dataset := fs.String("dataset", "", "your own images instead of MNIST (folder, IDX or .npy; made 28×28 grey)")
+	var onSlurm slurmFlags
+	onSlurm.register(fs)
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage, "\nFlags:\n")
 		fs.PrintDefaults()
@@ -127,6 +133,10 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
 		}
+		return 2
+	}
+	if err := onSlurm.check(fs); err != nil {
+		fmt.Fprintf(stderr, "vaekit figures: %v\n", err)
 		return 2
 	}
 	if !setDevices(*devices, stderr) {
@@ -164,6 +174,23 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := interruptContext(stderr, os.Exit)
 	defer stop()
 	opts := experiments.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed, Seeds: *seeds, Dataset: *dataset}
+	if onSlurm.on {
+		var err error
+		if opts.Models, err = absModels(opts.Models); err != nil {
+			sayError(stderr, "vaekit figures", err)
+			return 1
+		}
+		if opts.Dataset != "" {
+			if opts.Dataset, err = filepath.Abs(opts.Dataset); err != nil {
+				sayError(stderr, "vaekit figures", err)
+				return 1
+			}
+		}
+		w := figuresOnSlurm(names, *quick, *seed, *seeds, opts)
+		if done, status := w.onSlurm(ctx, opts.Models, &onSlurm, stderr); !done {
+			return status
+		}
+	}
 	status := 0
 	for _, name := range names {
 		rec, res, err := figures.Run(ctx, name, opts)
@@ -519,22 +546,28 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	opts := experiments.Options{Quick: *quick, Out: *out, Models: *models, Progress: true, Seed: *seed}
 	if onSlurm.on {
-		s := &sweepRunner{model: model, quick: *quick, seed: *seed, opts: opts}
-		s.opts.Progress = false
-		s.measure = func(ctx context.Context, params []figures.SweepParam) error {
+		if opts.Models, err = absModels(opts.Models); err != nil {
+			sayError(stderr, "vaekit sweep", err)
+			return 1
+		}
+		quiet := opts
+		quiet.Progress = false
+		w, err := sweepOnSlurm(model, *quick, *seed, params, opts, func(ctx context.Context, params []figures.SweepParam) error {
 			var err error
 			if model == "vae" {
-				_, err = figures.MeasureSweepVAE(ctx, experiments.DefaultVAEExperiment(*quick, *seed), params, s.opts)
+				_, err = figures.MeasureSweepVAE(ctx, experiments.DefaultVAEExperiment(*quick, *seed), params, quiet)
 			} else { // the scorer is not needed to plan: the GAN's training comes first.
-				_, err = figures.MeasureSweepGAN(ctx, experiments.DefaultMLPGANExperiment(*quick, *seed), params, nil, s.opts)
+				_, err = figures.MeasureSweepGAN(ctx, experiments.DefaultMLPGANExperiment(*quick, *seed), params, nil, quiet)
 			}
 			return err
+		})
+		if err != nil {
+			sayError(stderr, "vaekit sweep", err)
+			return 1
 		}
-		done, status := s.onSlurm(ctx, params, &onSlurm, stderr)
-		if !done {
+		if done, status := w.onSlurm(ctx, opts.Models, &onSlurm, stderr); !done {
 			return status
 		}
-		opts.Models = s.opts.Models
 	}
 	var res *figures.Result
 	if model == "vae" {

@@ -9,12 +9,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/internal/atomicfile"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/experiments"
@@ -61,23 +63,34 @@ func (f *slurmFlags) check(fs *flag.FlagSet) error {
 // slurmPoll is how often a followed job's queue is read.
 const slurmPoll = 2 * time.Second
 
-// sweepRunner is what a sweep on Slurm needs of the local sweep: how to
-// plan (or measure) a sweep of given parameters.
-type sweepRunner struct {
-	model string
-	quick bool
-	seed  int64
-	opts  experiments.Options
-	// measure measures (or, under vaekit.PlanOnly, plans) the sweep of params.
-	measure func(ctx context.Context, params []figures.SweepParam) error
+// slurmWork is what a command trains on Slurm: its runs, one array task
+// each, and how to tell which are finished. A sweep's run is one setting ×
+// seed; a figure's is the figure at one seed.
+type slurmWork struct {
+	what    string   // "sweep NAME", "figures NAME …": said in messages.
+	jobName string   // the job's name in the queue.
+	jobsDir string   // its job record and, one directory a submission, the script and logs.
+	labels  []string // each run, for people: "KLWeight=2 Seed=1".
+	// args is the command line run i's task runs, the program exe first.
+	args func(exe string, i int) []string
+	// status says where each run stands (without training or waiting).
+	status func(ctx context.Context) ([]runState, error)
 }
 
-// slurmSweep trains the sweep's unfinished runs as Slurm tasks and follows
-// them. It reports whether every run is finished (the caller then draws the
-// figure as the local sweep does, reusing them) or, if not, the exit status.
-func (s *sweepRunner) onSlurm(ctx context.Context, params []figures.SweepParam, f *slurmFlags, stderr io.Writer) (bool, int) {
+// runState is where one run stands.
+type runState struct {
+	finished bool
+	dir      string // its model directory, when it has one: a running task's step is read there.
+	detail   string // how far an unfinished run went ("step 40 of 300"), or "".
+}
+
+// onSlurm trains w's unfinished runs as the tasks of one Slurm job array and
+// follows them. It reports whether every run is finished (the caller then
+// draws as it would locally, reusing them) or, if not, the exit status. Run
+// again, it follows a job still queued, or submits only what is unfinished.
+func (w *slurmWork) onSlurm(ctx context.Context, root string, f *slurmFlags, stderr io.Writer) (bool, int) {
 	fail := func(err error) (bool, int) {
-		sayError(stderr, "vaekit sweep --slurm", err)
+		sayError(stderr, "vaekit "+w.what+" --slurm", err)
 		if ctx.Err() != nil {
 			return false, exitInterrupted
 		}
@@ -86,28 +99,7 @@ func (s *sweepRunner) onSlurm(ctx context.Context, params []figures.SweepParam, 
 	if err := slurm.Available(); err != nil {
 		return fail(err)
 	}
-	runs, err := figures.SweepRuns(params)
-	if err != nil {
-		return fail(err)
-	}
-	root := s.opts.Models
-	if root == "" {
-		root = vaekit.ModelsDir()
-	}
-	if root, err = filepath.Abs(root); err != nil {
-		return fail(err)
-	}
-	s.opts.Models = root
-	name := figures.SweepName(s.model, params)
-	key, _ := json.Marshal(map[string]any{"model": s.model, "quick": s.quick, "seed": s.seed, "params": figures.SweepArgs(params)})
-	sum := sha256.Sum256(key)
-	jobsDir := filepath.Join(root, "slurm", name+"-"+hex.EncodeToString(sum[:4]))
-	record := filepath.Join(jobsDir, "job.json")
-	labels := make([]string, len(runs))
-	for i, r := range runs {
-		labels[i] = strings.Join(figures.SweepArgs(r), " ")
-	}
-
+	record := filepath.Join(w.jobsDir, "job.json")
 	job, err := slurm.Load(record)
 	if err != nil {
 		return fail(err)
@@ -119,18 +111,18 @@ func (s *sweepRunner) onSlurm(ctx context.Context, params []figures.SweepParam, 
 		}
 	}
 	if len(states) > 0 {
-		fmt.Fprintf(stderr, "vaekit: sweep %s: job %s, submitted %s, still has %d task(s) in the queue: following it\n",
-			name, job.ID, job.Submitted.Local().Format(time.DateTime), len(states))
+		fmt.Fprintf(stderr, "vaekit: %s: job %s, submitted %s, still has %d task(s) in the queue: following it\n",
+			w.what, job.ID, job.Submitted.Local().Format(time.DateTime), len(states))
 	} else {
-		planned, err := s.plan(ctx, runs)
+		runs, err := w.status(ctx)
 		if err != nil {
 			return fail(err)
 		}
 		var tasks []slurm.Task
 		exe := ""
-		for i, p := range planned {
-			if p.Finished {
-				fmt.Fprintf(stderr, "vaekit: sweep %s: run %s finished (%s)\n", name, labels[i], p.Dir)
+		for i, r := range runs {
+			if r.finished {
+				fmt.Fprintf(stderr, "vaekit: %s: run %s finished%s\n", w.what, w.labels[i], inParens(r.dir))
 				continue
 			}
 			if exe == "" {
@@ -138,89 +130,70 @@ func (s *sweepRunner) onSlurm(ctx context.Context, params []figures.SweepParam, 
 					return fail(err)
 				}
 			}
-			tasks = append(tasks, slurm.Task{Name: labels[i], Args: s.taskArgs(exe, runs[i], fmt.Sprintf("task-%d", len(tasks)))})
+			tasks = append(tasks, slurm.Task{Name: w.labels[i], Args: w.args(exe, i)})
 		}
 		if len(tasks) == 0 {
-			fmt.Fprintf(stderr, "vaekit: sweep %s: all %d runs finished: drawing\n", name, len(runs))
+			fmt.Fprintf(stderr, "vaekit: %s: all %d runs finished: drawing\n", w.what, len(runs))
 			return true, 0
 		}
-		dir := filepath.Join(jobsDir, time.Now().UTC().Format("20060102-150405.000"))
-		if job, err = slurm.Submit(ctx, dir, "vaekit-"+name, tasks, f.opts); err != nil {
+		// Tasks start in their job's directory with this environment: a relative data path would point elsewhere.
+		if data := os.Getenv(datasets.DataEnv); data != "" && !filepath.IsAbs(data) {
+			abs, err := filepath.Abs(data)
+			if err != nil {
+				return fail(err)
+			}
+			os.Setenv(datasets.DataEnv, abs)
+		}
+		dir := filepath.Join(w.jobsDir, time.Now().UTC().Format("20060102-150405.000"))
+		if job, err = slurm.Submit(ctx, dir, w.jobName, tasks, f.opts); err != nil {
 			return fail(err)
 		}
 		if err := job.Save(record); err != nil {
 			return fail(fmt.Errorf("job %s submitted, but its record was not kept (cancel it with scancel %s): %w", job.ID, job.ID, err))
 		}
-		fmt.Fprintf(stderr, "vaekit: sweep %s: submitted job %s, %d task(s) of %d runs; logs in %s\n", name, job.ID, len(tasks), len(runs), dir)
+		fmt.Fprintf(stderr, "vaekit: %s: submitted job %s, %d task(s) of %d runs; logs in %s\n", w.what, job.ID, len(tasks), len(runs), dir)
 		for i, t := range job.Tasks {
 			fmt.Fprintf(stderr, "  task %d: %s (%s)\n", i, t.Name, job.Log(i))
 		}
 	}
 	if f.detach {
-		fmt.Fprintf(stderr, "vaekit: sweep %s: detached; the same command, run again, follows job %s or draws once it is done\n", name, job.ID)
+		fmt.Fprintf(stderr, "vaekit: %s: detached; the same command, run again, follows job %s or draws once it is done\n", w.what, job.ID)
 		return false, 0
 	}
-	if !s.follow(ctx, job, runs, labels, stderr) {
+	if !w.follow(ctx, job, stderr) {
 		fmt.Fprintf(stderr, "vaekit: stopped following job %s; its tasks go on (scancel %s stops them): the same command, run again, follows them\n", job.ID, job.ID)
 		return false, exitInterrupted
 	}
-	planned, err := s.plan(ctx, runs)
+	runs, err := w.status(ctx)
 	if err != nil {
 		return fail(err)
 	}
 	unfinished := 0
 	for i, t := range job.Tasks {
-		for k, l := range labels {
-			if l != t.Name || planned[k].Finished {
+		for k, l := range w.labels {
+			if l != t.Name || runs[k].finished {
 				continue
 			}
 			unfinished++
-			fmt.Fprintf(stderr, "vaekit: sweep %s: task %d (%s) of job %s ended without a finished run (step %d of %d); the last lines of %s:\n%s\n",
-				name, i, t.Name, job.ID, planned[k].Step, planned[k].Steps, job.Log(i), indent(slurm.Tail(job.Log(i), 8)))
+			fmt.Fprintf(stderr, "vaekit: %s: task %d (%s) of job %s ended without a finished run%s; the last lines of %s:\n%s\n",
+				w.what, i, t.Name, job.ID, inParens(runs[k].detail), job.Log(i), indent(slurm.Tail(job.Log(i), 8)))
 		}
 	}
 	if unfinished > 0 {
-		fmt.Fprintf(stderr, "vaekit: sweep %s: %d run(s) unfinished: run the same command again; it submits only those, each resuming from its last checkpoint\n", name, unfinished)
+		fmt.Fprintf(stderr, "vaekit: %s: %d run(s) unfinished: run the same command again; it submits only those, each resuming from its last checkpoint\n", w.what, unfinished)
 		return false, 1
 	}
 	return true, 0
 }
 
-// plan finds where each run stands, without training or waiting for a lock.
-func (s *sweepRunner) plan(ctx context.Context, runs [][]figures.SweepParam) ([]*vaekit.Planned, error) {
-	planned := make([]*vaekit.Planned, len(runs))
-	for i, r := range runs {
-		err := s.measure(vaekit.PlanOnly(ctx), r)
-		p, ok := vaekit.AsPlanned(err)
-		if !ok {
-			if err == nil {
-				err = errors.New("the run was measured instead of planned")
-			}
-			return nil, fmt.Errorf("finding run %s: %w", strings.Join(figures.SweepArgs(r), " "), err)
-		}
-		planned[i] = p
-	}
-	return planned, nil
-}
-
-// taskArgs is the command a task runs: the sweep of one run, as a user would
-// type it, its figure written to out beside the task's log.
-func (s *sweepRunner) taskArgs(exe string, run []figures.SweepParam, out string) []string {
-	args := []string{exe, "sweep"}
-	if s.quick {
-		args = append(args, "--quick")
-	}
-	args = append(args, "--models", s.opts.Models, "--seed", strconv.FormatInt(s.seed, 10), "--out", out, s.model)
-	return append(args, figures.SweepArgs(run)...)
-}
-
-// follow shows the job's tasks as they move (queued, running with their
-// step, ended) until none is in the queue; false if ctx ended first.
-func (s *sweepRunner) follow(ctx context.Context, job *slurm.Job, runs [][]figures.SweepParam, labels []string, stderr io.Writer) bool {
+// follow shows the job's tasks as they move (queued, running with the step
+// of their run's last checkpoint, ended) until none is in the queue; false if
+// ctx ended first.
+func (w *slurmWork) follow(ctx context.Context, job *slurm.Job, stderr io.Writer) bool {
 	dirs := map[string]string{}
-	if planned, err := s.plan(ctx, runs); err == nil {
-		for i, p := range planned {
-			dirs[labels[i]] = p.Dir
+	if runs, err := w.status(ctx); err == nil {
+		for i, r := range runs {
+			dirs[w.labels[i]] = r.dir
 		}
 	}
 	last := make([]string, len(job.Tasks))
@@ -237,7 +210,7 @@ func (s *sweepRunner) follow(ctx context.Context, job *slurm.Job, runs [][]figur
 			if !queued {
 				state = "ended"
 			}
-			if run, err := vaekit.ReadRun(dirs[t.Name]); err == nil && run.RunRecord != nil && state != "PENDING" {
+			if run, err := vaekit.ReadRun(dirs[t.Name]); dirs[t.Name] != "" && err == nil && run.RunRecord != nil && state != "PENDING" {
 				state += fmt.Sprintf(", step %d saved", run.Step)
 				if run.Finished {
 					state += ", finished"
@@ -257,6 +230,125 @@ func (s *sweepRunner) follow(ctx context.Context, job *slurm.Job, runs [][]figur
 		case <-time.After(slurmPoll):
 		}
 	}
+}
+
+// jobsDir is root/slurm/NAME-HASH, HASH of what identifies the work (its
+// runs and settings): the same command finds its job again.
+func jobsDir(root, name string, key any) string {
+	raw, _ := json.Marshal(key)
+	sum := sha256.Sum256(raw)
+	return filepath.Join(root, "slurm", name+"-"+hex.EncodeToString(sum[:4]))
+}
+
+// absModels is the models directory, absolute (the tasks run elsewhere).
+func absModels(dir string) (string, error) {
+	if dir == "" {
+		dir = vaekit.ModelsDir()
+	}
+	return filepath.Abs(dir)
+}
+
+// sweepOnSlurm is a sweep's runs (setting × seed) as Slurm work: each task
+// runs the sweep of its one run, as a user would type it.
+func sweepOnSlurm(model string, quick bool, seed int64, params []figures.SweepParam, opts experiments.Options,
+	measure func(ctx context.Context, params []figures.SweepParam) error) (*slurmWork, error) {
+	runs, err := figures.SweepRuns(params)
+	if err != nil {
+		return nil, err
+	}
+	name := figures.SweepName(model, params)
+	w := &slurmWork{what: "sweep " + name, jobName: "vaekit-" + name,
+		jobsDir: jobsDir(opts.Models, name, map[string]any{"model": model, "quick": quick, "seed": seed, "params": figures.SweepArgs(params)})}
+	for _, r := range runs {
+		w.labels = append(w.labels, strings.Join(figures.SweepArgs(r), " "))
+	}
+	w.args = func(exe string, i int) []string {
+		args := []string{exe, "sweep"}
+		if quick {
+			args = append(args, "--quick")
+		}
+		args = append(args, "--models", opts.Models, "--seed", strconv.FormatInt(seed, 10), "--out", fmt.Sprintf("out-%d", i), model)
+		return append(args, figures.SweepArgs(runs[i])...)
+	}
+	// A run's state is what its training would find: the sweep of that run
+	// measured under vaekit.PlanOnly, which stops at its Fit.
+	w.status = func(ctx context.Context) ([]runState, error) {
+		states := make([]runState, len(runs))
+		for i, r := range runs {
+			err := measure(vaekit.PlanOnly(ctx), r)
+			p, ok := vaekit.AsPlanned(err)
+			if !ok {
+				if err == nil {
+					err = errors.New("the run was measured instead of planned")
+				}
+				return nil, fmt.Errorf("finding run %s: %w", w.labels[i], err)
+			}
+			states[i] = runState{finished: p.Finished, dir: p.Dir}
+			if !p.Finished {
+				states[i].detail = fmt.Sprintf("step %d of %d", p.Step, p.Steps)
+			}
+		}
+		return states, nil
+	}
+	return w, nil
+}
+
+// figuresOnSlurm is figures at seeds as Slurm work: each task makes one
+// figure at one seed (vaekit figures --seed S NAME), which trains its runs,
+// into a directory of its own; the run is finished once its figure is
+// written there. The draw afterwards (--seeds) reuses the runs by their keys.
+func figuresOnSlurm(names []string, quick bool, seed int64, seeds int, opts experiments.Options) *slurmWork {
+	label := strings.Join(names, " ")
+	if len(names) > 3 {
+		label = fmt.Sprintf("%s … (%d figures)", strings.Join(names[:3], " "), len(names))
+	}
+	w := &slurmWork{what: "figures " + label, jobName: "vaekit-figures",
+		jobsDir: jobsDir(opts.Models, "figures", map[string]any{"names": names, "quick": quick, "seed": seed, "seeds": seeds, "dataset": opts.Dataset})}
+	type run struct {
+		name string
+		seed int64
+	}
+	var runs []run
+	for _, n := range names {
+		for k := range seeds {
+			runs = append(runs, run{n, seed + int64(k)})
+			w.labels = append(w.labels, fmt.Sprintf("%s seed %d", n, seed+int64(k)))
+		}
+	}
+	out := func(i int) string {
+		return filepath.Join(w.jobsDir, "out", fmt.Sprintf("%s-seed%d", runs[i].name, runs[i].seed))
+	}
+	w.args = func(exe string, i int) []string {
+		args := []string{exe, "figures"}
+		if quick {
+			args = append(args, "--quick")
+		}
+		if opts.Dataset != "" {
+			args = append(args, "--dataset", opts.Dataset)
+		}
+		return append(args, "--models", opts.Models, "--seed", strconv.FormatInt(runs[i].seed, 10), "--out", out(i), runs[i].name)
+	}
+	w.status = func(context.Context) ([]runState, error) {
+		states := make([]runState, len(runs))
+		for i, r := range runs {
+			_, err := os.Stat(filepath.Join(out(i), r.name+".json"))
+			switch {
+			case err == nil:
+				states[i].finished = true
+			case !errors.Is(err, fs.ErrNotExist):
+				return nil, err
+			}
+		}
+		return states, nil
+	}
+	return w
+}
+
+func inParens(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
 }
 
 // keepExecutable copies this program into root/slurm/bin, named by its

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,25 +26,13 @@ func TestSweepOnSlurm(t *testing.T) {
 	cluster := slurmtest.Start(t)
 	t.Setenv("SLURM_CONF", cluster.Conf) // for the commands, and for this test's own squeue and scancel.
 	scoreData(t)
-	exe := filepath.Join(t.TempDir(), "vaekit")
-	if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
-		t.Fatalf("building vaekit: %v\n%s", err, out)
-	}
+	exe := buildVaekit(t)
 	models, out := t.TempDir(), t.TempDir()
 	// A progress line in a task's log every second: the test cancels task 1
 	// once it has trained a second (of about 20 s here; task 0 takes 2 s).
 	t.Setenv("VAEKIT_PROGRESS_EVERY", "1s")
 	sweep := []string{"sweep", "--slurm", "--quick", "--models", models, "--out", out, "vae", "Epochs=5,60", "TrainSize=4000"}
-	vaekitRun := func(args ...string) (string, string) {
-		t.Helper()
-		cmd := exec.Command(exe, args...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			t.Fatalf("vaekit %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-		}
-		return stdout.String(), stderr.String()
-	}
+	vaekitRun := func(args ...string) (string, string) { t.Helper(); return runVaekit(t, exe, args...) }
 
 	_, stderr := vaekitRun(append([]string{"sweep", "--detach"}, sweep[1:]...)...)
 	t.Logf("submitted:\n%s", stderr)
@@ -129,4 +118,74 @@ func waitFor(t *testing.T, ctx context.Context, what string, done func() bool) {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// TestFiguresOnSlurm makes a quick comparison figure at two seeds through a
+// one-node Slurm, as a user would: one task per seed trains that seed's runs,
+// then the command draws the figure with both seeds and the rule's verdict
+// here, training nothing itself; run again, it submits nothing.
+func TestFiguresOnSlurm(t *testing.T) {
+	cluster := slurmtest.Start(t)
+	t.Setenv("SLURM_CONF", cluster.Conf)
+	scoreData(t) // relative: the command makes it absolute for its tasks.
+	exe := buildVaekit(t)
+	models, out := t.TempDir(), t.TempDir()
+	args := []string{"figures", "--slurm", "--quick", "--seeds", "2", "--models", models, "--out", out, "ae-vs-pca-recon"}
+	vaekitRun := func() (string, string) { t.Helper(); return runVaekit(t, exe, args...) }
+
+	stdout, stderr := vaekitRun()
+	t.Logf("first run:\n%s%s", stderr, stdout)
+	if !regexp.MustCompile(`submitted job \d+, 2 task\(s\) of 2 runs`).MatchString(stderr) {
+		t.Errorf("the command did not submit the figure's two seeds as two tasks of one job:\n%s", stderr)
+	}
+	if strings.Contains(stderr, "[step=") {
+		t.Errorf("the draw after Slurm trained here instead of reusing the tasks' runs:\n%s", stderr)
+	}
+	if !strings.Contains(stdout, "ae-vs-pca-recon: mse_per_image: PCA") {
+		t.Errorf("no verdict on the figure's comparison over the two seeds:\n%s", stdout)
+	}
+	raw, err := os.ReadFile(filepath.Join(out, "ae-vs-pca-recon.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fig struct {
+		Metrics struct {
+			PerSeed map[string][]float64 `json:"per_seed"`
+		} `json:"metrics"`
+	}
+	if err := json.Unmarshal(raw, &fig); err != nil {
+		t.Fatal(err)
+	}
+	if got := fig.Metrics.PerSeed["mse_per_image_ae"]; len(got) != 2 || got[0] == got[1] {
+		t.Errorf("per_seed of the AE's error: %v, want two seeds' values, not one repeated", got)
+	}
+
+	_, stderr = vaekitRun()
+	if !strings.Contains(stderr, "all 2 runs finished: drawing") || strings.Contains(stderr, "submitted job") {
+		t.Errorf("run again, the command did not draw from the finished runs without submitting:\n%s", stderr)
+	}
+}
+
+// buildVaekit builds the command into a temporary directory: the Slurm tasks
+// run a copy of the very executable that submitted them.
+func buildVaekit(t *testing.T) string {
+	t.Helper()
+	exe := filepath.Join(t.TempDir(), "vaekit")
+	if out, err := exec.Command("go", "build", "-o", exe, ".").CombinedOutput(); err != nil {
+		t.Fatalf("building vaekit: %v\n%s", err, out)
+	}
+	return exe
+}
+
+// runVaekit runs exe with args, failing the test if it fails; its standard
+// output and error.
+func runVaekit(t *testing.T, exe string, args ...string) (string, string) {
+	t.Helper()
+	cmd := exec.Command(exe, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("vaekit %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String(), stderr.String()
 }
