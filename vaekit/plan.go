@@ -47,20 +47,31 @@ func AsPlanned(err error) (*Planned, bool) {
 }
 
 func (f *Fit) plan(perEpoch int) error {
-	p := &Planned{Dir: f.Dir, Steps: f.Epochs * perEpoch}
-	if f.Dir == "" {
-		return p
+	p, err := PlanDir(f.Dir, f.Epochs*perEpoch)
+	if err != nil {
+		return err
 	}
-	run, err := ReadRun(f.Dir)
+	return p
+}
+
+// PlanDir is where the run kept in dir stands, asked for steps in all, from
+// its record alone: what a scheduler that planned it once (PlanOnly) reads
+// again to follow it, without planning anew.
+func PlanDir(dir string, steps int) (*Planned, error) {
+	p := &Planned{Dir: dir, Steps: steps}
+	if dir == "" {
+		return p, nil
+	}
+	run, err := ReadRun(dir)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return p
+		return p, nil
 	case err != nil:
-		return err
+		return nil, err
 	}
 	if run.RunRecord != nil {
 		p.Step = run.Step
 		p.Finished = run.Finished || run.Step >= p.Steps
 	}
-	return p
+	return p, nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/vaekit/vaekit/vaekit"
+	"github.com/vaekit/vaekit/vaekit/slurm"
 )
 
 // QuickEnv is the one switch that puts the notebooks in quick mode (small
@@ -39,6 +40,11 @@ type Options struct {
 	// with (Seed, Seed+1, …; each a run of its own, kept under its key),
 	// compared by package verdict's rule; 0 or 1: one.
 	Seeds int
+
+	// Slurm, when set, has a sweep (figures.SweepVAE, SweepGAN) train its
+	// runs as the tasks of a Slurm job array instead of here, and measure
+	// each here as it finishes (docs/cluster.md).
+	Slurm *slurm.Options
 
 	// OnEpoch, when set (a sweep sets it), is told each epoch's metrics of
 	// the model training, with a way to draw 16 samples of it.
@@ -87,6 +93,13 @@ func (o Options) Mode() string {
 		return "vaekit: quick mode (small epochs and subsets, the same code): numbers are not the articles'"
 	}
 	return "vaekit: full settings (the articles')"
+}
+
+// WithSlurm returns opts whose sweeps train their runs on Slurm, submitted
+// with sbatch's options o (see Options.Slurm).
+func (o Options) WithSlurm(so slurm.Options) Options {
+	o.Slurm = &so
+	return o
 }
 
 // WithDataset returns opts training on your own images instead of MNIST

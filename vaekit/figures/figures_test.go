@@ -28,7 +28,7 @@ var expect = map[string]struct {
 	"vae-manifold":        {[]string{"test_elbo_nats", "grid_size", "grid_x", "grid_y"}, []string{"z[0]", "z[1]"}, 975},
 	"ae-vs-pca-recon":     {[]string{"mse_per_image_pca30", "mse_per_image_ae", "reference", "comparison"}, []string{"original"}, 975},
 	"ae-vs-pca-2d":        {[]string{"knn5_accuracy_pca", "knn5_accuracy_ae"}, []string{"code[0]", "code[1]", "0", "9"}, 975},
-	"decoder-generation":  {[]string{"code_l2", "box_plain", "box_l2"}, []string{"code[0]", "code[1]"}, 975},
+	"decoder-generation":  {[]string{"code_l2", "box_plain", "box_l2", "box_l2_2sd", "precision_plain", "digits_l2_2sd", "reference"}, []string{"code[0]", "code[1]", "plain AE,", "±2σ around 0"}, 975},
 	"denoising":           {[]string{"mse_per_image_gaussian_noisy", "mse_per_image_gaussian_denoised", "mse_per_image_gaussian_plain_ae", "mse_per_image_masking_denoised"}, []string{"clean", "denoising AE"}, 975},
 	"pretraining":         {[]string{"pretraining_gain_points", "test_accuracy_pretrained_100_labels", "test_accuracy_random_100_labels"}, []string{"pretrained, then fine-tuned", "random init", "test accuracy (%)"}, 975},
 	"dcgan-samples":       {[]string{"mnist_fid", "kid", "precision", "recall", "fid_classifier_test_accuracy", "fid_samples", "batch_dependence", "reference", "d_at_end", "d_at_end_note"}, []string{"D loss", "G loss", "D(x)", "D(G(z))", "generator step"}, 975},

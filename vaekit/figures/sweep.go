@@ -307,7 +307,8 @@ func SweepVAE(ctx context.Context, base experiments.VAEExperiment, params []Swee
 
 // MeasureSweepVAE trains (or loads) one VAE per setting and measures each.
 func MeasureSweepVAE(ctx context.Context, base experiments.VAEExperiment, params []SweepParam, opts experiments.Options) (*Sweep, error) {
-	return measureSweep(ctx, "vae", base, params, opts, func(exp *experiments.VAEExperiment, opts experiments.Options, r *SweepRun) error {
+	library := experiments.DefaultVAEExperiment(opts.Quick, base.Seed)
+	return measureSweep(ctx, "vae", base, library, params, opts, func(ctx context.Context, exp *experiments.VAEExperiment, opts experiments.Options, r *SweepRun) error {
 		t, err := experiments.TrainVAE(ctx, *exp, opts)
 		if err != nil {
 			return err
@@ -333,7 +334,8 @@ func SweepGAN(ctx context.Context, base experiments.GANExperiment, params []Swee
 
 // MeasureSweepGAN trains (or loads) one GAN per setting and scores each.
 func MeasureSweepGAN(ctx context.Context, base experiments.GANExperiment, params []SweepParam, scorer *experiments.FIDScorer, opts experiments.Options) (*Sweep, error) {
-	return measureSweep(ctx, "gan", base, params, opts, func(exp *experiments.GANExperiment, opts experiments.Options, r *SweepRun) error {
+	library := experiments.DefaultMLPGANExperiment(opts.Quick, base.Seed)
+	return measureSweep(ctx, "gan", base, library, params, opts, func(ctx context.Context, exp *experiments.GANExperiment, opts experiments.Options, r *SweepRun) error {
 		sg, err := scoreGAN(ctx, scorer, *exp, opts)
 		if err != nil {
 			return err
@@ -347,10 +349,16 @@ func MeasureSweepGAN(ctx context.Context, base experiments.GANExperiment, params
 	})
 }
 
+// sweepTrain trains (or loads) one run of a sweep and measures it into r.
+type sweepTrain[E any] func(ctx context.Context, exp *E, opts experiments.Options, r *SweepRun) error
+
 // measureSweep runs train for each setting of params applied to base,
 // with each seed (opts.Seeds from base's own, unless params sweep Seed).
-func measureSweep[E any](ctx context.Context, model string, base E, params []SweepParam, opts experiments.Options,
-	train func(exp *E, opts experiments.Options, r *SweepRun) error) (*Sweep, error) {
+// With opts.Slurm the runs train as Slurm tasks running vaekit sweep, whose
+// experiment is library (the library's own, at base's seed), and each is
+// measured here as soon as it is finished.
+func measureSweep[E any](ctx context.Context, model string, base, library E, params []SweepParam, opts experiments.Options,
+	train sweepTrain[E]) (*Sweep, error) {
 	if seed, ok := findField(reflect.ValueOf(&base).Elem(), "Seed"); ok && seed.CanInt() {
 		params = WithSeeds(params, seed.Int(), opts.Seeds)
 	}
@@ -359,25 +367,20 @@ func measureSweep[E any](ctx context.Context, model string, base E, params []Swe
 	}
 	arms, seeds := splitSeeds(params)
 	s := &Sweep{Model: model, Params: arms, Seeds: seeds, Base: base}
-	var exps []E
-	for _, setting := range settings(arms) {
-		for k := range s.seeds() {
-			exp := base
-			for j, p := range arms {
-				if err := setField(&exp, p.Name, setting[j]); err != nil {
-					return nil, fmt.Errorf("sweep: %w", err)
-				}
-			}
-			r := SweepRun{Setting: setting}
-			if seeds != nil {
-				r.Seed = seeds[k]
-				if err := setField(&exp, "Seed", r.Seed); err != nil {
-					return nil, fmt.Errorf("sweep: %w", err)
-				}
-			}
-			r.Hyperparameters = exp
-			exps = append(exps, exp)
-			s.Runs = append(s.Runs, r)
+	exps, err := expand(s, base)
+	if err != nil {
+		return nil, err
+	}
+	for i := range exps {
+		s.Runs = append(s.Runs, SweepRun{Setting: settings(arms)[i/s.seeds()], Hyperparameters: exps[i]})
+		if seeds != nil {
+			s.Runs[i].Seed = seeds[i%s.seeds()]
+		}
+	}
+	var wait func(ctx context.Context, i int) error
+	if opts.Slurm != nil {
+		if wait, err = sweepOnSlurm(ctx, s, exps, library, opts, train); err != nil {
+			return nil, err
 		}
 	}
 	view := newSweepView(s)
@@ -395,7 +398,12 @@ func measureSweep[E any](ctx context.Context, model string, base E, params []Swe
 				view.epoch(i, epoch, metrics, samples)
 			}
 		}
-		if err := train(&exps[i], inner, r); err != nil {
+		if wait != nil {
+			if err := wait(ctx, i); err != nil {
+				return nil, err
+			}
+		}
+		if err := train(ctx, &exps[i], inner, r); err != nil {
 			return nil, fmt.Errorf("sweep run %s: %w", s.runLabel(i), err)
 		}
 		r.done = true
@@ -408,6 +416,42 @@ func measureSweep[E any](ctx context.Context, model string, base E, params []Swe
 	}
 	s.Hyperparameters = map[string]any{"base": base, "parameters": arms, "seeds": seeds}
 	return s, nil
+}
+
+// expand is each run's experiment: base with the run's setting and seed, in
+// the sweep's order (settings, the first parameter's slowest; then seeds).
+func expand[E any](s *Sweep, base E) ([]E, error) {
+	var exps []E
+	for _, setting := range settings(s.Params) {
+		for k := range s.seeds() {
+			exp := base
+			for j, p := range s.Params {
+				if err := setField(&exp, p.Name, setting[j]); err != nil {
+					return nil, fmt.Errorf("sweep: %w", err)
+				}
+			}
+			if s.Seeds != nil {
+				if err := setField(&exp, "Seed", s.Seeds[k]); err != nil {
+					return nil, fmt.Errorf("sweep: %w", err)
+				}
+			}
+			exps = append(exps, exp)
+		}
+	}
+	return exps, nil
+}
+
+// runParams is run i as a sweep of its own: each parameter one value, the
+// seed's included (what its Slurm task sweeps).
+func (s *Sweep) runParams(i int) []SweepParam {
+	var params []SweepParam
+	for j, p := range s.Params {
+		params = append(params, SweepParam{Name: p.Name, Values: []string{s.Runs[i].Setting[j]}})
+	}
+	if s.Runs[i].Seed != "" {
+		params = append(params, SweepParam{Name: "Seed", Values: []string{s.Runs[i].Seed}})
+	}
+	return params
 }
 
 // epochCurves are a history's per-epoch series of the named metrics.

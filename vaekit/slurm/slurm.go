@@ -39,6 +39,9 @@ type Options struct {
 	// Sbatch is more of sbatch's arguments, as one would type them
 	// (split on spaces; quotes group words).
 	Sbatch string
+	// Executable is the vaekit command the tasks run (the command sets its
+	// own); "" builds one from this module with go build (a notebook's cell).
+	Executable string `json:"-"`
 }
 
 // Args are the options as sbatch's arguments.
@@ -148,7 +151,11 @@ func Submit(ctx context.Context, dir, name string, tasks []Task, o Options) (*Jo
 	j := &Job{Dir: dir, Tasks: tasks, Submitted: time.Now().UTC()}
 	args := append([]string{"--parsable", "--job-name=" + name, fmt.Sprintf("--array=0-%d", len(tasks)-1),
 		"--output=" + filepath.Join(dir, "task-%a.log"), "--chdir=" + dir}, opts...)
-	out, err := command(ctx, "sbatch", append(args, path)...)
+	env, err := taskEnv(os.Environ())
+	if err != nil {
+		return nil, err
+	}
+	out, err := commandEnv(ctx, env, "sbatch", append(args, path)...)
 	if err != nil {
 		return nil, err
 	}
@@ -272,11 +279,39 @@ func Available() error {
 	return nil
 }
 
+// taskEnv is the environment the tasks get (sbatch passes its own on):
+// this one without a notebook's GoNB variables (a task that saw them would
+// write its live view into the notebook's pipe and block there), and with
+// VAEKIT_DATA absolute (a task starts in its job's directory).
+func taskEnv(environ []string) ([]string, error) {
+	var env []string
+	for _, kv := range environ {
+		name, value, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(name, "GONB_"):
+			continue
+		case name == "VAEKIT_DATA" && value != "" && !filepath.IsAbs(value):
+			abs, err := filepath.Abs(value)
+			if err != nil {
+				return nil, err
+			}
+			kv = name + "=" + abs
+		}
+		env = append(env, kv)
+	}
+	return env, nil
+}
+
 // command runs a Slurm command, its error carrying what it wrote.
 func command(ctx context.Context, name string, args ...string) (string, error) {
+	return commandEnv(ctx, nil, name, args...)
+}
+
+// commandEnv is command with the environment env (nil: this process's).
+func commandEnv(ctx context.Context, env []string, name string, args ...string) (string, error) {
 	var out, errOut bytes.Buffer
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Stdout, cmd.Stderr = &out, &errOut
+	cmd.Stdout, cmd.Stderr, cmd.Env = &out, &errOut, env
 	if err := cmd.Run(); err != nil {
 		return "", fmt.Errorf("slurm: %s %s: %v: %s", name, strings.Join(args, " "), err, strings.TrimSpace(errOut.String()))
 	}

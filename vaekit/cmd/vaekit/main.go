@@ -186,8 +186,8 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 				return 1
 			}
 		}
-		w := figuresOnSlurm(names, *quick, *seed, *seeds, opts)
-		if done, status := w.onSlurm(ctx, opts.Models, &onSlurm, stderr); !done {
+		w := figuresWork(names, *quick, *seed, *seeds, opts)
+		if done, status := trainOnSlurm(ctx, w, opts.Models, &onSlurm, stderr); !done {
 			return status
 		}
 	}
@@ -550,22 +550,29 @@ func runSweep(args []string, stdout, stderr io.Writer) int {
 			sayError(stderr, "vaekit sweep", err)
 			return 1
 		}
+		runs, err := figures.SweepRuns(params)
+		if err != nil {
+			fmt.Fprintf(stderr, "vaekit sweep: %v\n", err)
+			return 2
+		}
 		quiet := opts
 		quiet.Progress = false
-		w, err := sweepOnSlurm(model, *quick, *seed, params, opts, func(ctx context.Context, params []figures.SweepParam) error {
+		plan := func(ctx context.Context, i int) (*vaekit.Planned, error) {
+			ctx = vaekit.PlanOnly(ctx)
 			var err error
 			if model == "vae" {
-				_, err = figures.MeasureSweepVAE(ctx, experiments.DefaultVAEExperiment(*quick, *seed), params, quiet)
+				_, err = figures.MeasureSweepVAE(ctx, experiments.DefaultVAEExperiment(*quick, *seed), runs[i], quiet)
 			} else { // the scorer is not needed to plan: the GAN's training comes first.
-				_, err = figures.MeasureSweepGAN(ctx, experiments.DefaultMLPGANExperiment(*quick, *seed), params, nil, quiet)
+				_, err = figures.MeasureSweepGAN(ctx, experiments.DefaultMLPGANExperiment(*quick, *seed), runs[i], nil, quiet)
 			}
-			return err
-		})
-		if err != nil {
-			sayError(stderr, "vaekit sweep", err)
-			return 1
+			p, ok := vaekit.AsPlanned(err)
+			if !ok {
+				return nil, fmt.Errorf("the run was not planned: %v", err)
+			}
+			return p, nil
 		}
-		if done, status := w.onSlurm(ctx, opts.Models, &onSlurm, stderr); !done {
+		w := figures.SweepWork(model, *quick, *seed, figures.SweepName(model, params), runs, opts.Models, plan)
+		if done, status := trainOnSlurm(ctx, w, opts.Models, &onSlurm, stderr); !done {
 			return status
 		}
 	}

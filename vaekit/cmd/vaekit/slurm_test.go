@@ -161,7 +161,7 @@ func TestFiguresOnSlurm(t *testing.T) {
 	}
 
 	_, stderr = vaekitRun()
-	if !strings.Contains(stderr, "all 2 runs finished: drawing") || strings.Contains(stderr, "submitted job") {
+	if !strings.Contains(stderr, "all 2 runs finished") || strings.Contains(stderr, "submitted job") {
 		t.Errorf("run again, the command did not draw from the finished runs without submitting:\n%s", stderr)
 	}
 }
