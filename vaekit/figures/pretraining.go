@@ -36,6 +36,17 @@ type PretrainAccuracy struct {
 	Labels             []int     // labelled training examples of each fine-tuning.
 	Steps              []int     // fine-tuning steps each did (whole epochs: at least FineTuneSteps).
 	Pretrained, Random []float64 // test accuracy (0–1) after each.
+	Stages             []PretrainStage
+}
+
+// PretrainStage is how one layer's pretraining ended (its last epoch's
+// means): the reconstruction error of its input and its codes' L1 norm.
+type PretrainStage struct {
+	Layer        string  `json:"layer"` // "500→2000"
+	OverComplete bool    `json:"over_complete"`
+	L1           float64 `json:"l1_weight"`
+	Recon        float64 `json:"recon"`   // cross-entropy of the pixels (first layer), squared error of the codes below (others).
+	CodeL1       float64 `json:"code_l1"` // mean Σ|code|.
 }
 
 // Pretraining measures test accuracy after fine-tuning with few or many
@@ -56,18 +67,28 @@ func MeasurePretraining(ctx context.Context, exp experiments.PretrainExperiment,
 	}
 	train, test := vaekit.ImageData(trainSet), vaekit.ImageData(testSet)
 	dir, err := experiments.ModelDir(opts, "pretrain", struct {
-		Config vaekit.ClassifierConfig
-		Epochs int
-	}{exp.ClassifierConfig, exp.PretrainEpochs}, nil, trainSet)
+		Config         vaekit.ClassifierConfig
+		Epochs         int
+		OvercompleteL1 float64 `json:",omitempty"`
+	}{exp.ClassifierConfig, exp.PretrainEpochs, exp.OvercompleteL1}, nil, trainSet)
 	if err != nil {
 		return nil, err
 	}
-	pretrained, err := vaekit.Pretrain(ctx, exp.ClassifierConfig, train, exp.PretrainEpochs,
+	pretrained, stages, err := vaekit.Pretrain(ctx, exp.ClassifierConfig, train, exp.PretrainEpochs, exp.OvercompleteL1,
 		vaekit.TrainOptions{Dir: dir, Progress: opts.Progress})
 	if err != nil {
 		return nil, err
 	}
 	a := &PretrainAccuracy{Experiment: exp, About: experiments.About{Hyperparameters: exp, Dataset: experiments.DatasetOf(trainSet, testSet)}}
+	in := train.Shape[0]
+	for i, h := range stages {
+		last := h.Epochs[len(h.Epochs)-1].Metrics
+		s := PretrainStage{Layer: fmt.Sprintf("%d→%d", in, exp.Layers[i]), Recon: last["recon"], CodeL1: last["code_l1"]}
+		if exp.Layers[i] > in {
+			s.OverComplete, s.L1 = true, exp.OvercompleteL1
+		}
+		a.Stages, in = append(a.Stages, s), exp.Layers[i]
+	}
 	for _, n := range exp.LabelCounts {
 		labelled := trainSet.Subset(n)
 		a.Labels = append(a.Labels, labelled.Count)
@@ -129,7 +150,14 @@ func (a *PretrainAccuracy) Draw() (*Result, error) {
 		stepsByLabels[fmt.Sprintf("%d_labels", n)] = a.Steps[i]
 	}
 	metrics["fine_tune_steps"] = stepsByLabels
-	lines := &chart.Lines{Title: fmt.Sprintf("784-%s-10, %s", sizes, steps),
+	metrics["pretraining_stages"] = a.Stages
+	title := fmt.Sprintf("784-%s-10, %s", sizes, steps)
+	for _, st := range a.Stages {
+		if st.OverComplete && st.L1 > 0 {
+			title += fmt.Sprintf("; over-complete %s pretrained with L1 %.2g on its codes", st.Layer, st.L1)
+		}
+	}
+	lines := &chart.Lines{Title: title,
 		XLabel: "labelled training examples (log scale)", YLabel: "test accuracy (%)", Series: series, Points: true,
 		LogX: true, Legend: chart.BottomRight}
 	p, err := lines.Plot()
