@@ -24,12 +24,13 @@ type VAEExperiment struct {
 }
 
 // DefaultVAEExperiment is the article's setting (Keras blog: 784-256-2,
-// batch 100, RMSprop, 50 epochs, all of MNIST); quick trains 5 epochs.
+// batch 100, RMSprop, 50 epochs, all of MNIST); quick trains 5 epochs on the
+// first 10,000 digits.
 func DefaultVAEExperiment(quick bool, seed int64) VAEExperiment {
 	exp := VAEExperiment{VAEConfig: vaekit.DefaultVAEConfig(), GridSize: 15}
 	exp.Seed = seed
 	if quick {
-		exp.Epochs = 5
+		exp.Epochs, exp.TrainSize = 5, 10000
 	}
 	return exp
 }
