@@ -486,23 +486,30 @@ func MeasureDenoising(ctx context.Context, exp experiments.DenoisingExperiment, 
 	return d, nil
 }
 
-// Draw is the denoising figure: four rows per noise.
+// Draw is the denoising figure: a panel of four rows per noise, one above
+// the other, each titled with its noise.
 func (d *Denoised) Draw() (*Result, error) {
-	g := &chart.Grid{Rows: 4 * len(d.Noises), Cols: len(d.Noises[0].Clean), Height: 28, Width: 28}
 	metrics := map[string]any{"mse_note": "sum of squared errors to the clean test image, per image, pixels in [0,1]"}
+	fig := &chart.Figure{Title: "Denoising autoencoders: the same digits under two kinds of noise"}
 	for _, r := range d.Noises {
 		metrics["mse_per_image_"+r.Kind+"_noisy"] = r.MSENoisy
 		metrics["mse_per_image_"+r.Kind+"_denoised"] = r.MSEDenoised
 		metrics["mse_per_image_"+r.Kind+"_plain_ae"] = r.MSEPlain
-		g.RowLabels = append(g.RowLabels, "clean", fmt.Sprintf("%s %.2g\n(mse %.1f)", r.Kind, r.Level, r.MSENoisy),
-			fmt.Sprintf("denoising AE\n(mse %.1f)", r.MSEDenoised), fmt.Sprintf("plain AE\n(mse %.1f)", r.MSEPlain))
-		g.Images = slices.Concat(g.Images, r.Clean, r.Noisy, r.Denoised, r.Plain)
+		title := fmt.Sprintf("Gaussian noise, σ = %.2g", r.Level)
+		if r.Kind == "masking" {
+			title = fmt.Sprintf("masking noise, %.0f %% of the pixels set to 0", 100*r.Level)
+		}
+		g := &chart.Grid{Title: title, Rows: 4, Cols: len(r.Clean), Height: 28, Width: 28, RowLabels: []string{
+			"clean", fmt.Sprintf("noisy\n(mse %.1f)", r.MSENoisy),
+			fmt.Sprintf("denoising AE\n(mse %.1f)", r.MSEDenoised), fmt.Sprintf("plain AE\n(mse %.1f)", r.MSEPlain)}}
+		g.Images = slices.Concat(r.Clean, r.Noisy, r.Denoised, r.Plain)
+		p, err := g.Plot()
+		if err != nil {
+			return nil, err
+		}
+		p.Y.Tick.Label.Font.Size = 9
+		fig.Panels = append(fig.Panels, []*plot.Plot{p})
 	}
-	p, err := g.Plot()
-	if err != nil {
-		return nil, err
-	}
-	p.Y.Tick.Label.Font.Size = 9
-	fig := chart.New("Denoising autoencoders: Gaussian noise (top) and masking noise (bottom)", p).Size(8, 7.6)
+	fig.Size(6.5, 7.4)
 	return &Result{Figure: fig, Metrics: metrics, About: d.About}, nil
 }
