@@ -15,7 +15,7 @@ import (
 
 // TestFigureSeeds makes ae-vs-pca-recon quick with two seeds (the first's
 // models are TestQuickFigures'): the JSON keeps both seeds' numbers, the
-// comparison's verdict by the rule, and the figure a row of per-seed strips
+// comparisons' verdicts by the rule (the AE against PCA and against logistic PCA), and the figure a row of per-seed strips
 // under the first seed's, still fit for an A4 page.
 func TestFigureSeeds(t *testing.T) {
 	setData(t)
@@ -34,8 +34,13 @@ func TestFigureSeeds(t *testing.T) {
 		t.Errorf("the AE's mse per seed %v: want two seeds' own values, the first the figure's %v", ae, res.Metrics["mse_per_image_ae"])
 	}
 	verdicts := res.Metrics["verdict"].([]verdict.Verdict)
-	if len(verdicts) != 1 || verdicts[0].Order == verdict.Unknown || !strings.Contains(res.Metrics["seeds_reading"].(string), verdicts[0].Text) {
-		t.Errorf("verdicts %+v, reading %q: want the AE against PCA judged over 2 seeds", verdicts, res.Metrics["seeds_reading"])
+	if len(verdicts) != 2 {
+		t.Errorf("verdicts %+v: want the AE judged against PCA and against logistic PCA", verdicts)
+	}
+	for _, v := range verdicts {
+		if v.Order == verdict.Unknown || v.B != "deep AE" || !strings.Contains(res.Metrics["seeds_reading"].(string), v.Text) {
+			t.Errorf("verdict %+v, reading %q: want the deep AE judged over 2 seeds and the reading to say so", v, res.Metrics["seeds_reading"])
+		}
 	}
 	t.Logf("%s", res.Metrics["seeds_reading"])
 	if rows := len(res.Figure.Panels); rows != 2 || !strings.Contains(res.Figure.Title, "2 seeds") {
