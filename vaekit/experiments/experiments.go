@@ -87,6 +87,14 @@ func (o Options) FullOrQuick(full, quick int) int {
 	return full
 }
 
+// WithSeeds returns opts whose comparisons train each arm over full seeds,
+// or quick ones in quick mode (see Options.Seeds): a notebook's first cell
+// says it once for all its comparisons.
+func (o Options) WithSeeds(full, quick int) Options {
+	o.Seeds = o.FullOrQuick(full, quick)
+	return o
+}
+
 // Mode says which settings a notebook runs with, for its first output.
 func (o Options) Mode() string {
 	if o.Quick {

@@ -32,7 +32,10 @@ func init() {
 		Summary: "digits decoded from grids of the 2-D code, one change a panel: plain AE, an L2 code penalty, a box around 0",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
 			return DecoderGeneration(ctx, experiments.DefaultAEExperiment(opts.Quick, opts.Seed, 2), experiments.DefaultCodeL2, opts)
-		}})
+		},
+		Compare: []Comparison{ // one change each: the penalty (each grid over its codes' box), then the box.
+			{Metric: "precision of the grid's decodes", A: "precision_plain", B: "precision_l2", NameA: "plain AE", NameB: "L2 penalty", Larger: true},
+			{Metric: "precision of the grid's decodes", A: "precision_l2", B: "precision_l2_2sd", NameA: "codes' box", NameB: "±2σ box", Larger: true}}})
 	register(Spec{Name: "denoising", Article: articleLecture,
 		Summary: "clean / corrupted / denoised digits for Gaussian and masking noise, and a plain AE on noisy input",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
@@ -59,6 +62,16 @@ type Reconstructions struct {
 	Originals, PCA, Logistic, AE [][]float32 // the first 10 test images.
 }
 
+// logisticPCA is exp's logistic PCA arm: its training (data, loss,
+// optimizer, epochs, seed) with vaekit's dense networks of one layer each
+// way, a linear code and logits out, whatever networks exp brings (a
+// notebook's deep encoder would make the arm a deep autoencoder again).
+func logisticPCA(exp experiments.AEExperiment) experiments.AEExperiment {
+	exp.Layers = []int{exp.Layers[len(exp.Layers)-1]}
+	exp.Encoder, exp.Decoder, exp.Tied = nil, nil, false
+	return exp
+}
+
 // AEvsPCARecon compares reconstructions by PCA and by a deep autoencoder
 // with the same code size, with Hinton & Salakhutdinov's measure.
 func AEvsPCARecon(ctx context.Context, exp experiments.AEExperiment, opts experiments.Options) (*Result, error) {
@@ -77,8 +90,7 @@ func MeasureAEvsPCARecon(ctx context.Context, exp experiments.AEExperiment, opts
 	if err != nil {
 		return nil, err
 	}
-	logisticExp := exp
-	logisticExp.Layers = []int{code}
+	logisticExp := logisticPCA(exp)
 	logistic, err := experiments.TrainAE(ctx, logisticExp, opts)
 	if err != nil {
 		return nil, err

@@ -77,6 +77,14 @@ func Lookup(name string) (Spec, bool) {
 	return Spec{}, false
 }
 
+// find is Lookup, or an error naming the figures there are.
+func find(name string) (Spec, error) {
+	if s, ok := Lookup(name); ok {
+		return s, nil
+	}
+	return Spec{}, fmt.Errorf("unknown figure %q; known figures: %s", name, strings.Join(Names(), ", "))
+}
+
 // Names lists the figure names.
 func Names() []string {
 	names := make([]string, len(catalogue))
@@ -109,9 +117,9 @@ type Record struct {
 // Run makes the named figure and writes its files under opts.Out; with
 // opts.Seeds of 2 or more, once a seed, its comparisons given verdicts.
 func Run(ctx context.Context, name string, opts experiments.Options) (*Record, *Result, error) {
-	spec, ok := Lookup(name)
-	if !ok {
-		return nil, nil, fmt.Errorf("unknown figure %q; known figures: %s", name, strings.Join(Names(), ", "))
+	spec, err := find(name)
+	if err != nil {
+		return nil, nil, err
 	}
 	backend, err := vaekit.Backend()
 	if err != nil {
@@ -119,13 +127,7 @@ func Run(ctx context.Context, name string, opts experiments.Options) (*Record, *
 	}
 	start := time.Now()
 	opts = opts.WithRunLog() // this figure's runs alone.
-	mk := spec.Make
-	if opts.Seeds > 1 {
-		mk = func(ctx context.Context, opts experiments.Options) (*Result, error) {
-			return makeSeeds(ctx, spec, opts)
-		}
-	}
-	res, err := mk(ctx, opts)
+	res, err := spec.makeOverSeeds(ctx, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("figure %s: %w", name, err)
 	}

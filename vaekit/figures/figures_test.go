@@ -12,6 +12,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/layers"
+	"github.com/gomlx/gomlx/ml/layers/activation"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
@@ -35,7 +39,7 @@ var expect = map[string]struct {
 	"cgan-samples":        {[]string{"mnist_fid", "kid", "precision", "recall", "requested_label_accuracy", "reference"}, []string{"requested digit", "9"}, 975},
 	"gan-k-steps":         {[]string{"mnist_fid_k1", "mnist_fid_k2", "mnist_fid_k5", "precision_k1", "recall_k5", "reference"}, []string{"mnist_fid (lower is better)", "k = 1"}, 975},
 	"gan-loss-saturation": {[]string{"mean_d_of_g_saturating", "mean_grad_non-saturating", "mnist_fid_saturating", "mnist_fid_non-saturating", "generator_grad_norm", "mean_generator_grad_norm_saturating"}, []string{"mean D(G(z))", "closed form D/(1−D)", "generator step", "gradient reaching the generator", "measured, saturating"}, 975},
-	"vae-vs-gan-samples":  {[]string{"mnist_fid_vae", "mnist_fid_dcgan", "kid_vae", "precision_dcgan", "recall_dcgan", "vae_test_elbo_nats", "batch_dependence", "pairs", "conclusion", "reference"}, []string{"VAE, 2-D z", "VAE, 100-D z", "DCGAN, 100-D z"}, 975},
+	"vae-vs-gan-samples":  {[]string{"mnist_fid_vae", "mnist_fid_dcgan", "kid_vae", "precision_dcgan", "recall_dcgan", "vae_test_elbo_nats", "mnist_fid_vae_dcgan_networks", "batch_dependence", "pairs", "conclusion", "reference"}, []string{"VAE, 2-D z", "VAE, 100-D z", "DCGAN, 100-D z"}, 975},
 	"dcgan-latent-walk":   {[]string{"class_counts_in_pool", "arithmetic_read_as", "batch_dependence"}, []string{"interpolation", "class means 0–9"}, 975},
 	"conv-ae":             {[]string{"mse_per_image_locations", "mse_per_image_copy", "mse_per_image_upsample", "mse_per_image_narrow_upsample", "code_size", "location_bits", "ranking"}, []string{"original"}, 975},
 	"unpooling":           {[]string{"deconv_vs_conv_max_abs_diff", "unpooled_nonzero_pixels"}, []string{"after 2×2 max", "locations", "copy-to-all", "output position"}, 975},
@@ -539,3 +543,33 @@ func TestMeasurementsRedraw(t *testing.T) {
 }
 
 type redrawer interface{ Draw() (*Result, error) }
+
+// TestLogisticPCAArm: ae-vs-pca-recon's logistic PCA is one linear layer
+// each way whatever networks the deep autoencoder's experiment brings — a
+// notebook writes its deep encoder out, and the arm must not train it — so
+// the arm's run is the same model with the library's networks or one's own.
+func TestLogisticPCAArm(t *testing.T) {
+	setData(t)
+	opts := experiments.Options{Quick: true, Models: t.TempDir()}
+	plan := func(exp experiments.AEExperiment) string {
+		_, err := experiments.TrainAE(vaekit.PlanOnly(context.Background()), logisticPCA(exp), opts)
+		p, ok := vaekit.AsPlanned(err)
+		if !ok {
+			t.Fatalf("planning the logistic PCA arm: %v", err)
+		}
+		return p.Dir
+	}
+	library := experiments.DefaultAEExperiment(true, 0, 30)
+	own := library
+	deep := func(scope *model.Scope, x *graph.Node) *graph.Node {
+		return layers.Dense(scope.In("layer_1"), activation.Relu(layers.Dense(scope.In("layer_0"), x, true, 100)), true, 30)
+	}
+	own.Encoder = deep
+	own.Decoder = func(scope *model.Scope, z *graph.Node) *graph.Node { return layers.Dense(scope.In("layer_0"), z, true, 784) }
+	if a, b := plan(library), plan(own); a != b || a == "" {
+		t.Errorf("the logistic PCA arm of an experiment with its own networks is kept in %q, with the library's in %q: want one run", b, a)
+	}
+	if arm := logisticPCA(own); len(arm.Layers) != 1 || arm.Layers[0] != 30 || arm.Encoder != nil || arm.Decoder != nil {
+		t.Errorf("logisticPCA gave layers %v, own networks %v: want one 30-number layer, the library's networks", arm.Layers, arm.Encoder != nil)
+	}
+}

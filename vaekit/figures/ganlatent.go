@@ -23,7 +23,9 @@ func init() {
 				return nil, err
 			}
 			return VAEvsGAN(ctx, experiments.DefaultVAEExperiment(opts.Quick, opts.Seed), experiments.DefaultDCGANExperiment(opts.Quick, opts.Seed), scorer, opts)
-		}})
+		},
+		Compare: append(qualityComparisons("_vae", "article's VAE", "_dcgan", "DCGAN"),
+			qualityComparisons("_vae_dcgan_networks", "VAE, DCGAN's networks", "_dcgan", "DCGAN")...)})
 	register(Spec{Name: "dcgan-latent-walk", Article: articleGAN,
 		Summary: "interpolation and vector arithmetic in the DCGAN latent space",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
@@ -118,9 +120,12 @@ func (m *VAEvsGANSamples) Draw() (*Result, error) {
 		v.Quality.AddTo(pair, "_vae")
 		m.GANQuality.AddTo(pair, "_gan")
 		pairs = append(pairs, pair)
-		if i == 0 { // the article's pair keeps its keys
+		switch i {
+		case 0: // the article's pair keeps its keys
 			v.Quality.AddTo(metrics, "_vae")
 			metrics["vae_test_elbo_nats"] = v.ELBO
+		case 1: // the pair with the networks and the latent size held fixed
+			v.Quality.AddTo(metrics, "_vae_dcgan_networks")
 		}
 	}
 	grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("DCGAN, %d-D z\n(FID %.1f)", m.GANLatent, m.GANQuality.FID), "")

@@ -17,7 +17,10 @@ func init() {
 		Summary: "ORL faces, people held out of training: AE reconstructions; nearest faces by pixels and by deep-AE code; precision@k (same person)",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
 			return ImageSearch(ctx, experiments.DefaultImageSearchExperiment(opts.Quick, opts.Seed), opts)
-		}})
+		},
+		Compare: []Comparison{ // the default 30-number codes.
+			{Metric: "precision@5", A: "precision_at_5_ae", B: "precision_at_5_pca30", NameA: "deep AE code", NameB: "PCA code", Larger: true},
+			{Metric: "precision@5", A: "precision_at_5_ae", B: "precision_at_5_pixels", NameA: "deep AE code", NameB: "pixels", Larger: true}}})
 }
 
 // halve averages 2×2 blocks: the faces at a quarter of the pixels, as

@@ -36,6 +36,28 @@ func qualityComparisons(suffixA, nameA, suffixB, nameB string) []Comparison {
 	return cs
 }
 
+// Seeded makes the catalogue's figure name with mk, a notebook's own
+// version of it (its networks, its hyperparameters): once, or with
+// opts.Seeds of 2 or more once a seed as Run does, opts.Seed, opts.Seed+1, …
+// passed to mk in its options (mk builds its experiment with that seed),
+// each comparison of the catalogue's figure given its verdict.
+func Seeded(ctx context.Context, name string, opts experiments.Options, mk func(ctx context.Context, opts experiments.Options) (*Result, error)) (*Result, error) {
+	spec, err := find(name)
+	if err != nil {
+		return nil, err
+	}
+	spec.Make = mk
+	return spec.makeOverSeeds(ctx, opts)
+}
+
+// makeOverSeeds makes the figure: once, or with opts.Seeds of 2 or more once a seed.
+func (spec Spec) makeOverSeeds(ctx context.Context, opts experiments.Options) (*Result, error) {
+	if opts.Seeds > 1 {
+		return makeSeeds(ctx, spec, opts)
+	}
+	return spec.Make(ctx, opts)
+}
+
 // maxFigureSeeds bounds opts.Seeds for a figure.
 const maxFigureSeeds = 10
 

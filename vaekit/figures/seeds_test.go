@@ -57,3 +57,17 @@ func TestFigureSeeds(t *testing.T) {
 		t.Errorf("the strips do not name the arms")
 	}
 }
+
+// TestSeededUnknownFigure: a notebook's Seeded names a figure of the
+// catalogue (its comparisons come from there); another name is an error
+// that lists the figures, before anything trains.
+func TestSeededUnknownFigure(t *testing.T) {
+	made := false
+	_, err := Seeded(context.Background(), "ae-vs-pca", experiments.Options{Seeds: 3}, func(context.Context, experiments.Options) (*Result, error) {
+		made = true
+		return nil, nil
+	})
+	if err == nil || made || !strings.Contains(err.Error(), `unknown figure "ae-vs-pca"`) || !strings.Contains(err.Error(), "ae-vs-pca-recon") {
+		t.Errorf("Seeded with an unknown name: err %v, made %v; want an error naming the known figures, nothing made", err, made)
+	}
+}

@@ -23,6 +23,9 @@ func (r *Result) Show(name string, opts experiments.Options) {
 	for _, line := range r.References() {
 		fmt.Println(line)
 	}
+	if reading, ok := r.Metrics["seeds_reading"].(string); ok { // the verdicts over the seeds (Seeded).
+		fmt.Println(reading)
+	}
 	fmt.Printf("exported %s/%s.{png,svg,pdf,json}\n", opts.Out, name)
 }
 

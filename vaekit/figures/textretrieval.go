@@ -17,7 +17,10 @@ func init() {
 		Summary: "20 Newsgroups: 2-D codes of a deep AE beside 2-D LSA; precision–recall of same-topic retrieval (AE, LSA, tf-idf)",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
 			return TextRetrieval(ctx, experiments.DefaultTextExperiment(opts.Quick, opts.Seed), opts)
-		}})
+		},
+		Compare: []Comparison{
+			{Metric: "precision at recall 0.1", A: "precision_at_recall_0.1_ae", B: "precision_at_recall_0.1_lsa", NameA: "deep AE", NameB: "LSA", Larger: true},
+			{Metric: "precision at recall 0.5", A: "precision_at_recall_0.5_ae", B: "precision_at_recall_0.5_lsa", NameA: "deep AE", NameB: "LSA", Larger: true}}})
 }
 
 // corpusData is a corpus as log(1 + count) vectors scaled to unit length
