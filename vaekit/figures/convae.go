@@ -25,9 +25,11 @@ func init() {
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
 			return ConvAEFigure(ctx, experiments.DefaultConvAEExperiment(opts.Quick, opts.Seed), opts)
 		},
-		Compare: []Comparison{
-			{Metric: "mse_per_image", A: "mse_per_image_locations", B: "mse_per_image_copy", NameA: "unpool to locations", NameB: "copy-to-all"},
-			{Metric: "mse_per_image", A: "mse_per_image_copy", B: "mse_per_image_upsample", NameA: "copy-to-all", NameB: "upsampling"}}})
+		Compare: []Comparison{ // the decoders in order, with the lecture's channels (a code 4× the image) and with a narrow code.
+			{Metric: "mse_per_image, wide code", A: "mse_per_image_locations", B: "mse_per_image_copy", NameA: "unpool to locations", NameB: "copy-to-all"},
+			{Metric: "mse_per_image, wide code", A: "mse_per_image_copy", B: "mse_per_image_upsample", NameA: "copy-to-all", NameB: "upsampling"},
+			{Metric: "mse_per_image, narrow code", A: "mse_per_image_narrow_locations", B: "mse_per_image_narrow_copy", NameA: "unpool to locations", NameB: "copy-to-all"},
+			{Metric: "mse_per_image, narrow code", A: "mse_per_image_narrow_copy", B: "mse_per_image_narrow_upsample", NameA: "copy-to-all", NameB: "upsampling"}}})
 	register(Spec{Name: "unpooling", Article: articleLecture,
 		Summary: "a feature map pooled and unpooled two ways; deconvolution is a convolution (1-D)",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
