@@ -565,7 +565,9 @@ func TestLogisticPCAArm(t *testing.T) {
 		return layers.Dense(scope.In("layer_1"), activation.Relu(layers.Dense(scope.In("layer_0"), x, true, 100)), true, 30)
 	}
 	own.Encoder = deep
-	own.Decoder = func(scope *model.Scope, z *graph.Node) *graph.Node { return layers.Dense(scope.In("layer_0"), z, true, 784) }
+	own.Decoder = func(scope *model.Scope, z *graph.Node) *graph.Node {
+		return layers.Dense(scope.In("layer_0"), z, true, 784)
+	}
 	if a, b := plan(library), plan(own); a != b || a == "" {
 		t.Errorf("the logistic PCA arm of an experiment with its own networks is kept in %q, with the library's in %q: want one run", b, a)
 	}

@@ -15,8 +15,9 @@ import (
 
 // TestFigureSeeds makes ae-vs-pca-recon quick with two seeds (the first's
 // models are TestQuickFigures'): the JSON keeps both seeds' numbers, the
-// comparisons' verdicts by the rule (the AE against PCA and against logistic PCA), and the figure a row of per-seed strips
-// under the first seed's, still fit for an A4 page.
+// comparisons' verdicts by the rule (the AE against PCA and against
+// logistic PCA), and the figure a row of per-seed strips under the first
+// seed's, still fit for an A4 page.
 func TestFigureSeeds(t *testing.T) {
 	setData(t)
 	out := t.TempDir()
