@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gomlx/compute/shapes"
@@ -303,6 +304,14 @@ func (f *Fit) resume(ctx context.Context, perEpoch int) (*fitRun, error) {
 	return r, nil
 }
 
+// trainingTime is TrainingTime's sum.
+var trainingTime atomic.Int64
+
+// TrainingTime is the wall time this process has spent in training steps,
+// over every run so far: what a figure's time splits off as training (the
+// rest is loading, measuring and drawing).
+func TrainingTime() time.Duration { return time.Duration(trainingTime.Load()) }
+
 func (r *fitRun) close() {
 	if r.ckpt != nil {
 		r.ckpt.Close()
@@ -313,7 +322,9 @@ func (r *fitRun) close() {
 // to the epoch's sums and the per-step records, closes an epoch at its end,
 // and checkpoints when due or interrupted.
 func (r *fitRun) onStep(step int, metrics []*tensors.Tensor) error {
-	r.hist.TrainSeconds += time.Since(r.stepStarted).Seconds()
+	took := time.Since(r.stepStarted)
+	r.hist.TrainSeconds += took.Seconds()
+	trainingTime.Add(int64(took))
 	defer func() { r.stepStarted = time.Now() }()
 	if loss := scalar(metrics[0]); math.IsNaN(loss) || math.IsInf(loss, 0) {
 		return &DivergedError{Step: step, Loss: loss, Checkpoint: r.lastSaved, Dir: r.Dir}

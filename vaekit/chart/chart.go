@@ -95,12 +95,18 @@ var titleStyle = text.Style{
 // those sizes, where a 16 in figure scaled onto the page showed 4 pt ticks.
 const PrintWidth = 6.5 * vg.Inch
 
+// PrintHeight is the tallest a figure may be: A4's text height (29.7 cm
+// less two 2.5 cm margins, 9.7 in) less room for its caption.
+const PrintHeight = 9 * vg.Inch
+
 // minPanelWidth is the narrowest a panel of axes gets when a wide figure
 // is laid out again for PrintWidth, and minImageWidth an image panel's:
 // wider figures put their panels in more rows.
 const (
 	minPanelWidth = 2.9 * vg.Inch
 	minImageWidth = 1.4 * vg.Inch
+	minStripWidth = 1.55 * vg.Inch // a strips panel (two or three columns).
+	stripHeight   = 2.1 * vg.Inch  // a printed row of strips panels.
 	imageCaption  = 0.55 * vg.Inch // an image panel's title and labels.
 	minAxesHeight = 2.4 * vg.Inch  // a printed row with axes in it is no lower.
 )
@@ -110,8 +116,11 @@ func minWidth(p *plot.Plot) vg.Length {
 	if p == nil {
 		return 0
 	}
-	if _, ok := p.X.Tick.Marker.(*keepAspect); ok {
+	switch p.X.Tick.Marker.(type) {
+	case *keepAspect:
 		return minImageWidth
+	case stripTicks:
+		return minStripWidth
 	}
 	return minPanelWidth
 }
@@ -165,7 +174,15 @@ func (f *Figure) forPrint() *Figure {
 			padded := make([]*plot.Plot, per) // nil panels keep a short last row's panels the width of the others.
 			copy(padded, row[start:min(start+per, len(row))])
 			height := float64(heights[i]) * scale
-			need, images := 0.0, true
+			need, images, strips := 0.0, true, true
+			for _, p := range padded {
+				if p == nil {
+					continue
+				}
+				if _, ok := p.X.Tick.Marker.(stripTicks); !ok {
+					strips = false
+				}
+			}
 			for _, p := range padded {
 				if p == nil {
 					continue
@@ -177,9 +194,12 @@ func (f *Figure) forPrint() *Figure {
 				}
 				need = max(need, panelW*k.h/k.w+float64(imageCaption))
 			}
-			if images {
+			switch {
+			case images:
 				height = min(height, need)
-			} else {
+			case strips:
+				height = float64(stripHeight)
+			default:
 				height = max(height, float64(minAxesHeight))
 			}
 			split[i] = append(split[i], band{padded, height})
@@ -314,22 +334,39 @@ func printStyle(p *plot.Plot, width vg.Length) {
 	p.Title.Text = wrap(p.Title.TextStyle, p.Title.Text, width)
 }
 
-// wrap breaks text into lines no wider than width in style, at spaces
+// wrap breaks text into lines no wider than width in style, at spaces,
+// keeping its own line breaks and a parenthesis that fits a line on one
 // (text that fits, or a width of 0, stays as it is).
 func wrap(style text.Style, s string, width vg.Length) string {
-	if s == "" || width <= 0 || style.Width(s) <= width {
+	if s == "" || width <= 0 {
 		return s
 	}
-	var lines []string
-	line := ""
-	for _, word := range strings.Fields(s) {
-		if line != "" && style.Width(line+" "+word) > width {
-			lines, line = append(lines, line), word
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		if style.Width(para) <= width {
+			out = append(out, para)
 			continue
 		}
-		line = strings.TrimSpace(line + " " + word)
+		var units []string // words, and parentheses that fit a line.
+		for _, word := range strings.Fields(para) {
+			if n := len(units); n > 0 && strings.Count(units[n-1], "(") > strings.Count(units[n-1], ")") &&
+				style.Width(units[n-1]+" "+word) <= width {
+				units[n-1] += " " + word
+				continue
+			}
+			units = append(units, word)
+		}
+		line := ""
+		for _, unit := range units {
+			if line != "" && style.Width(line+" "+unit) > width {
+				out, line = append(out, line), unit
+				continue
+			}
+			line = strings.TrimSpace(line + " " + unit)
+		}
+		out = append(out, line)
 	}
-	return strings.Join(append(lines, line), "\n")
+	return strings.Join(out, "\n")
 }
 
 // drawRows draws rows of panels on their canvases.
@@ -460,13 +497,13 @@ func (f *Figure) Display() error {
 const MinPrintFont = 7
 
 var (
-	svgWidth    = regexp.MustCompile(`<svg width="([0-9.e+-]+)pt"`)
+	svgWidth    = regexp.MustCompile(`<svg width="([0-9.e+-]+)pt" height="([0-9.e+-]+)pt"`)
 	svgFontSize = regexp.MustCompile(`font-size="([0-9.e+-]+)px"`)
 )
 
 // CheckPrint reads an SVG this package wrote (its width in points, its
 // user unit the point) and says what would not print on an A4 page: wider
-// than PrintWidth, or a text smaller than MinPrintFont.
+// than PrintWidth, taller than PrintHeight, or a text smaller than MinPrintFont.
 func CheckPrint(svg []byte) error {
 	m := svgWidth.FindSubmatch(svg)
 	if m == nil {
@@ -475,6 +512,9 @@ func CheckPrint(svg []byte) error {
 	var problems []string
 	if w, err := strconv.ParseFloat(string(m[1]), 64); err != nil || w > PrintWidth.Points()+0.01 {
 		problems = append(problems, fmt.Sprintf("%s pt wide, more than %.0f pt (%.1f in)", m[1], PrintWidth.Points(), PrintWidth.Points()/72))
+	}
+	if h, err := strconv.ParseFloat(string(m[2]), 64); err != nil || h > PrintHeight.Points()+0.01 {
+		problems = append(problems, fmt.Sprintf("%s pt tall, more than %.0f pt (%.1f in)", m[2], PrintHeight.Points(), PrintHeight.Points()/72))
 	}
 	smallest, texts := math.Inf(1), 0
 	for _, f := range svgFontSize.FindAllSubmatch(svg, -1) {
@@ -486,7 +526,7 @@ func CheckPrint(svg []byte) error {
 		problems = append(problems, fmt.Sprintf("a text of %.3g pt, less than %d", smallest, MinPrintFont))
 	}
 	if problems != nil {
-		return fmt.Errorf("chart: does not print at A4 text width: %s", strings.Join(problems, "; "))
+		return fmt.Errorf("chart: does not print on an A4 page: %s", strings.Join(problems, "; "))
 	}
 	return nil
 }

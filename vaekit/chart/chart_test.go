@@ -2,11 +2,13 @@ package chart
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -290,6 +292,10 @@ func TestForPrint(t *testing.T) {
 	if err := CheckPrint(wide); err == nil || !strings.Contains(err.Error(), "1152 pt wide") {
 		t.Errorf("a 16 in SVG: %v, want it refused", err)
 	}
+	tall := regexp.MustCompile(`(<svg width="[0-9.]+pt" height=")[0-9.]+pt"`).ReplaceAll(svg, []byte(`${1}720pt"`))
+	if err := CheckPrint(tall); err == nil || !strings.Contains(err.Error(), "720 pt tall") {
+		t.Errorf("a 10 in tall SVG: %v, want it refused", err)
+	}
 	tiny := append(slices.Clone(svg), []byte(`<text font-size="4.5px">x</text>`)...)
 	if err := CheckPrint(tiny); err == nil || !strings.Contains(err.Error(), "4.5 pt") {
 		t.Errorf("a 4.5 pt text: %v, want it refused", err)
@@ -301,6 +307,50 @@ func TestForPrint(t *testing.T) {
 	grid := &Figure{Panels: [][]*plot.Plot{fig.Panels[0][:3], extra.Panels[0]}} // a sweep's shape: curves above samples.
 	if p := grid.forPrint(); len(p.Panels) != 4 || p.Panels[1][0] != extra.Panels[0][0] || p.Panels[3][1] != nil {
 		t.Errorf("a 3-column grid: rows %d, want its first two columns (two rows) above its third (two rows, padded)", len(p.Panels))
+	}
+}
+
+// TestStripsPrintNarrow: four strips panels share a printed row, the
+// height of a row of strips, under a figure laid out again for print.
+func TestStripsPrintNarrow(t *testing.T) {
+	fig, _ := testPanels(t)
+	var strips []*plot.Plot
+	for i := range 4 {
+		p, err := (&Strips{Title: fmt.Sprint("metric ", i), Groups: []Strip{{Name: "A", Values: []float64{1, 2, 3}}, {Name: "B", Values: []float64{2, 3, 4}}}}).Plot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		strips = append(strips, p)
+	}
+	fig.Panels = append(fig.Panels, strips)
+	printed := fig.forPrint()
+	last := printed.Panels[len(printed.Panels)-1]
+	if len(last) != 4 || last[3] != strips[3] {
+		t.Errorf("strips printed %d a row, want 4", len(last))
+	}
+	if h := printed.RowHeights[len(printed.RowHeights)-1]; h != float64(stripHeight) {
+		t.Errorf("a row of strips printed %v tall, want %v", vg.Length(h), stripHeight)
+	}
+}
+
+func TestWrap(t *testing.T) {
+	style := titleStyle
+	width := style.Width("Greedy layer-wise autoencoder pretraining (seed")
+	for _, c := range []struct{ in, want string }{
+		{"short", "short"},
+		{"Greedy layer-wise autoencoder pretraining (seed 0; below, 3 seeds)", "Greedy layer-wise autoencoder pretraining\n(seed 0; below, 3 seeds)"},
+		{"two\nlines kept", "two\nlines kept"},
+		{"a (parenthesis far too long to fit on one line of this width, so it is broken at spaces like any text)", ""},
+	} {
+		got := wrap(style, c.in, width)
+		if c.want != "" && got != c.want {
+			t.Errorf("wrap(%q) = %q, want %q", c.in, got, c.want)
+		}
+		for _, line := range strings.Split(got, "\n") {
+			if style.Width(line) > width && strings.Contains(line, " ") {
+				t.Errorf("wrap(%q): line %q wider than the width", c.in, line)
+			}
+		}
 	}
 }
 

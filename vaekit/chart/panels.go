@@ -533,8 +533,16 @@ type Strips struct {
 type Strip struct {
 	Name   string
 	Values []float64
-	Color  color.Color // nil: ClassColor of its place.
+	Color  color.Color // nil: StripColor (the column's name says which arm it is).
 }
+
+// StripColor is a strip's colour unless it names one: one neutral colour, so
+// that a strip never seems to be the run of that colour in another panel.
+var StripColor color.Color = color.Gray{Y: 0x30}
+
+// stripTicks marks a strips panel (its columns' names), which prints
+// narrower than other axes: four fit in a row at PrintWidth.
+type stripTicks struct{ plot.ConstantTicks }
 
 // Plot draws the strips.
 func (s *Strips) Plot() (*plot.Plot, error) {
@@ -549,7 +557,7 @@ func (s *Strips) Plot() (*plot.Plot, error) {
 		if len(g.Values) == 0 {
 			return nil, fmt.Errorf("chart: strips %q: group %q has no values", s.Title, g.Name)
 		}
-		var colour color.Color = ClassColor(i)
+		colour := StripColor
 		if g.Color != nil {
 			colour = g.Color
 		}
@@ -569,11 +577,11 @@ func (s *Strips) Plot() (*plot.Plot, error) {
 		if err != nil {
 			return nil, err
 		}
-		bar.Color, bar.Width = color.Black, vg.Points(1.2)
+		bar.Color, bar.Width = ClassColor(3), vg.Points(1.2) // the mean in red, apart from the points.
 		p.Add(bar, points)
 		names = append(names, plot.Tick{Value: float64(i), Label: g.Name})
 	}
-	p.X.Tick.Marker = names
+	p.X.Tick.Marker = stripTicks{names}
 	if slices.ContainsFunc(s.Groups, func(g Strip) bool { return len(g.Name) > 6 }) { // long names slanted, apart.
 		p.X.Tick.Label.Rotation = math.Pi / 6
 		p.X.Tick.Label.XAlign, p.X.Tick.Label.YAlign = draw.XRight, draw.YTop

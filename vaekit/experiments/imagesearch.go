@@ -23,7 +23,7 @@ type ImageSearchExperiment struct {
 func DefaultImageSearchExperiment(quick bool, seed int64) ImageSearchExperiment {
 	cfg := vaekit.DefaultAEConfig()
 	cfg.Layers, cfg.BatchSize, cfg.Epochs, cfg.Seed = []int{1000, 250, 30}, 40, 500, seed
-	exp := ImageSearchExperiment{AEConfig: cfg, Folds: 4, Ks: []int{1, 3, 5, 9}, Queries: []int{3, 127, 251}, Show: 6}
+	exp := ImageSearchExperiment{AEConfig: cfg, Folds: 4, Ks: []int{1, 3, 5, 9}, Queries: []int{3, 127, 251}, Show: 5} // Show: as many as precision@5 counts.
 	if quick {
 		exp.Epochs, exp.Folds = 50, 2
 	}

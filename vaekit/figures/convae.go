@@ -200,11 +200,11 @@ func thousands(n int) string {
 func shortLabel(unpool string) string {
 	switch unpool {
 	case vaekit.UnpoolLocations:
-		return "max-unpool"
+		return "unpool to locations"
 	case vaekit.UnpoolCopy:
 		return "copy-to-all"
 	}
-	return "resize-conv"
+	return "upsampling"
 }
 
 // Unpooling is what the unpooling figure measures on the first test digit:

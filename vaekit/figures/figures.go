@@ -96,22 +96,39 @@ func Names() []string {
 
 // Record is the content of NAME.json.
 type Record struct {
-	Name            string          `json:"name"`
-	Article         string          `json:"article"`
-	Quick           bool            `json:"quick"`
-	Metrics         map[string]any  `json:"metrics"`
-	Hyperparameters any             `json:"hyperparameters"`
-	Network         string          `json:"network,omitempty"`
-	Dataset         map[string]any  `json:"dataset"`
-	Backend         string          `json:"backend"`
-	Build           string          `json:"build"`
-	Seed            int64           `json:"seed"`
-	WallSeconds     float64         `json:"wall_seconds"`
-	History         *vaekit.History `json:"history,omitempty"`
+	Name            string         `json:"name"`
+	Article         string         `json:"article"`
+	Quick           bool           `json:"quick"`
+	Metrics         map[string]any `json:"metrics"`
+	Hyperparameters any            `json:"hyperparameters"`
+	Network         string         `json:"network,omitempty"`
+	Dataset         map[string]any `json:"dataset"`
+	Backend         string         `json:"backend"`
+	Build           string         `json:"build"`
+	Seed            int64          `json:"seed"`
+	WallSeconds     float64        `json:"wall_seconds"`
+	// Time splits WallSeconds (a figure the command made; nil for one a
+	// notebook exported).
+	Time    *Timing         `json:"time,omitempty"`
+	History *vaekit.History `json:"history,omitempty"`
 	// Runs are the model directories (under the models directory) the figure
 	// used: `vaekit runs` shows how each was made.
 	Runs  []string `json:"runs,omitempty"`
 	Files []string `json:"files"`
+}
+
+// Timing is where a figure's seconds went: training steps (vaekit.TrainingTime),
+// drawing (the PNG, SVG and PDF), and the rest, measuring: loading kept
+// models, NLL, FID, classifiers and the figure's own computations.
+type Timing struct {
+	Training  float64 `json:"training_seconds"`
+	Measuring float64 `json:"measuring_seconds"`
+	Drawing   float64 `json:"drawing_seconds"`
+}
+
+// String is the split in a line, as `vaekit figures --time` prints it.
+func (t Timing) String() string {
+	return fmt.Sprintf("training %.0f s, measuring %.0f s, drawing %.1f s", t.Training, t.Measuring, t.Drawing)
 }
 
 // Run makes the named figure and writes its files under opts.Out; with
@@ -125,13 +142,15 @@ func Run(ctx context.Context, name string, opts experiments.Options) (*Record, *
 	if err != nil {
 		return nil, nil, err
 	}
-	start := time.Now()
+	start, trained := time.Now(), vaekit.TrainingTime()
 	opts = opts.WithRunLog() // this figure's runs alone.
 	res, err := spec.makeOverSeeds(ctx, opts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("figure %s: %w", name, err)
 	}
-	rec, err := save(spec, res, opts, vaekit.BackendName(backend), time.Since(start).Seconds())
+	t := &Timing{Training: (vaekit.TrainingTime() - trained).Seconds()}
+	t.Measuring = time.Since(start).Seconds() - t.Training
+	rec, err := save(spec, res, opts, vaekit.BackendName(backend), 0, t)
 	return rec, res, err
 }
 
@@ -156,13 +175,15 @@ func Export(name string, res *Result, opts experiments.Options) (*Record, error)
 	if res.History != nil {
 		seconds = res.History.TrainSeconds
 	}
-	return save(spec, res, opts, vaekit.BackendName(backend), seconds)
+	return save(spec, res, opts, vaekit.BackendName(backend), seconds, nil)
 }
 
 // ownName is what a figure of one's own may be called: a file name anywhere.
 var ownName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
-func save(spec Spec, res *Result, opts experiments.Options, backend string, seconds float64) (*Record, error) {
+// save writes the figure's files; with t, its wall time is t's sum, its
+// drawing the files' rendering.
+func save(spec Spec, res *Result, opts experiments.Options, backend string, seconds float64, t *Timing) (*Record, error) {
 	rec := &Record{
 		Name: spec.Name, Article: spec.Article, Quick: opts.Quick,
 		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Network: res.Network, Dataset: res.Dataset,
@@ -171,9 +192,14 @@ func save(spec Spec, res *Result, opts experiments.Options, backend string, seco
 		Files: []string{spec.Name + ".png", spec.Name + ".svg", spec.Name + ".pdf", spec.Name + ".json"},
 	}
 	// The three files as a set: a failure (a full disk) leaves the old set.
+	drawing := time.Now()
 	files, err := res.Figure.Files(opts.Out, spec.Name)
 	if err != nil {
 		return nil, fmt.Errorf("figure %s: %w", spec.Name, err)
+	}
+	if t != nil {
+		t.Drawing = time.Since(drawing).Seconds()
+		rec.Time, rec.WallSeconds = t, t.Training+t.Measuring+t.Drawing
 	}
 	js, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {

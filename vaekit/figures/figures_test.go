@@ -34,7 +34,7 @@ var expect = map[string]struct {
 	"ae-vs-pca-2d":        {[]string{"knn5_accuracy_pca", "knn5_accuracy_ae"}, []string{"code[0]", "code[1]", "0", "9"}, 975},
 	"decoder-generation":  {[]string{"code_l2", "box_plain", "box_l2", "box_l2_2sd", "precision_plain", "digits_l2_2sd", "reference"}, []string{"code[0]", "code[1]", "plain AE,", "±2σ around 0"}, 975},
 	"denoising":           {[]string{"mse_per_image_gaussian_noisy", "mse_per_image_gaussian_denoised", "mse_per_image_gaussian_plain_ae", "mse_per_image_masking_denoised"}, []string{"clean", "denoising AE"}, 975},
-	"pretraining":         {[]string{"pretraining_gain_points", "pretraining_stages", "test_accuracy_pretrained_100_labels", "test_accuracy_random_100_labels"}, []string{"pretrained, then fine-tuned", "random init", "test accuracy (%)"}, 975},
+	"pretraining":         {[]string{"pretraining_gain_points", "pretraining_stages", "test_accuracy_pretrained_100_labels", "test_accuracy_random_100_labels"}, []string{"pretrained, then fine-tuned", "random init", "test accuracy (fraction correct)"}, 975},
 	"dcgan-samples":       {[]string{"mnist_fid", "kid", "precision", "recall", "fid_classifier_test_accuracy", "fid_samples", "batch_dependence", "reference", "d_at_end", "d_at_end_note"}, []string{"D loss", "G loss", "D(x)", "D(G(z))", "generator step"}, 975},
 	"cgan-samples":        {[]string{"mnist_fid", "kid", "precision", "recall", "requested_label_accuracy", "reference"}, []string{"requested digit", "9"}, 975},
 	"gan-k-steps":         {[]string{"mnist_fid_k1", "mnist_fid_k2", "mnist_fid_k5", "precision_k1", "recall_k5", "reference"}, []string{"mnist_fid (lower is better)", "k = 1"}, 975},
@@ -190,7 +190,7 @@ func TestConvAEFigureNumbers(t *testing.T) {
 		mse := res.Metrics["mse_per_image_"+key].(float64)
 		t.Logf("quick conv AE, %s: code %d numbers, mse_per_image %.2f", key, codeSizes[key], mse)
 		// PCA with 30 components gives about 14; a blank output about 100. The narrow code (392 numbers)
-		// learns slower: after the quick run's 60 steps its max-unpool decoder was at 38.
+		// learns slower: after the quick run's 60 steps its unpool-to-locations decoder was at 38.
 		limit := 30.0
 		if strings.HasPrefix(key, "narrow_") {
 			limit = 60

@@ -134,7 +134,7 @@ func (a *PretrainAccuracy) Draw() (*Result, error) {
 	effects := map[string]float64{}
 	for i, n := range a.Labels {
 		for si, acc := range []float64{a.Pretrained[i], a.Random[i]} {
-			series[si].X, series[si].Y = append(series[si].X, float64(n)), append(series[si].Y, 100*acc)
+			series[si].X, series[si].Y = append(series[si].X, float64(n)), append(series[si].Y, acc)
 		}
 		metrics[fmt.Sprintf("test_accuracy_pretrained_%d_labels", n)] = a.Pretrained[i]
 		metrics[fmt.Sprintf("test_accuracy_random_%d_labels", n)] = a.Random[i]
@@ -158,8 +158,8 @@ func (a *PretrainAccuracy) Draw() (*Result, error) {
 		}
 	}
 	lines := &chart.Lines{Title: title,
-		XLabel: "labelled training examples (log scale)", YLabel: "test accuracy (%)", Series: series, Points: true,
-		LogX: true, Legend: chart.BottomRight}
+		XLabel: "labelled training examples (log scale)", YLabel: "test accuracy (fraction correct)", Series: series, Points: true,
+		LogX: true, Legend: chart.TopLeft}
 	p, err := lines.Plot()
 	if err != nil {
 		return nil, err
@@ -172,6 +172,6 @@ func (a *PretrainAccuracy) Draw() (*Result, error) {
 	}
 	metrics["pretraining_gain_points"] = effects
 	metrics["note"] = "gain = pretrained minus random-init test accuracy, in percentage points, same architecture, labels and steps"
-	fig := chart.New("Greedy layer-wise autoencoder pretraining", p).Size(7.5, 5.4)
+	fig := chart.New("Greedy layer-wise autoencoder pretraining", p).Size(6.5, 4.2)
 	return &Result{Figure: fig, Metrics: metrics, About: a.About}, nil
 }

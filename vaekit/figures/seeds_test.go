@@ -2,6 +2,7 @@ package figures
 
 import (
 	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,5 +71,31 @@ func TestSeededUnknownFigure(t *testing.T) {
 	})
 	if err == nil || made || !strings.Contains(err.Error(), `unknown figure "ae-vs-pca"`) || !strings.Contains(err.Error(), "ae-vs-pca-recon") {
 		t.Errorf("Seeded with an unknown name: err %v, made %v; want an error naming the known figures, nothing made", err, made)
+	}
+}
+
+// TestFigureTime: a figure's seconds split into training, measuring and
+// drawing, which add up to its wall time; made again from its kept models,
+// it spends none in training.
+func TestFigureTime(t *testing.T) {
+	setData(t)
+	opts := experiments.Options{Quick: true, Out: t.TempDir(), Models: t.TempDir()}
+	var took []Timing
+	for range 2 {
+		rec, _, err := Run(context.Background(), "ae-vs-pca-recon", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Time == nil {
+			t.Fatal("no time in the record")
+		}
+		tm := *rec.Time
+		if tm.Measuring < 0 || tm.Drawing <= 0 || math.Abs(tm.Training+tm.Measuring+tm.Drawing-rec.WallSeconds) > 1e-9 {
+			t.Errorf("time %+v does not split wall time %g", tm, rec.WallSeconds)
+		}
+		took = append(took, tm)
+	}
+	if took[0].Training <= 0 || took[1].Training != 0 {
+		t.Errorf("training seconds %g, then from kept models %g: want some, then none", took[0].Training, took[1].Training)
 	}
 }

@@ -43,6 +43,10 @@ func Of(values []float64) Stats {
 		s.Mean += v
 	}
 	s.Mean /= float64(s.N)
+	if s.Min == s.Max { // a deterministic arm (PCA, LSA): exactly its value, no rounding's spread.
+		s.Mean = s.Min
+		return s
+	}
 	if s.N > 1 {
 		for _, v := range values {
 			s.SD += (v - s.Mean) * (v - s.Mean)

@@ -14,6 +14,10 @@ func TestOf(t *testing.T) {
 	if one := Of([]float64{5}); one.SD != 0 || one.String() != "5" {
 		t.Errorf("one seed: %+v %q", one, one.String())
 	}
+	// A deterministic arm: the same value each seed, whose sum rounds.
+	if same := Of([]float64{0.1, 0.1, 0.1}); same.SD != 0 || same.Mean != 0.1 || same.String() != "0.1 ± 0" {
+		t.Errorf("three equal seeds: %+v %q, want 0.1 ± 0", same, same.String())
+	}
 }
 
 func TestCompare(t *testing.T) {
