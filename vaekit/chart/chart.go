@@ -106,10 +106,12 @@ const (
 	minPanelWidth = 2.9 * vg.Inch
 	minImageWidth = 1.4 * vg.Inch
 	minStripWidth = 1.55 * vg.Inch // a strips panel (two or three columns).
-	stripHeight   = 2.1 * vg.Inch  // a printed row of strips panels.
 	imageCaption  = 0.55 * vg.Inch // an image panel's title and labels.
 	minAxesHeight = 2.4 * vg.Inch  // a printed row with axes in it is no lower.
 )
+
+// StripHeight is the height of a row of Strips panels.
+const StripHeight = 2.1 * vg.Inch
 
 // minWidth is the narrowest panel p may be printed.
 func minWidth(p *plot.Plot) vg.Length {
@@ -198,7 +200,7 @@ func (f *Figure) forPrint() *Figure {
 			case images:
 				height = min(height, need)
 			case strips:
-				height = float64(stripHeight)
+				height = float64(StripHeight)
 			default:
 				height = max(height, float64(minAxesHeight))
 			}

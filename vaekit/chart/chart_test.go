@@ -328,8 +328,8 @@ func TestStripsPrintNarrow(t *testing.T) {
 	if len(last) != 4 || last[3] != strips[3] {
 		t.Errorf("strips printed %d a row, want 4", len(last))
 	}
-	if h := printed.RowHeights[len(printed.RowHeights)-1]; h != float64(stripHeight) {
-		t.Errorf("a row of strips printed %v tall, want %v", vg.Length(h), stripHeight)
+	if h := printed.RowHeights[len(printed.RowHeights)-1]; h != float64(StripHeight) {
+		t.Errorf("a row of strips printed %v tall, want %v", vg.Length(h), StripHeight)
 	}
 }
 

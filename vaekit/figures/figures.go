@@ -126,7 +126,7 @@ type Timing struct {
 	Drawing   float64 `json:"drawing_seconds"`
 }
 
-// String is the split in a line, as `vaekit figures --time` prints it.
+// String is the split in a line, as `vaekit figures --timing` prints it.
 func (t Timing) String() string {
 	return fmt.Sprintf("training %.0f s, measuring %.0f s, drawing %.1f s", t.Training, t.Measuring, t.Drawing)
 }

@@ -136,25 +136,34 @@ func makeSeeds(ctx context.Context, spec Spec, opts experiments.Options) (*Resul
 	return res, nil
 }
 
-// stripsHeight is the height of the row of per-seed strips under a figure.
-const stripsHeight = 2.2 * vg.Inch
-
 // withStrips adds the strips under fig, at most four a row, and says in the
-// title which seed the rest shows.
+// title which seed the rest shows. Where the figure would pass an A4 page's
+// height, its own rows give up the room (image grids keep their shapes,
+// smaller).
 func withStrips(fig *chart.Figure, strips []*plot.Plot, seeds []int64) *chart.Figure {
 	w, h := fig.Dimensions()
 	out := &chart.Figure{Title: fmt.Sprintf("%s (seed %d; below, %d seeds)", fig.Title, seeds[0], len(seeds)), DPI: fig.DPI, Width: w}
 	out.Panels = slices.Clone(fig.Panels)
+	rows := (len(strips) + 3) / 4
 	var shares []float64
+	total := vg.Length(0)
 	for _, size := range fig.RowSizes() {
-		shares = append(shares, float64(size))
+		shares, total = append(shares, float64(size)), total+size
+	}
+	title := h - total
+	// A quarter inch spare: the longer title may take a line more.
+	if room := chart.PrintHeight - 0.25*vg.Inch - title - vg.Length(rows)*chart.StripHeight; total > room {
+		for i := range shares {
+			shares[i] *= float64(room / total)
+		}
+		h -= total - room
 	}
 	for start := 0; start < len(strips); start += 4 {
 		row := make([]*plot.Plot, max(3, min(4, len(strips)-start))) // nil pads a short row: strips stay narrow.
 		copy(row, strips[start:])
 		out.Panels = append(out.Panels, row)
-		shares = append(shares, float64(stripsHeight))
-		h += stripsHeight
+		shares = append(shares, float64(chart.StripHeight))
+		h += chart.StripHeight
 	}
 	out.RowHeights, out.Height = shares, h
 	return out

@@ -1,7 +1,7 @@
 // Command vaekit reproduces the figures of vaekit's four articles headless.
 //
 //	vaekit figures --list
-//	vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--seeds N] [--time] [--dataset PATH] NAME... | all
+//	vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--seeds N] [--timing] [--dataset PATH] NAME... | all
 //	vaekit score [--models DIR] PATH...
 //	vaekit runs [--models DIR] [--json] | compare A B
 //	vaekit sweep [--quick] [--out DIR] [--models DIR] [--seed N] [--seeds N] vae|gan PARAM=V1,V2,... [PARAM=...]
@@ -40,7 +40,7 @@ const usage = `vaekit reproduces the figures of autoencoder, VAE and GAN article
 
 Usage:
   vaekit figures --list
-  vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--seeds N] [--time] [--devices N] [--dataset PATH] NAME... | all
+  vaekit figures [--quick] [--out DIR] [--models DIR] [--seed N] [--seeds N] [--timing] [--devices N] [--dataset PATH] NAME... | all
                                         (--dataset: your own images instead of MNIST: a folder with one
                                         sub-folder per class, a folder of images, an IDX or a .npy file;
                                         --seeds N: each figure with N seeds, its comparisons' per-seed values
@@ -123,7 +123,7 @@ func runFigures(args []string, stdout, stderr io.Writer) int {
 	seeds := fs.Int("seeds", 1, "make each figure with N seeds (--seed, --seed+1, …): its comparisons over the seeds, verdicts by one rule")
 	devices := fs.Int("devices", 0, "train over N devices, data parallel (XLA; default $VAEKIT_DEVICES or 1)")
 	dataset := fs.String("dataset", "", "your own images instead of MNIST (folder, IDX or .npy; made 28×28 grey)")
-	timing := fs.Bool("time", false, "say where each figure's seconds went: training, measuring (loading, NLL, FID, classifiers), drawing")
+	timing := fs.Bool("timing", false, "say where each figure's seconds went: training, measuring (loading, NLL, FID, classifiers), drawing")
 	var onSlurm slurmFlags
 	onSlurm.register(fs)
 	fs.Usage = func() {
