@@ -181,20 +181,12 @@ func (f *Figure) forPrint() *Figure {
 				if p == nil {
 					continue
 				}
-				if _, ok := p.X.Tick.Marker.(stripTicks); !ok {
-					strips = false
+				k, isImage := p.X.Tick.Marker.(*keepAspect)
+				_, isStrip := p.X.Tick.Marker.(stripTicks)
+				images, strips = images && isImage, strips && isStrip
+				if isImage {
+					need = max(need, panelW*k.h/k.w+float64(imageCaption))
 				}
-			}
-			for _, p := range padded {
-				if p == nil {
-					continue
-				}
-				k, ok := p.X.Tick.Marker.(*keepAspect)
-				if !ok {
-					images = false
-					break
-				}
-				need = max(need, panelW*k.h/k.w+float64(imageCaption))
 			}
 			switch {
 			case images:

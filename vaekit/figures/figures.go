@@ -150,7 +150,7 @@ func Run(ctx context.Context, name string, opts experiments.Options) (*Record, *
 	}
 	t := &Timing{Training: (vaekit.TrainingTime() - trained).Seconds()}
 	t.Measuring = time.Since(start).Seconds() - t.Training
-	rec, err := save(spec, res, opts, vaekit.BackendName(backend), 0, t)
+	rec, err := save(spec, res, opts, vaekit.BackendName(backend), t)
 	return rec, res, err
 }
 
@@ -171,19 +171,20 @@ func Export(name string, res *Result, opts experiments.Options) (*Record, error)
 	if err != nil {
 		return nil, err
 	}
-	seconds := 0.0
-	if res.History != nil {
-		seconds = res.History.TrainSeconds
-	}
-	return save(spec, res, opts, vaekit.BackendName(backend), seconds, nil)
+	return save(spec, res, opts, vaekit.BackendName(backend), nil)
 }
 
 // ownName is what a figure of one's own may be called: a file name anywhere.
 var ownName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
 
-// save writes the figure's files; with t, its wall time is t's sum, its
-// drawing the files' rendering.
-func save(spec Spec, res *Result, opts experiments.Options, backend string, seconds float64, t *Timing) (*Record, error) {
+// save writes the figure's files. With t (a figure Run made), its wall time
+// is t's sum, t's drawing the files' rendering; without (one a notebook
+// exported), its model's training time.
+func save(spec Spec, res *Result, opts experiments.Options, backend string, t *Timing) (*Record, error) {
+	seconds := 0.0
+	if res.History != nil {
+		seconds = res.History.TrainSeconds
+	}
 	rec := &Record{
 		Name: spec.Name, Article: spec.Article, Quick: opts.Quick,
 		Metrics: res.Metrics, Hyperparameters: res.Hyperparameters, Network: res.Network, Dataset: res.Dataset,

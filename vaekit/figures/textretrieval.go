@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/vaekit/vaekit/datasets"
 	"github.com/vaekit/vaekit/vaekit"
@@ -213,9 +214,9 @@ func (t *TextSearch) Draw() (*Result, error) {
 	lines := &chart.Lines{Title: fmt.Sprintf("retrieving posts of the same newsgroup (%d queries)", t.Queries),
 		XLabel: "recall", YLabel: "precision", LogX: true, Points: true, Legend: chart.BottomLeft}
 	for _, sp := range t.Spaces {
-		metrics["precision_at_recall_0.01_"+sp.Key] = sp.Precision[3]
-		metrics["precision_at_recall_0.1_"+sp.Key] = sp.Precision[6]
-		metrics["precision_at_recall_0.5_"+sp.Key] = sp.Precision[8]
+		for _, r := range []float64{0.01, 0.1, 0.5} { // the recalls the comparisons read.
+			metrics[fmt.Sprintf("precision_at_recall_%g_%s", r, sp.Key)] = sp.Precision[slices.Index(t.Recalls, r)]
+		}
 		metrics["curve_"+sp.Key] = sp.Precision
 		lines.Series = append(lines.Series, chart.Series{Name: sp.Name, X: t.Recalls, Y: sp.Precision})
 	}
