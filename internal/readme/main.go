@@ -28,6 +28,7 @@ import (
 	"text/template"
 
 	"github.com/vaekit/vaekit/internal/atomicfile"
+	"github.com/vaekit/vaekit/vaekit/verdict"
 )
 
 func main() {
@@ -104,17 +105,25 @@ func Generate(readme []byte, tour string) ([]byte, error) {
 
 func slicesConcat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
-// render executes tmpl on tour/NAME.json.
+// render executes tmpl on tour/NAME.json; the template's tour function
+// reads another figure's JSON (a comparison across figures).
 func render(name, tmpl, tour string) (string, error) {
-	raw, err := os.ReadFile(filepath.Join(tour, name+".json"))
+	load := func(name string) (map[string]any, error) {
+		raw, err := os.ReadFile(filepath.Join(tour, name+".json"))
+		if err != nil {
+			return nil, fmt.Errorf("%w (a full render writes it: scripts/render-notebooks)", err)
+		}
+		var data map[string]any
+		if err := json.Unmarshal(raw, &data); err != nil {
+			return nil, fmt.Errorf("%s.json: %v", name, err)
+		}
+		return data, nil
+	}
+	data, err := load(name)
 	if err != nil {
-		return "", fmt.Errorf("%w (a full render writes it: scripts/render-notebooks)", err)
+		return "", err
 	}
-	var data map[string]any
-	if err := json.Unmarshal(raw, &data); err != nil {
-		return "", fmt.Errorf("%s.json: %v", name, err)
-	}
-	t, err := template.New(name).Option("missingkey=error").Funcs(funcs).Parse(tmpl)
+	t, err := template.New(name).Option("missingkey=error").Funcs(funcs).Funcs(template.FuncMap{"tour": load}).Parse(tmpl)
 	if err != nil {
 		return "", err
 	}
@@ -181,6 +190,16 @@ var funcs = template.FuncMap{
 		}
 		return strings.TrimSuffix(b.String(), "\n"), nil
 	},
+	// verdict applies docs/verdicts.md's rule to two arms' per-seed values
+	// (larger: whether a larger value is better), as the figures do.
+	"verdict": func(metric, nameA string, a any, nameB string, b any, larger bool) (string, error) {
+		va, ok1 := numbers(a)
+		vb, ok2 := numbers(b)
+		if !ok1 || !ok2 {
+			return "", fmt.Errorf("verdict %s: %v and %v: not lists of numbers", metric, a, b)
+		}
+		return verdict.Compare(metric, nameA, va, nameB, vb, larger).Text, nil
+	},
 	"sub": func(a, b any) (float64, error) {
 		x, ok1 := number(a)
 		y, ok2 := number(b)
@@ -189,6 +208,21 @@ var funcs = template.FuncMap{
 		}
 		return x - y, nil
 	},
+}
+
+// numbers is a JSON list of numbers as float64s.
+func numbers(x any) ([]float64, bool) {
+	list, ok := x.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]float64, len(list))
+	for i, e := range list {
+		if out[i], ok = number(e); !ok {
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // number is x as a float64: JSON's numbers, or a template's literal ints.

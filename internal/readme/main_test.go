@@ -48,6 +48,20 @@ func TestGenerate(t *testing.T) {
 	if _, err := Generate([]byte(bad), tour); err == nil || !strings.Contains(err.Error(), "nll") {
 		t.Errorf("a number the JSON lacks: %v, want an error naming it", err)
 	}
+	// Another figure's JSON, and the rule on per-seed values.
+	if err := os.WriteFile(filepath.Join(tour, "z.json"), []byte(`{"metrics": {"per_seed": [1, 2, 3]}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tour, "w.json"), []byte(`{"metrics": {"per_seed": [4, 5]}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	across := `<!-- results z: {{verdict "fid" "A" .metrics.per_seed "B" (tour "w").metrics.per_seed false}} -->` + "\n\n<!-- /results -->\n"
+	if got, err := Generate([]byte(across), tour); err != nil || !strings.Contains(string(got), "fid: A 2 ± 1 is lower than B 4.5 ± 0.71 beyond seed spread (A better; 3 and 2 seeds)") {
+		t.Errorf("tour and verdict: %q, %v", got, err)
+	}
+	if _, err := Generate([]byte(`<!-- results z: {{(tour "v").metrics}} -->`+"\n\n<!-- /results -->\n"), tour); err == nil || !strings.Contains(err.Error(), "v.json") {
+		t.Errorf("tour of a missing JSON: %v, want an error naming the file", err)
+	}
 	if _, err := Generate([]byte("<!-- results y: {{.metrics}} -->\n\n<!-- /results -->\n"), tour); err == nil || !strings.Contains(err.Error(), "y.json") {
 		t.Errorf("a run without its JSON: %v, want an error naming the file", err)
 	}

@@ -117,37 +117,52 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
-// A scatter's legend gets a strip as wide as its longest class name needs on
-// the canvas the figure draws, so that no point lies under it, however long
-// the names and however narrow the panel.
+// A scatter's legend gets room of its own on the canvas the figure draws
+// (a strip at the right, or a band at the top when the class names would
+// take most of the width), so that no point lies under it, however long
+// the names and however narrow the panel; the ticks stay over the points.
 func TestScatterLegendRoom(t *testing.T) {
-	for _, names := range [][]string{{"0", "1"}, {"soc.religion.christian", "talk.politics.mideast"}} {
-		sc := &Scatter{Title: "codes", ClassNames: names}
-		for i := range 200 {
+	for _, c := range []struct {
+		names []string
+		w     float64 // the panel's width, inches.
+	}{
+		{[]string{"0", "1"}, 4},
+		{[]string{"soc.religion.christian", "talk.politics.mideast"}, 4},
+		{[]string{"soc.religion.christian", "talk.politics.mideast", "comp.graphics", "sci.crypt", "sci.space", "rec.sport.hockey"}, 3},
+	} {
+		sc := &Scatter{Title: "codes", ClassNames: c.names}
+		for i := range 300 {
 			sc.X, sc.Y = append(sc.X, float64(i)), append(sc.Y, float64(i%17))
-			sc.Classes = append(sc.Classes, i%2)
+			sc.Classes = append(sc.Classes, i%len(c.names))
 		}
 		p, err := sc.Plot()
 		if err != nil {
 			t.Fatal(err)
 		}
-		fig := New("", p, p, p).Size(12, 3) // three narrow panels, a bit under 4 inches each.
-		if _, err := fig.PNG(); err != nil {
+		if _, err := New("", p, p).Size(2*c.w, 3).PNG(); err != nil {
 			t.Fatal(err)
 		}
-		// At least the legend's width over the data-area width of a 4-inch panel.
-		c := draw.New(vgimg.New(4*vg.Inch, 3*vg.Inch))
-		data := p.DataCanvas(c)
-		need := float64(p.Legend.Rectangle(data).Size().X / data.Size().X)
-		if x := p.X.Norm(199); x > 1-need+1e-9 {
-			t.Errorf("%v: the rightmost point at %.2f of the data area, under a legend %.2f wide", names, x, need)
-		}
-		if share := 1 - p.X.Norm(199); len(names[0]) > 1 && share < 0.3 {
-			t.Errorf("%v: strip %.2f, narrower than the default for long names", names, share)
+		canvas := draw.New(vgimg.New(vg.Length(c.w)*vg.Inch, 3*vg.Inch))
+		p.X.Tick.Marker.(fitter).fit(p, canvas)
+		data := p.DataCanvas(canvas)
+		// At the top right (gonum's Legend.Rectangle mirrors a right legend to the left).
+		size := p.Legend.Rectangle(data).Size()
+		r := vg.Points(1.2) // a point's radius.
+		legend := vg.Rectangle{Min: vg.Point{X: data.Max.X - size.X - r, Y: data.Max.Y - size.Y - r}, Max: data.Max}
+		for i := range sc.X {
+			at := vg.Point{X: data.X(p.X.Norm(sc.X[i])), Y: data.Y(p.Y.Norm(sc.Y[i]))}
+			if at.X >= legend.Min.X && at.X <= legend.Max.X && at.Y >= legend.Min.Y && at.Y <= legend.Max.Y {
+				t.Fatalf("%v in %v in: point %d (%v, %v) lies under the legend %v", c.names, c.w, i, sc.X[i], sc.Y[i], legend)
+			}
 		}
 		for _, tick := range p.X.Tick.Marker.Ticks(p.X.Min, p.X.Max) {
-			if tick.Value > 199 {
-				t.Errorf("%v: a tick at %v, in the legend's strip", names, tick.Value)
+			if tick.Value > 299 {
+				t.Errorf("%v: an x tick at %v, in the legend's strip", c.names, tick.Value)
+			}
+		}
+		for _, tick := range p.Y.Tick.Marker.Ticks(p.Y.Min, p.Y.Max) {
+			if tick.Value > 16 {
+				t.Errorf("%v: a y tick at %v, in the legend's band", c.names, tick.Value)
 			}
 		}
 	}

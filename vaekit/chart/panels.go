@@ -160,17 +160,20 @@ func (s *Scatter) Plot() (*plot.Plot, error) {
 		legend.GlyphStyle.Radius = vg.Points(4)
 		p.Legend.Add(s.ClassNames[c], &legend)
 	}
-	// The legend goes top right, in a strip of the data area that the x
-	// scale leaves free, so that it covers no point.
-	if len(xs) > 0 {
-		room := &legendRoom{lo: slices.Min(xs), hi: slices.Max(xs)}
-		if room.hi == room.lo { // all points at one x: a unit range around it.
-			room.lo, room.hi = room.lo-0.5, room.hi+0.5
-		}
-		room.extend(p, 0.3)
-		p.X.Tick.Marker = room
-	}
+	// The legend goes top right, in a strip of the data area that the
+	// scales leave free, so that it covers no point.
 	p.Y.Tick.Marker = plainTicks{}
+	if len(xs) > 0 {
+		var ys []float64
+		for _, xys := range byClass {
+			for _, xy := range xys {
+				ys = append(ys, xy.Y)
+			}
+		}
+		room := &legendRoom{x: span(xs), y: span(ys)}
+		room.extend(p, 0.3, 0)
+		p.X.Tick.Marker, p.Y.Tick.Marker = room, yTicks{room}
+	}
 	p.Legend.Top = true
 	p.Legend.Padding = vg.Points(1)
 	return p, nil
@@ -283,25 +286,50 @@ func labelled(ticks []plot.Tick, min, max float64) int {
 	return n
 }
 
-// legendRoom ticks a scatter's x axis over its points only, [lo, hi]; fit
-// extends the axis to the right by a strip as wide as the legend on the
-// canvas (class names are long, panels narrow), so that the legend covers
-// no point. Drawn some other way, the strip is 30 % of the data range.
-type legendRoom struct{ lo, hi float64 } // lo < hi.
+// legendRoom ticks a scatter's axes over its points only; fit extends one
+// axis by a strip as large as the legend on the canvas, so that the legend
+// covers no point: the x axis to the right where the legend takes at most
+// 45 % of the width, else the y axis upwards (long class names in a narrow
+// panel: a band above the points). Drawn some other way, the strip is 30 %
+// of the x range.
+type legendRoom struct{ x, y [2]float64 } // each lo < hi.
 
-func (r *legendRoom) Ticks(min, max float64) []plot.Tick { return plainTicks{}.Ticks(r.lo, r.hi) }
+func (r *legendRoom) Ticks(min, max float64) []plot.Tick { return plainTicks{}.Ticks(r.x[0], r.x[1]) }
+
+// yTicks ticks the y axis over the points only.
+type yTicks struct{ r *legendRoom }
+
+func (t yTicks) Ticks(min, max float64) []plot.Tick { return plainTicks{}.Ticks(t.r.y[0], t.r.y[1]) }
 
 func (r *legendRoom) fit(p *plot.Plot, c draw.Canvas) {
+	r.extend(p, 0, 0) // the legend's size on the data area that it will have.
 	data := p.DataCanvas(c)
-	if w := data.Size().X; w > 0 {
-		legend := p.Legend.Rectangle(data).Size().X + vg.Points(6)
-		r.extend(p, min(0.6, float64(legend/w)))
+	w, h := data.Size().X, data.Size().Y
+	if w <= 0 || h <= 0 {
+		return
+	}
+	size := p.Legend.Rectangle(data).Size()
+	if across := float64((size.X + vg.Points(6)) / w); across <= 0.45 {
+		r.extend(p, across, 0)
+	} else {
+		r.extend(p, 0, min(0.6, float64((size.Y+vg.Points(4))/h)))
 	}
 }
 
-// extend sets the x range so that the strip is the given share of it.
-func (r *legendRoom) extend(p *plot.Plot, share float64) {
-	p.X.Min, p.X.Max = r.lo, r.lo+(r.hi-r.lo)/(1-share)
+// extend sets the axes' ranges so that a strip at the right takes the share
+// across of the x range, and a band at the top the share up of the y range.
+func (r *legendRoom) extend(p *plot.Plot, across, up float64) {
+	p.X.Min, p.X.Max = r.x[0], r.x[0]+(r.x[1]-r.x[0])/(1-across)
+	p.Y.Min, p.Y.Max = r.y[0], r.y[0]+(r.y[1]-r.y[0])/(1-up)
+}
+
+// span is the range of v, or a unit range around its one value.
+func span(v []float64) [2]float64 {
+	lo, hi := slices.Min(v), slices.Max(v)
+	if lo == hi {
+		return [2]float64{lo - 0.5, hi + 0.5}
+	}
+	return [2]float64{lo, hi}
 }
 
 // Series is one line of a line chart.
@@ -541,8 +569,30 @@ type Strip struct {
 var StripColor color.Color = color.Gray{Y: 0x30}
 
 // stripTicks marks a strips panel (its columns' names), which prints
-// narrower than other axes: four fit in a row at PrintWidth.
+// narrower than other axes: four fit in a row at PrintWidth. Its fit moves
+// the first column right where its slanted name would pass the panel's
+// left edge.
 type stripTicks struct{ plot.ConstantTicks }
+
+func (s stripTicks) fit(p *plot.Plot, c draw.Canvas) {
+	rot := p.X.Tick.Label.Rotation
+	if rot == 0 || len(s.ConstantTicks) == 0 {
+		return
+	}
+	data := p.DataCanvas(c)
+	w := float64(data.Size().X)
+	if w <= 0 {
+		return
+	}
+	first := s.ConstantTicks[0]
+	sty := p.X.Tick.Label
+	reach := float64(sty.Width(first.Label))*math.Cos(rot) + float64(sty.Height(first.Label))*math.Sin(rot) + 2
+	// The share of the data area's width that the first column needs at its left.
+	need := min(0.6, (reach-float64(data.Min.X-c.Min.X))/w)
+	if need > p.X.Norm(first.Value) {
+		p.X.Min = (first.Value - need*p.X.Max) / (1 - need)
+	}
+}
 
 // Plot draws the strips.
 func (s *Strips) Plot() (*plot.Plot, error) {

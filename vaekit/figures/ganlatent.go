@@ -24,8 +24,8 @@ func init() {
 			}
 			return VAEvsGAN(ctx, experiments.DefaultVAEExperiment(opts.Quick, opts.Seed), experiments.DefaultDCGANExperiment(opts.Quick, opts.Seed), scorer, opts)
 		},
-		Compare: append(qualityComparisons("_vae", "article's VAE", "_dcgan", "DCGAN"),
-			qualityComparisons("_vae_dcgan_networks", "VAE, DCGAN's networks", "_dcgan", "DCGAN")...)})
+		Compare: append(qualityComparisons("_vae", "dense VAE", "_dcgan", "DCGAN"),
+			qualityComparisons("_vae_dcgan_networks", "conv VAE", "_dcgan", "DCGAN")...)})
 	register(Spec{Name: "dcgan-latent-walk", Article: articleGAN,
 		Summary: "interpolation and vector arithmetic in the DCGAN latent space",
 		Make: func(ctx context.Context, opts experiments.Options) (*Result, error) {
@@ -54,6 +54,7 @@ type VAEvsGANSamples struct {
 // SampledVAE is one VAE of vae-vs-gan-samples.
 type SampledVAE struct {
 	Name         string
+	Short        string // in the figure: "dense VAE", "conv VAE".
 	Latent       int
 	Quality      experiments.SampleQuality
 	ELBO         float64 // test ELBO, nats.
@@ -83,10 +84,10 @@ func MeasureVAEvsGAN(ctx context.Context, vexp experiments.VAEExperiment, gexp e
 	}
 	equal := experiments.DCGANVAEExperiment(gexp)
 	for _, v := range []struct {
-		name string
-		exp  experiments.VAEExperiment
-	}{{fmt.Sprintf("the article's VAE (dense, %d-D latent)", vexp.Latent), vexp},
-		{fmt.Sprintf("VAE with the DCGAN's networks (%d-D latent)", equal.Latent), equal}} {
+		name, short string
+		exp         experiments.VAEExperiment
+	}{{fmt.Sprintf("the article's VAE (dense, %d-D latent)", vexp.Latent), "dense VAE", vexp},
+		{fmt.Sprintf("VAE with the DCGAN's networks (%d-D latent)", equal.Latent), "conv VAE", equal}} {
 		t, err := experiments.TrainVAE(ctx, v.exp, opts)
 		if err != nil {
 			return nil, err
@@ -99,7 +100,7 @@ func MeasureVAEvsGAN(ctx context.Context, vexp experiments.VAEExperiment, gexp e
 		if err != nil {
 			return nil, err
 		}
-		m.VAEs = append(m.VAEs, SampledVAE{Name: v.name, Latent: v.exp.Latent, Quality: q, ELBO: t.TestELBO.ELBO,
+		m.VAEs = append(m.VAEs, SampledVAE{Name: v.name, Short: v.short, Latent: v.exp.Latent, Quality: q, ELBO: t.TestELBO.ELBO,
 			TrainSeconds: t.History.TrainSeconds, Samples: samples[:20]})
 	}
 	m.Hyperparameters = map[string]any{"vae": vexp, "vae_dcgan_networks": equal, "dcgan": gexp}
@@ -114,7 +115,7 @@ func (m *VAEvsGANSamples) Draw() (*Result, error) {
 	var pairs []map[string]any
 	metrics := m.metrics()
 	for i, v := range m.VAEs {
-		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("VAE, %d-D z\n(FID %.1f)", v.Latent, v.Quality.FID), "")
+		grid.RowLabels = append(grid.RowLabels, fmt.Sprintf("%s, %d-D z\n(FID %.1f)", v.Short, v.Latent, v.Quality.FID), "")
 		grid.Images = append(grid.Images, v.Samples...)
 		pair := map[string]any{"vae": v.Name, "vae_latent": v.Latent, "gan_latent": m.GANLatent, "vae_test_elbo_nats": v.ELBO,
 			"vae_train_seconds": v.TrainSeconds, "gan_train_seconds": m.GANTrainSeconds}
