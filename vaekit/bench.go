@@ -27,55 +27,59 @@ const BenchOverhead = "overhead"
 // BenchResult is one line of `vaekit bench`: the peer's fields, plus the
 // backend, the build and the process's peak memory.
 type BenchResult struct {
-	Model         string  `json:"model"`
-	Batch         int     `json:"batch"`
-	Steps         int     `json:"steps"`
-	Seconds       float64 `json:"seconds"`
-	StepsPerS     float64 `json:"steps_per_s"`
-	ExamplesPerS  float64 `json:"examples_per_s"`
-	GFLOPPerStep  float64 `json:"gflop_per_step"` // BenchGFLOP: the model's nominal work.
-	GFLOPS        float64 `json:"gflops"`         // GFLOPPerStep × steps/s.
-	Backend       string  `json:"backend"`
-	Devices       int     `json:"devices"`
-	Build         string  `json:"build"`
-	Plugin        string  `json:"plugin,omitempty"` // the XLA CPU plugin and the flags vaekit set for it.
-	PeakMemoryMiB float64 `json:"peak_memory_mib"`
+	Model        string  `json:"model"`
+	Batch        int     `json:"batch"`
+	Steps        int     `json:"steps"`
+	Seconds      float64 `json:"seconds"`
+	StepsPerS    float64 `json:"steps_per_s"`
+	ExamplesPerS float64 `json:"examples_per_s"`
+	GFLOPPerStep float64 `json:"gflop_per_step"` // BenchGFLOP: the model's nominal work.
+	GFLOPS       float64 `json:"gflops"`         // GFLOPPerStep × steps/s.
+	Backend      string  `json:"backend"`
+	Devices      int     `json:"devices"`
+	StepsPerCall int     `json:"steps_per_call"` // steps in each call of the program (Fit.StepsPerCall).
+	// FirstCallSeconds is the first call's time: the program's compilation
+	// (which grows with StepsPerCall) and its steps.
+	FirstCallSeconds float64 `json:"first_call_seconds"`
+	Build            string  `json:"build"`
+	Plugin           string  `json:"plugin,omitempty"` // the XLA CPU plugin and the flags vaekit set for it.
+	PeakMemoryMiB    float64 `json:"peak_memory_mib"`
 }
 
-// benchTrainer builds a benchmark model through the public constructors,
-// with the benchmark's settings.
-func benchTrainer(model string) (*train.Trainer, int, error) {
+// benchModel builds a benchmark model through the public constructors,
+// with the benchmark's settings, and gives its batch size.
+func benchModel(model string) (*Model, int, error) {
 	switch model {
 	case "vae-mlp":
 		m, err := NewVAE(DefaultVAEConfig(), 784)
 		if err != nil {
 			return nil, 0, err
 		}
-		return m.Trainer, m.Config.BatchSize, nil
+		return m.Model, m.Config.BatchSize, nil
 	case "deep-ae":
 		m, err := NewAE(DefaultAEConfig(), 784)
 		if err != nil {
 			return nil, 0, err
 		}
-		return m.Trainer, m.Config.BatchSize, nil
+		return m.Model, m.Config.BatchSize, nil
 	case "conv-ae":
 		m, err := NewConvAE(DefaultConvAEConfig(), 28)
 		if err != nil {
 			return nil, 0, err
 		}
-		return m.Trainer, m.Config.BatchSize, nil
+		return m.Model, m.Config.BatchSize, nil
 	case "dcgan":
 		m, err := NewGAN(DefaultDCGANConfig())
 		if err != nil {
 			return nil, 0, err
 		}
-		return m.Trainer, m.Config.BatchSize, nil
+		return m.Model, m.Config.BatchSize, nil
 	case BenchOverhead:
 		m, err := NewModel(overheadSpec())
 		if err != nil {
 			return nil, 0, err
 		}
-		return m.Trainer, m.spec.Config.BatchSize, nil
+		return m, m.spec.Config.BatchSize, nil
 	}
 	return nil, 0, fmt.Errorf("unknown benchmark model %q (want one of %v, or %s)", model, BenchModels, BenchOverhead)
 }
@@ -104,7 +108,12 @@ func overheadSpec() Spec {
 // peer does the same): 5 warm-up steps (compilation), then at least steps
 // steps and at least minTime.
 func Bench(model string, steps int, minTime time.Duration) (*BenchResult, error) {
-	trainer, batch, err := benchTrainer(model)
+	m, batch, err := benchModel(model)
+	if err != nil {
+		return nil, err
+	}
+	trainer := m.Trainer
+	perCall, err := StepsPerCall()
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +137,32 @@ func Bench(model string, steps int, minTime time.Duration) (*BenchResult, error)
 		_, err := trainer.TrainStep(train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x, batch, 784)}})
 		return err
 	}
+	if devices == 1 {
+		// Fit's program: the data on the device (one batch of random values),
+		// each call perCall steps on batches gathered there.
+		exec, err := m.steps(perCall)
+		if err != nil {
+			return nil, err
+		}
+		defer exec.Finalize()
+		data := tensors.FromFlatDataAndDimensions(x, batch, 784)
+		defer data.MustFinalizeAll()
+		rows := make([]int32, perCall*batch)
+		for i := range rows {
+			rows[i] = int32(i % batch)
+		}
+		step = func() error {
+			index := tensors.FromFlatDataAndDimensions(rows, perCall, batch)
+			defer index.MustFinalizeAll()
+			out, err := exec.Call(data, index)
+			for _, t := range out {
+				t.MustFinalizeAll()
+			}
+			return err
+		}
+	} else {
+		perCall = 1
+	}
 	if devices > 1 {
 		// The same batch, split over the devices, through the path Fit takes.
 		shards := &batches{data: &Data{Name: "random", X: x, Shape: []int{784}}, batchSize: batch, shards: devices}
@@ -141,9 +176,13 @@ func Bench(model string, steps int, minTime time.Duration) (*BenchResult, error)
 			return err
 		}
 	}
-	for range 5 {
+	first, firstCall := time.Now(), 0.0
+	for i := range 5 {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("bench %s: %w", model, err)
+		}
+		if i == 0 {
+			firstCall = time.Since(first).Seconds()
 		}
 	}
 	start := time.Now()
@@ -152,13 +191,13 @@ func Bench(model string, steps int, minTime time.Duration) (*BenchResult, error)
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("bench %s: %w", model, err)
 		}
-		n++
+		n += perCall
 	}
 	secs := time.Since(start).Seconds()
 	gflop := BenchGFLOP(model)
 	return &BenchResult{Model: model, Batch: batch, Steps: n, Seconds: secs, StepsPerS: float64(n) / secs,
 		ExamplesPerS: float64(n*batch) / secs, GFLOPPerStep: gflop, GFLOPS: gflop * float64(n) / secs,
-		Backend: BackendName(backend), Devices: devices, Build: BuildFlags(), Plugin: xlaPlugin, PeakMemoryMiB: peakMemoryMiB()}, nil
+		Backend: BackendName(backend), Devices: devices, StepsPerCall: perCall, Build: BuildFlags(), Plugin: xlaPlugin, PeakMemoryMiB: peakMemoryMiB(), FirstCallSeconds: firstCall}, nil
 }
 
 // BenchGFLOP is the nominal work of one training step of a benchmark model,

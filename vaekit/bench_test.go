@@ -8,15 +8,16 @@ import (
 	"github.com/gomlx/gomlx/ml/train"
 )
 
-// benchModel times training steps of a BENCHMARKS.md model (as `vaekit
+// benchSteps times training steps of a BENCHMARKS.md model (as `vaekit
 // bench` builds it) on one fixed batch of real MNIST digits, after a
 // warm-up step that compiles the graph. CI runs these briefly; compare runs
 // with benchstat.
-func benchModel(b *testing.B, name string) {
-	trainer, batch, err := benchTrainer(name)
+func benchSteps(b *testing.B, name string) {
+	m, batch, err := benchModel(name)
 	if err != nil {
 		b.Fatal(err)
 	}
+	trainer := m.Trainer
 	data := ImageData(mnistTest(b, batch))
 	x, _ := data.Batch(0, batch)
 	step := func() {
@@ -32,10 +33,10 @@ func benchModel(b *testing.B, name string) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
 }
 
-func BenchmarkVAEStep(b *testing.B)    { benchModel(b, "vae-mlp") }
-func BenchmarkDeepAEStep(b *testing.B) { benchModel(b, "deep-ae") }
-func BenchmarkConvAEStep(b *testing.B) { benchModel(b, "conv-ae") }
-func BenchmarkDCGANStep(b *testing.B)  { benchModel(b, "dcgan") }
+func BenchmarkVAEStep(b *testing.B)    { benchSteps(b, "vae-mlp") }
+func BenchmarkDeepAEStep(b *testing.B) { benchSteps(b, "deep-ae") }
+func BenchmarkConvAEStep(b *testing.B) { benchSteps(b, "conv-ae") }
+func BenchmarkDCGANStep(b *testing.B)  { benchSteps(b, "dcgan") }
 
 func TestBenchLine(t *testing.T) {
 	res, err := Bench("vae-mlp", 3, 0)

@@ -138,6 +138,19 @@ func (b *batches) Iter() iter.Seq2[train.Batch, error] {
 	}
 }
 
+// rows returns the examples' indices of k steps' batches from step on,
+// [k, batchSize] (steps of one epoch): what Model.steps gathers on the
+// device, the same examples Iter serves.
+func (b *batches) rows(step, k int) *tensors.Tensor {
+	perm := b.permutation(step / b.stepsPerEpoch())
+	offset := (step % b.stepsPerEpoch()) * b.batchSize
+	rows := make([]int32, k*b.batchSize)
+	for i := range rows {
+		rows[i] = int32(perm[offset+i])
+	}
+	return tensors.FromFlatDataAndDimensions(rows, k, b.batchSize)
+}
+
 // forBatches calls fn on data in fixed-size batches (evalBatch); the last
 // one is padded by repeating its first example, and fn is told how many are real.
 func forBatches(data *Data, fn func(x *tensors.Tensor, from, n int) error) error {

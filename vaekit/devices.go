@@ -23,14 +23,18 @@ import (
 const DevicesEnv = "VAEKIT_DEVICES"
 
 // Devices returns the number of devices training uses by default ($VAEKIT_DEVICES, else 1).
-func Devices() (int, error) {
-	s := os.Getenv(DevicesEnv)
+func Devices() (int, error) { return countEnv(DevicesEnv, "devices") }
+
+// countEnv reads a count of things from the environment variable name: 1
+// when unset, else a whole number of at least 1.
+func countEnv(name, things string) (int, error) {
+	s := os.Getenv(name)
 	if s == "" {
 		return 1, nil
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
-		return 0, fmt.Errorf("$%s = %q: want a whole number of devices, at least 1", DevicesEnv, s)
+		return 0, fmt.Errorf("$%s = %q: want a whole number of %s, at least 1", name, s, things)
 	}
 	return n, nil
 }

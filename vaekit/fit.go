@@ -85,8 +85,19 @@ type Fit struct {
 	// (data parallel, through GoMLX's distributed training); 0 takes
 	// Devices(), the process's setting.
 	Devices int
+	// StepsPerCall runs this many steps in each call of the compiled program
+	// (0: StepsPerCall(), the process's setting), paying a step's fixed cost
+	// once for them all: the same updates, in the same order. A Model's Fit
+	// (Model.Train) on one device keeps the data on the device and gathers
+	// each batch there, at any StepsPerCall; a run with Record takes one
+	// step a call. A call never passes an epoch's end, so OnEpoch sees the
+	// model as the epoch left it.
+	StepsPerCall int
 
-	done func() // called when Run ends, trained or not.
+	// steps makes the k-step program (Model.steps) and names its metrics;
+	// nil: the trainer's own step, on batches made on the host.
+	steps func(k int) (*model.Exec, []string, error)
+	done  func() // called when Run ends, trained or not.
 }
 
 // History is the per-epoch record of a training run, kept in memory and in
@@ -218,15 +229,30 @@ func (f *Fit) Run(ctx context.Context) (*History, error) {
 			return nil, err
 		}
 	}
-	loop := train.NewLoop(f.Trainer)
 	if f.Progress {
 		r.progress = newProgressLine(r.step, r.target)
 		defer r.progress.end()
 	}
-	loop.OnStep("vaekit.Fit", 0, func(loop *train.Loop, metrics []*tensors.Tensor) error {
-		return r.onStep(loop.LoopStep+1, metrics)
-	})
-	if _, err = loop.RunSteps(source, r.target-r.step); err != nil {
+	perCall, err := f.stepsPerCall()
+	if err != nil {
+		return nil, err
+	}
+	if f.steps != nil && devices == 1 {
+		err = r.runCalls(ds, perCall)
+	} else {
+		loop := train.NewLoop(f.Trainer)
+		loop.OnStep("vaekit.Fit", 0, func(loop *train.Loop, metrics []*tensors.Tensor) error {
+			r.trained(time.Since(r.stepStarted))
+			defer func() { r.stepStarted = time.Now() }()
+			loss, values := r.values(metrics)
+			if err := r.onStep(loop.LoopStep+1, loss, values); err != nil {
+				return err
+			}
+			return r.afterCall(loop.LoopStep + 1)
+		})
+		_, err = loop.RunSteps(source, r.target-r.step)
+	}
+	if err != nil {
 		var diverged *DivergedError
 		switch {
 		case errors.As(err, &diverged):
@@ -245,11 +271,11 @@ type fitRun struct {
 	*Fit
 	ctx                   context.Context
 	hist                  *History
-	ckpt                  *checkpoints // nil without a directory.
-	step, perEpoch        int          // the global step it resumed from; steps per epoch.
-	target                int          // the global step it trains to.
-	lastSaved             int          // global step of the last checkpoint (-1: none).
-	lastSave, stepStarted time.Time
+	ckpt                  *checkpoints  // nil without a directory.
+	step, perEpoch        int           // the global step it resumed from; steps per epoch.
+	target                int           // the global step it trains to.
+	lastSaved             int           // global step of the last checkpoint (-1: none).
+	lastSave, stepStarted time.Time     // stepStarted: when the trainer's step began (one step a call).
 	started               time.Time     // when this Run started.
 	sums                  *EpochSums    // of the epoch under way.
 	names                 []string      // of the trainer's metrics ("" for moving averages).
@@ -318,23 +344,123 @@ func (r *fitRun) close() {
 	}
 }
 
-// onStep takes a finished step's metrics: it stops on divergence, adds them
-// to the epoch's sums and the per-step records, closes an epoch at its end,
-// and checkpoints when due or interrupted.
-func (r *fitRun) onStep(step int, metrics []*tensors.Tensor) error {
-	took := time.Since(r.stepStarted)
-	r.hist.TrainSeconds += took.Seconds()
-	trainingTime.Add(int64(took))
-	defer func() { r.stepStarted = time.Now() }()
-	if loss := scalar(metrics[0]); math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return &DivergedError{Step: step, Loss: loss, Checkpoint: r.lastSaved, Dir: r.Dir}
+// StepsPerCallEnv, when set, is the number of training steps each call of
+// the compiled program runs (Fit.StepsPerCall's default; 1 if unset).
+const StepsPerCallEnv = "VAEKIT_STEPS_PER_CALL"
+
+// StepsPerCall returns the steps a call runs by default ($VAEKIT_STEPS_PER_CALL, else 1).
+func StepsPerCall() (int, error) { return countEnv(StepsPerCallEnv, "steps a call") }
+
+// stepsPerCall is the number of steps a call of the program runs.
+func (f *Fit) stepsPerCall() (int, error) {
+	k := f.StepsPerCall
+	if k < 0 {
+		return 0, fmt.Errorf("vaekit.Fit: StepsPerCall must be >= 0, got %d", k)
 	}
-	values := make(map[string]float64, len(r.names))
+	if k == 0 {
+		var err error
+		if k, err = StepsPerCall(); err != nil {
+			return 0, err
+		}
+	}
+	if f.Record != nil {
+		return 1, nil
+	}
+	return k, nil
+}
+
+// values reads a trainer step's metrics: the loss (the first) and the named
+// ones (the moving averages, unnamed, are not fetched).
+func (r *fitRun) values(metrics []*tensors.Tensor) (loss float64, values map[string]float64) {
+	values = make(map[string]float64, len(r.names))
 	for i, name := range r.names {
 		if name != "" {
 			values[name] = scalar(metrics[i])
-			r.sums.Sums[name] += values[name]
 		}
+	}
+	return scalar(metrics[0]), values
+}
+
+// runCalls trains to the target with Model.steps: the data goes to the
+// device once, and each call runs perCall steps on the batches it gathers
+// there. A call never passes an epoch's end or the target: where fewer
+// steps are left, a program for that many (compiled once) takes them.
+func (r *fitRun) runCalls(ds *batches, perCall int) error {
+	data := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(r.Data.X, append([]int{r.Data.Len()}, r.Data.Shape...)...)}
+	if r.Data.Labels != nil {
+		data = append(data, tensors.FromFlatDataAndDimensions(r.Data.Labels, r.Data.Len()))
+	}
+	defer func() {
+		for _, t := range data {
+			t.MustFinalizeAll()
+		}
+	}()
+	programs := map[int]*model.Exec{}
+	defer func() {
+		for _, p := range programs {
+			p.Finalize()
+		}
+	}()
+	var names []string // the programs' columns: the loss, then the metrics.
+	for step := r.step; step < r.target; {
+		k := min(perCall, r.target-step, r.perEpoch-step%r.perEpoch)
+		program := programs[k]
+		if program == nil {
+			var metrics []string
+			var err error
+			if program, metrics, err = r.steps(k); err != nil {
+				return err
+			}
+			programs[k], names = program, append([]string{r.names[0]}, metrics...)
+		}
+		rows := ds.rows(step, k)
+		args := make([]any, 0, len(data)+1)
+		for _, t := range data {
+			args = append(args, t)
+		}
+		start := time.Now()
+		out, err := program.Call(append(args, rows)...)
+		rows.MustFinalizeAll()
+		if err != nil {
+			return err
+		}
+		columns := make([][]float64, len(out))
+		for j, t := range out {
+			columns[j] = tensors.MustCopyFlatData[float64](t)
+			t.MustFinalizeAll()
+		}
+		r.trained(time.Since(start))
+		for i := range k {
+			values := make(map[string]float64, len(names))
+			for j, name := range names {
+				values[name] = columns[j][i]
+			}
+			step++
+			if err := r.onStep(step, columns[0][i], values); err != nil {
+				return err
+			}
+		}
+		if err := r.afterCall(step); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// trained counts d as time spent in training steps.
+func (r *fitRun) trained(d time.Duration) {
+	r.hist.TrainSeconds += d.Seconds()
+	trainingTime.Add(int64(d))
+}
+
+// onStep takes a finished step's loss and named metrics: it stops on
+// divergence, adds them to the epoch's sums and the per-step records.
+func (r *fitRun) onStep(step int, loss float64, values map[string]float64) error {
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return &DivergedError{Step: step, Loss: loss, Checkpoint: r.lastSaved, Dir: r.Dir}
+	}
+	for name, v := range values {
+		r.sums.Sums[name] += v
 	}
 	r.sums.Steps++
 	if r.RecordEvery > 0 && step%r.RecordEvery == 0 {
@@ -359,6 +485,12 @@ func (r *fitRun) onStep(step int, metrics []*tensors.Tensor) error {
 			r.hist.Records = append(r.hist.Records, StepRecord{Step: step, Data: raw})
 		}
 	}
+	return nil
+}
+
+// afterCall follows a call of the program that ended at step: it closes an
+// epoch at its end, and checkpoints when due or interrupted.
+func (r *fitRun) afterCall(step int) error {
 	if step%r.perEpoch == 0 {
 		if err := r.endEpoch(step); err != nil {
 			return err

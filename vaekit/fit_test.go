@@ -3,6 +3,7 @@ package vaekit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"os"
@@ -263,5 +264,155 @@ func TestFitNonFiniteMetric(t *testing.T) {
 	}
 	if _, err := fit.Run(context.Background()); err == nil || !strings.Contains(err.Error(), `metric "test_elbo" is NaN`) {
 		t.Errorf("got %v, want the NaN metric named", err)
+	}
+}
+
+// TestStepsPerCall: the data kept on the device with batches gathered
+// there, one or several steps a call, is the same training as the
+// trainer's own step on batches from the host (the same losses step by
+// step, the same variables after, within float32 rounding), for a model
+// with a Loss (the VAE, whose ε is drawn from the store's random state) and
+// one with a Step (the GAN, two optimizers); an epoch of 5 steps at 4 a
+// call also takes a one-step program for its last step.
+func TestStepsPerCall(t *testing.T) {
+	testBackend(t)
+	data := ImageData(mnistTest(t, 500))
+	vae := func() *Model {
+		cfg := DefaultVAEConfig()
+		cfg.Epochs = 2
+		m, err := NewVAE(cfg, 784)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Model
+	}
+	gan := func() *Model {
+		cfg := DefaultMLPGANConfig()
+		cfg.Epochs, cfg.BatchSize = 2, 100
+		m, err := NewGAN(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.Model
+	}
+	for name, make := range map[string]func() *Model{"vae": vae, "gan": gan} {
+		run := func(k int) (*Model, []float64) {
+			m := make()
+			var losses []float64
+			opts := TrainOptions{StepsPerCall: k, OnStep: func(step int, metrics map[string]float64) { losses = append(losses, metrics["loss"]) }}
+			if k > 0 {
+				if _, err := m.Train(context.Background(), data, opts); err != nil {
+					t.Fatalf("%s, %d steps a call: %v", name, k, err)
+				}
+				return m, losses
+			}
+			// The trainer's step, on batches made on the host.
+			d, err := m.trainData(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := m.spec.Config
+			fit := &Fit{Trainer: m.Trainer, Data: d, BatchSize: max(m.spec.BatchesPerStep, 1) * cfg.BatchSize, Epochs: cfg.Epochs,
+				Seed: cfg.Seed, LabelsAsInput: m.spec.Labels, OnStep: opts.OnStep}
+			if _, err := fit.Run(context.Background()); err != nil {
+				t.Fatalf("%s, the trainer's step: %v", name, err)
+			}
+			return m, losses
+		}
+		host, hostLosses := run(0)
+		for _, k := range []int{1, 4} {
+			m, losses := run(k)
+			if len(hostLosses) != 10 || len(losses) != 10 {
+				t.Fatalf("%s: %d and %d steps, want 10", name, len(hostLosses), len(losses))
+			}
+			for i := range losses {
+				if math.Abs(losses[i]-hostLosses[i]) > 1e-4*math.Abs(hostLosses[i]) {
+					t.Errorf("%s: step %d's loss %.6f at %d steps a call, %.6f by the trainer", name, i+1, losses[i], k, hostLosses[i])
+				}
+			}
+			closeVariables(t, fmt.Sprintf("%s, %d steps a call", name, k), host.Store, m.Store)
+		}
+	}
+}
+
+// closeVariables fails unless a and b hold the same variables with values
+// equal within float32 rounding of a few steps' arithmetic.
+func closeVariables(t *testing.T, name string, a, b *model.Store) {
+	t.Helper()
+	va, vb := variables(t, a), variables(t, b)
+	if !slices.Equal(slices.Sorted(maps.Keys(va)), slices.Sorted(maps.Keys(vb))) {
+		t.Fatalf("%s: variables %v and %v", name, slices.Sorted(maps.Keys(va)), slices.Sorted(maps.Keys(vb)))
+	}
+	for path, x := range va {
+		for i := range x {
+			if d := math.Abs(x[i] - vb[path][i]); d > 1e-4*(1+math.Abs(x[i])) {
+				t.Errorf("%s: %s[%d] is %v by the trainer, %v here", name, path, i, x[i], vb[path][i])
+				break
+			}
+		}
+	}
+}
+
+// TestStepsPerCallResumes: interrupted midway through a call's steps, a run
+// of several steps a call finishes the call, saves there, and resumed
+// (another process's model, from the checkpoint) ends with the variables of
+// the uninterrupted run, exactly.
+func TestStepsPerCallResumes(t *testing.T) {
+	testBackend(t)
+	data := ImageData(mnistTest(t, 500)) // 5 steps an epoch: calls of 4 and 1.
+	vae := func() *VAE {
+		cfg := DefaultVAEConfig()
+		cfg.Epochs = 2
+		m, err := NewVAE(cfg, 784)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	full := vae()
+	if _, err := full.Train(context.Background(), data, TrainOptions{StepsPerCall: 4}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var last int
+	_, err := vae().Train(ctx, data, TrainOptions{Dir: dir, StepsPerCall: 4, OnStep: func(step int, _ map[string]float64) {
+		if last = step; step == 6 {
+			cancel()
+		}
+	}})
+	if !errors.Is(err, ErrInterrupted) || last != 9 || !strings.Contains(err.Error(), "at step 9") {
+		t.Fatalf("interrupted at step 6 of a call of steps 6–9: %v, last step %d", err, last)
+	}
+	resumed := vae()
+	var steps []int
+	if _, err := resumed.Train(context.Background(), data, TrainOptions{Dir: dir, StepsPerCall: 4,
+		OnStep: func(step int, _ map[string]float64) { steps = append(steps, step) }}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(steps, []int{10}) {
+		t.Errorf("resumed at steps %v, want [10]", steps)
+	}
+	sameVariables(t, full.Store, resumed.Store)
+}
+
+// A bad steps-a-call setting is an error naming it, before any training.
+func TestStepsPerCallSetting(t *testing.T) {
+	for _, c := range []struct {
+		env  string
+		n    int    // the count read, where valid
+		want string // in the error, where not
+	}{{"", 1, ""}, {"4", 4, ""}, {"0", 0, StepsPerCallEnv}, {"four", 0, StepsPerCallEnv}} {
+		t.Setenv(StepsPerCallEnv, c.env)
+		n, err := StepsPerCall()
+		if c.want == "" && (err != nil || n != c.n) || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+			t.Errorf("$%s=%q: %d, %v", StepsPerCallEnv, c.env, n, err)
+		}
+	}
+	t.Setenv(StepsPerCallEnv, "")
+	fit := &Fit{StepsPerCall: -1}
+	if _, err := fit.stepsPerCall(); err == nil || !strings.Contains(err.Error(), "StepsPerCall") {
+		t.Errorf("Fit.StepsPerCall = -1: %v", err)
 	}
 }

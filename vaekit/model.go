@@ -83,6 +83,9 @@ type TrainOptions struct {
 	Record func(step int) (any, error)
 	// Devices splits every batch over this many XLA devices (0: Devices()).
 	Devices int
+	// StepsPerCall runs this many steps in each call of the compiled
+	// program (0: StepsPerCall()); see Fit.StepsPerCall.
+	StepsPerCall int
 }
 
 // Objective is what a model optimises, on a batch of examples x (and their
@@ -153,6 +156,7 @@ type Model struct {
 
 	backend compute.Backend
 	spec    Spec
+	opt     optimizer.Interface // Loss's optimizer (nil for a Step).
 }
 
 // NewModel makes a model from its parts, with a new store seeded by
@@ -175,8 +179,62 @@ func NewModel(spec Spec) (*Model, error) {
 			return nil, err
 		}
 		m.Trainer = train.NewTrainer(backend, m.Store, m.trainStep, nil, opt, lossMetrics(spec.Metrics...), nil)
+		m.opt = opt
 	}
 	return m, nil
+}
+
+// steps is the program that runs k training steps in one call of the
+// backend. Its inputs are the training data, kept on the device between
+// calls (the examples [N, ...] and, for a model with labels, the labels
+// [N]), and the rows of the k steps' batches, [k, batch]: each step gathers
+// its batch on the device, so a call moves only indices. The trainer's step
+// is unrolled k times, each step's update applied before the next reads
+// the variables, as k calls would. It returns the steps' losses and
+// Spec.Metrics, each as a [k] vector. A call pays a step's fixed cost (the
+// call, the batch's transfer) once for k.
+func (m *Model) steps(k int) (*model.Exec, error) {
+	return model.NewExec(m.backend, m.Store, func(scope *model.Scope, inputs []*Node) []*Node {
+		g := inputs[0].Graph()
+		scope.Store().SetTraining(g, true)
+		data, index := inputs[:len(inputs)-1], inputs[len(inputs)-1]
+		step := optimizer.GetGlobalStepVar(scope)
+		columns := make([][]*Node, 1+len(m.spec.Metrics)) // loss, then the metrics.
+		for i := range k {
+			if i > 0 {
+				// The networks again, on the same variables: a scope that has
+				// not visited them in this graph. A step may have cut the
+				// gradient through its updated values (a GAN's UpdateD): this
+				// step differentiates them again, as a new call's parameters.
+				scope = scope.Store().Scope(scope.Scope())
+				for v := range scope.IterVariables() {
+					if v.Trainable && v.InUseByGraph(g) {
+						v.SetNodeValue(Identity(v.NodeValue(g)))
+					}
+				}
+			}
+			rows := Reshape(Slice(index, AxisElem(i)), -1, 1)
+			batch := make([]*Node, len(data))
+			for j, d := range data {
+				batch[j] = Gather(d, rows)
+			}
+			step0 := step.NodeValue(g)
+			loss, metrics := m.objective(scope, batch)
+			if m.opt != nil {
+				m.opt.UpdateGraph(scope, g, loss)
+			} else { // a Step updated its networks and counted their updates: one step.
+				step.SetNodeValue(AddScalar(step0, 1))
+			}
+			for j, v := range append([]*Node{loss}, metrics...) {
+				columns[j] = append(columns[j], ConvertDType(v, dtypes.Float64))
+			}
+		}
+		out := make([]*Node, len(columns))
+		for j, c := range columns {
+			out[j] = Stack(c, 0)
+		}
+		return out
+	})
 }
 
 // trainStep is the Trainer's graph: the objective on one step's batch.
@@ -270,7 +328,11 @@ func (m *Model) Train(ctx context.Context, data *Data, opts TrainOptions) (*Hist
 	cfg := m.spec.Config
 	fit := &Fit{Trainer: m.Trainer, Data: data, BatchSize: max(m.spec.BatchesPerStep, 1) * cfg.BatchSize, Epochs: cfg.Epochs,
 		Seed: cfg.Seed, Dir: opts.Dir, Progress: opts.Progress, OnEpoch: opts.OnEpoch, OnStep: opts.OnStep,
-		RecordEvery: opts.RecordEvery, Record: opts.Record, LabelsAsInput: m.spec.Labels, Devices: opts.Devices}
+		RecordEvery: opts.RecordEvery, Record: opts.Record, LabelsAsInput: m.spec.Labels, Devices: opts.Devices,
+		StepsPerCall: opts.StepsPerCall, steps: func(k int) (*model.Exec, []string, error) {
+			exec, err := m.steps(k)
+			return exec, m.spec.Metrics, err
+		}}
 	if opts.Progress {
 		m.watch(fit, data)
 	}

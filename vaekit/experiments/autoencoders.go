@@ -61,7 +61,7 @@ func FitAE(ctx context.Context, kind string, hyper any, cfg vaekit.AEConfig, dat
 	if err != nil {
 		return nil, nil, err
 	}
-	hist, err := ae.Train(ctx, data, vaekit.TrainOptions{Dir: dir, Progress: opts.Progress})
+	hist, err := ae.Train(ctx, data, opts.TrainOptions(dir))
 	if err != nil {
 		return nil, nil, err
 	}

@@ -56,7 +56,7 @@ func TrainConvAE(ctx context.Context, exp ConvAEExperiment, unpool string, opts 
 	if err != nil {
 		return nil, err
 	}
-	hist, err := ae.Train(ctx, vaekit.ImageData(train), vaekit.TrainOptions{Dir: dir, Progress: opts.Progress})
+	hist, err := ae.Train(ctx, vaekit.ImageData(train), opts.TrainOptions(dir))
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,25 @@ type Options struct {
 	runs *runList
 }
 
+// FullStepsPerCall is how many training steps a call of the compiled
+// program runs at the articles' settings (docs/benchmarks.md, round five:
+// 4 gave vae-mlp, the deep AE and the conv AE 14–29 % more steps a second
+// than one); quick runs take one a call, as their compilation, which grows
+// with it, would outweigh what they gain.
+const FullStepsPerCall = 4
+
+// TrainOptions are what the catalogue's runs train with: kept in dir,
+// progress as o says, and $VAEKIT_STEPS_PER_CALL steps a call when set,
+// else FullStepsPerCall at the articles' settings and one in quick mode.
+// The steps a call change no update, so a run's key does not hold them.
+func (o Options) TrainOptions(dir string) vaekit.TrainOptions {
+	t := vaekit.TrainOptions{Dir: dir, Progress: o.Progress}
+	if !o.Quick && os.Getenv(vaekit.StepsPerCallEnv) == "" {
+		t.StepsPerCall = FullStepsPerCall
+	}
+	return t
+}
+
 // QuickFromEnv reports whether $VAEKIT_QUICK asks for quick runs.
 func QuickFromEnv() bool {
 	v := os.Getenv(QuickEnv)

@@ -96,8 +96,9 @@ func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN
 			return nil
 		}
 	}
-	hist, err := gan.Train(ctx, vaekit.ImageData(train), vaekit.TrainOptions{Dir: dir, Progress: opts.Progress,
-		RecordEvery: max(1, total/200), Record: ganRecorder(gan, exp.Conditional, total), OnEpoch: onEpoch})
+	trainOpts := opts.TrainOptions(dir) // one step a call: it records samples.
+	trainOpts.RecordEvery, trainOpts.Record, trainOpts.OnEpoch = max(1, total/200), ganRecorder(gan, exp.Conditional, total), onEpoch
+	hist, err := gan.Train(ctx, vaekit.ImageData(train), trainOpts)
 	if err != nil {
 		return nil, err
 	}

@@ -39,7 +39,7 @@ func TrainModel(ctx context.Context, kind string, m *vaekit.Model, hyper any, tr
 	}
 	t := &TrainedModel{Model: m, Train: train, Test: test, Dir: dir}
 	testData := vaekit.ImageData(test)
-	trainOpts := vaekit.TrainOptions{Dir: dir, Progress: opts.Progress}
+	trainOpts := opts.TrainOptions(dir)
 	if onEpoch != nil {
 		trainOpts.OnEpoch = func(_ int, metrics map[string]float64) error { return onEpoch(testData, metrics) }
 	}

@@ -69,14 +69,16 @@ func TrainVAE(ctx context.Context, exp VAEExperiment, opts Options) (*TrainedVAE
 		return nil, err
 	}
 	testData := vaekit.ImageData(test)
-	hist, err := vae.Train(ctx, vaekit.ImageData(trainSet), vaekit.TrainOptions{Dir: dir, Progress: opts.Progress, OnEpoch: func(epoch int, m map[string]float64) error {
+	trainOpts := opts.TrainOptions(dir)
+	trainOpts.OnEpoch = func(epoch int, m map[string]float64) error {
 		e, err := vae.Evaluate(testData)
 		m["test_recon"], m["test_kl"], m["test_elbo"] = e.Recon, e.KL, e.ELBO
 		if err == nil && opts.OnEpoch != nil {
 			opts.OnEpoch(epoch, m, func() ([][]float32, error) { return vae.Sample(16, 7) })
 		}
 		return err
-	}})
+	}
+	hist, err := vae.Train(ctx, vaekit.ImageData(trainSet), trainOpts)
 	if err != nil {
 		return nil, err
 	}

@@ -75,7 +75,7 @@ func MeasurePretraining(ctx context.Context, exp experiments.PretrainExperiment,
 		return nil, err
 	}
 	pretrained, stages, err := vaekit.Pretrain(ctx, exp.ClassifierConfig, train, exp.PretrainEpochs, exp.OvercompleteL1,
-		vaekit.TrainOptions{Dir: dir, Progress: opts.Progress})
+		opts.TrainOptions(dir))
 	if err != nil {
 		return nil, err
 	}

@@ -73,6 +73,7 @@ Settings (environment):
   VAEKIT_MIRRORS  base URLs of mirrors of one's own (comma-separated, laid out like shared/datasets), tried first
   GOMLX_BACKEND   backend: go, xla:cpu, xla:cuda (default: XLA if a plugin is installed, else go)
   VAEKIT_DEVICES  devices each training step is split over (XLA; --devices)
+  VAEKIT_STEPS_PER_CALL  training steps each call of the compiled program runs (default 1)
   VAEKIT_PROGRESS_EVERY  how often a log gets a progress line (default 30s)
 `
 
