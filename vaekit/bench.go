@@ -133,10 +133,7 @@ func Bench(model string, steps int, minTime time.Duration) (*BenchResult, error)
 	for i := range x {
 		x[i] = rng.Float32()
 	}
-	step := func() error {
-		_, err := trainer.TrainStep(train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x, batch, 784)}})
-		return err
-	}
+	var step func() error
 	if devices == 1 {
 		// Fit's program: the data on the device (one batch of random values),
 		// each call perCall steps on batches gathered there.

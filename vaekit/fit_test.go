@@ -277,15 +277,7 @@ func TestFitNonFiniteMetric(t *testing.T) {
 func TestStepsPerCall(t *testing.T) {
 	testBackend(t)
 	data := ImageData(mnistTest(t, 500))
-	vae := func() *Model {
-		cfg := DefaultVAEConfig()
-		cfg.Epochs = 2
-		m, err := NewVAE(cfg, 784)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m.Model
-	}
+	vae := func() *Model { return twoEpochVAE(t).Model }
 	gan := func() *Model {
 		cfg := DefaultMLPGANConfig()
 		cfg.Epochs, cfg.BatchSize = 2, 100
@@ -360,15 +352,7 @@ func closeVariables(t *testing.T, name string, a, b *model.Store) {
 func TestStepsPerCallResumes(t *testing.T) {
 	testBackend(t)
 	data := ImageData(mnistTest(t, 500)) // 5 steps an epoch: calls of 4 and 1.
-	vae := func() *VAE {
-		cfg := DefaultVAEConfig()
-		cfg.Epochs = 2
-		m, err := NewVAE(cfg, 784)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m
-	}
+	vae := func() *VAE { return twoEpochVAE(t) }
 	full := vae()
 	if _, err := full.Train(context.Background(), data, TrainOptions{StepsPerCall: 4}); err != nil {
 		t.Fatal(err)
@@ -415,4 +399,15 @@ func TestStepsPerCallSetting(t *testing.T) {
 	if _, err := fit.stepsPerCall(); err == nil || !strings.Contains(err.Error(), "StepsPerCall") {
 		t.Errorf("Fit.StepsPerCall = -1: %v", err)
 	}
+}
+
+// twoEpochVAE is the default VAE, trained for 2 epochs.
+func twoEpochVAE(t *testing.T) *VAE {
+	cfg := DefaultVAEConfig()
+	cfg.Epochs = 2
+	m, err := NewVAE(cfg, 784)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
