@@ -316,17 +316,17 @@ func DLossSmoothed(realLogits, fakeLogits *Node, t float64) *Node {
 		t = 1
 	}
 	// Cross-entropy with target t from logit l: softplus(l) − t·l.
-	real := Sub(Softplus(realLogits), MulScalar(realLogits, t))
-	return Add(ReduceAllMean(real), ReduceAllMean(Softplus(fakeLogits)))
+	real := Sub(softplus(realLogits), MulScalar(realLogits, t))
+	return Add(ReduceAllMean(real), ReduceAllMean(softplus(fakeLogits)))
 }
 
 // GLoss is the generator's loss per sample from D's logits on its images:
 // −log D(G(z)) (non-saturating) or log(1 − D(G(z))) (saturating).
 func GLoss(kind string, fakeLogits *Node) *Node {
 	if kind == Saturating {
-		return Neg(Softplus(fakeLogits)) // log(1 − σ(l)) = −softplus(l).
+		return Neg(softplus(fakeLogits)) // log(1 − σ(l)) = −softplus(l).
 	}
-	return Softplus(Neg(fakeLogits)) // −log σ(l) = softplus(−l).
+	return softplus(Neg(fakeLogits)) // −log σ(l) = softplus(−l).
 }
 
 // FakesOnce is the GAN's default step, as in PyTorch's DCGAN tutorial (and

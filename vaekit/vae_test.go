@@ -3,6 +3,7 @@ package vaekit
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -60,6 +61,52 @@ func TestBernoulliNLL(t *testing.T) {
 		if math.Abs(float64(got[i])-want) > 1e-4 {
 			t.Errorf("NLL of example %d: got %g, want %g", i, got[i], want)
 		}
+	}
+}
+
+// TestSoftplus holds softplus to GoMLX's Softplus: bit for bit at every
+// finite input, and the same gradients of a weighted sum there (a zero's sign
+// aside); at ±∞ the right limits (GoMLX's gives softplus(−∞) = −∞).
+func TestSoftplus(t *testing.T) {
+	testBackend(t)
+	inf := float32(math.Inf(1))
+	xs := []float32{0, float32(math.Copysign(0, -1)), 1e-30, -1e-30, 1e-8, -1e-8, 0.5, -0.5, 1, -1, 15, -15, 17, -17,
+		30, -30, 88, -88, 89, -89, 100, -100, 1e30, -1e30, math.MaxFloat32, -math.MaxFloat32, inf, -inf}
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 1000 {
+		xs = append(xs, float32(r.NormFloat64()*10))
+	}
+	w := make([]float32, len(xs))
+	for i := range w {
+		w[i] = float32(r.NormFloat64())
+	}
+	exec, err := NewExec(MustBackend(), func(x, w *Node) []*Node {
+		var outs []*Node
+		for _, f := range []func(*Node) *Node{softplus, Softplus} {
+			y := f(x)
+			outs = append(outs, y, Gradient(ReduceAllSum(Mul(w, y)), x)[0])
+		}
+		return outs
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := exec.MustCall(tensors.FromValue(xs), tensors.FromValue(w))
+	got, gotGrad := outs[0].Value().([]float32), outs[1].Value().([]float32)
+	want, wantGrad := outs[2].Value().([]float32), outs[3].Value().([]float32)
+	for i, x := range xs {
+		if !math.IsInf(float64(x), 0) && math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+			t.Errorf("softplus(%g) = %g, GoMLX's Softplus %g", x, got[i], want[i])
+		}
+		if !math.IsInf(float64(x), 0) && gotGrad[i] != wantGrad[i] {
+			t.Errorf("gradient at %g: %g, GoMLX's Softplus %g", x, gotGrad[i], wantGrad[i])
+		}
+	}
+	// At ±∞: softplus ∞ and 0, its derivative σ(±∞) = 1 and 0.
+	p, n := slices.Index(xs, inf), slices.Index(xs, -inf)
+	if got[p] != inf || got[n] != 0 || gotGrad[p] != w[p] || gotGrad[n] != 0 {
+		t.Errorf("at +∞ and −∞: softplus %g and %g, gradients %g and %g, want +Inf and 0, %g and 0",
+			got[p], got[n], gotGrad[p], gotGrad[n], w[p])
 	}
 }
 
