@@ -101,8 +101,8 @@ func BatchNorm(scope *model.Scope, x *Node) *Node {
 	runVar := scope.VariableWithValue("running_variance", ones).SetTrainable(false)
 	var mean, variance *Node
 	if scope.IsTraining(g) {
-		mean = ReduceAndKeep(x, ReduceMean, axes...)
-		variance = ReduceAndKeep(Square(Sub(x, mean)), ReduceMean, axes...)
+		mean = batchMean(x, axes)
+		variance = batchMean(Square(Sub(x, mean)), axes)
 		m := BatchNormMomentum
 		update := func(v *model.Variable, batch *Node) {
 			v.SetNodeValue(Add(MulScalar(v.NodeValue(g), 1-m), MulScalar(StopGradient(Reshape(batch, c)), m)))
@@ -115,6 +115,20 @@ func BatchNorm(scope *model.Scope, x *Node) *Node {
 	}
 	normed := Div(Sub(x, mean), Sqrt(AddScalar(variance, 1e-5)))
 	return Add(Mul(normed, ExpandLeftToRank(gamma, x.Rank())), ExpandLeftToRank(beta, x.Rank()))
+}
+
+// batchMean is x's mean over every axis but the last (the channels), kept as
+// axes of 1. On XLA it is a product with a row of 1/N, which XLA CPU runs
+// faster than the reduction (the DCGAN's batch norms, docs/benchmarks.md);
+// the Go backend runs the reduction faster.
+func batchMean(x *Node, axes []int) *Node {
+	if !onXLA(x) {
+		return ReduceAndKeep(x, ReduceMean, axes...)
+	}
+	c := x.Shape().Dimensions[len(axes)]
+	n := x.Shape().Size() / c
+	w := BroadcastToDims(Scalar(x.Graph(), x.DType(), 1/float64(n)), 1, n)
+	return ExpandLeftToRank(Reshape(MatMul(w, Reshape(x, n, c)), c), x.Rank())
 }
 
 // BatchNormMomentum is the weight of each training batch's statistics in
