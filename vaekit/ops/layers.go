@@ -113,8 +113,12 @@ func BatchNorm(scope *model.Scope, x *Node) *Node {
 		mean = ExpandLeftToRank(runMean.NodeValue(g), x.Rank())
 		variance = ExpandLeftToRank(runVar.NodeValue(g), x.Rank())
 	}
-	normed := Div(Sub(x, mean), Sqrt(AddScalar(variance, 1e-5)))
-	return Add(Mul(normed, ExpandLeftToRank(gamma, x.Rank())), ExpandLeftToRank(beta, x.Rank()))
+	// (x − mean)/√(variance + ε)·gamma + beta as x·scale + shift, per-channel
+	// scale and shift (as PyTorch's CPU kernel computes it): two operations on
+	// the whole batch, and so two reductions over it in the gradient, not five.
+	scale := Div(ExpandLeftToRank(gamma, x.Rank()), Sqrt(AddScalar(variance, 1e-5)))
+	shift := Sub(ExpandLeftToRank(beta, x.Rank()), Mul(mean, scale))
+	return Add(Mul(x, scale), shift)
 }
 
 // batchMean is x's mean over every axis but the last (the channels), kept as
