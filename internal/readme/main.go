@@ -18,8 +18,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -105,13 +107,19 @@ func Generate(readme []byte, tour string) ([]byte, error) {
 
 func slicesConcat(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
 
-// render executes tmpl on tour/NAME.json; the template's tour function
-// reads another figure's JSON (a comparison across figures).
+// render executes tmpl on tour/NAME.json, or where the tour has none, on
+// NAME.json beside the tour (docs/: a benchmark run's, scripts/bench-vs-torch
+// --json); the template's tour function reads another figure's JSON (a
+// comparison across figures).
 func render(name, tmpl, tour string) (string, error) {
 	load := func(name string) (map[string]any, error) {
 		raw, err := os.ReadFile(filepath.Join(tour, name+".json"))
+		if errors.Is(err, fs.ErrNotExist) {
+			raw, err = os.ReadFile(filepath.Join(filepath.Dir(tour), name+".json"))
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%w (a full render writes it: scripts/render-notebooks)", err)
+			return nil, fmt.Errorf("%w (a full render writes the tour's: scripts/render-notebooks; "+
+				"scripts/bench-vs-torch --json a benchmark's)", err)
 		}
 		var data map[string]any
 		if err := json.Unmarshal(raw, &data); err != nil {

@@ -48,6 +48,22 @@ func TestGenerate(t *testing.T) {
 	if _, err := Generate([]byte(bad), tour); err == nil || !strings.Contains(err.Error(), "nll") {
 		t.Errorf("a number the JSON lacks: %v, want an error naming it", err)
 	}
+	// A benchmark's JSON, beside the tour.
+	docs := t.TempDir()
+	if err := os.Mkdir(filepath.Join(docs, "tour"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(docs, "bench-1.json"), []byte(`{"ratio": 1.234}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bench := "<!-- results bench-1: {{f 2 .ratio}}× -->\n\n<!-- /results -->\n"
+	if got, err := Generate([]byte(bench), filepath.Join(docs, "tour")); err != nil || !strings.Contains(string(got), "\n1.23×\n") {
+		t.Errorf("a benchmark's JSON beside the tour: %q, %v", got, err)
+	}
+	if _, err := Generate([]byte(strings.ReplaceAll(bench, "bench-1", "bench-2")), filepath.Join(docs, "tour")); err == nil ||
+		!strings.Contains(err.Error(), "bench-2.json") {
+		t.Errorf("a JSON in neither place: %v, want an error naming it", err)
+	}
 	// Another figure's JSON, and the rule on per-seed values.
 	if err := os.WriteFile(filepath.Join(tour, "z.json"), []byte(`{"metrics": {"per_seed": [1, 2, 3]}}`), 0o644); err != nil {
 		t.Fatal(err)
