@@ -115,7 +115,8 @@ func BatchNorm(scope *model.Scope, x *Node) *Node {
 	}
 	// (x − mean)/√(variance + ε)·gamma + beta as x·scale + shift, per-channel
 	// scale and shift (as PyTorch's CPU kernel computes it): two operations on
-	// the whole batch, and so two reductions over it in the gradient, not five.
+	// the whole batch, and so two reductions over it in their gradient, not four
+	// (training adds one, the variance's).
 	scale := Div(ExpandLeftToRank(gamma, x.Rank()), Sqrt(AddScalar(variance, 1e-5)))
 	shift := Sub(ExpandLeftToRank(beta, x.Rank()), Mul(mean, scale))
 	return Add(Mul(x, scale), shift)
