@@ -27,12 +27,12 @@ func DefaultDCGANExperiment(quick bool, seed int64) GANExperiment {
 }
 
 // DefaultMLPGANExperiment: the MLP GAN for 20 epochs on all of MNIST;
-// quick: one epoch (937 steps).
+// quick: one pass over 16,000 digits (250 steps), as the DCGAN's.
 func DefaultMLPGANExperiment(quick bool, seed int64) GANExperiment {
 	exp := GANExperiment{GANConfig: vaekit.DefaultMLPGANConfig()}
 	exp.Seed, exp.Epochs = seed, 20
 	if quick {
-		exp.Epochs = 1
+		exp.Epochs, exp.TrainSize = 1, 16000
 	}
 	return exp
 }
@@ -97,7 +97,11 @@ func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN
 		}
 	}
 	trainOpts := opts.TrainOptions(dir) // one step a call: it records samples.
-	trainOpts.RecordEvery, trainOpts.Record, trainOpts.OnEpoch = max(1, total/200), ganRecorder(gan, exp.Conditional, total), onEpoch
+	// Each probe and snapshot taken while training compiles its computation
+	// anew (Eval: a reused executable can see stale variables), about a
+	// second each: quick runs take a quarter of the probes.
+	probes := opts.FullOrQuick(40, 10)
+	trainOpts.RecordEvery, trainOpts.Record, trainOpts.OnEpoch = max(1, total/200), ganRecorder(gan, exp.Conditional, total, probes), onEpoch
 	hist, err := gan.Train(ctx, vaekit.ImageData(train), trainOpts)
 	if err != nil {
 		return nil, err
@@ -120,8 +124,8 @@ func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN
 }
 
 // ganRecorder records, over a run of total steps, snapshotRows snapshots
-// of fixed noise and 40 probes.
-func ganRecorder(gan *vaekit.GAN, conditional bool, total int) func(step int) (any, error) {
+// of fixed noise and (about) probes probes.
+func ganRecorder(gan *vaekit.GAN, conditional bool, total, probes int) func(step int) (any, error) {
 	snapAt := map[int]bool{}
 	for i := 1; i <= snapshotRows; i++ {
 		snapAt[max(1, total*i/snapshotRows)] = true
@@ -131,7 +135,7 @@ func ganRecorder(gan *vaekit.GAN, conditional bool, total int) func(step int) (a
 	if conditional {
 		labels = []int32{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
 	}
-	probeEvery := max(1, total/40)
+	probeEvery := max(1, total/probes)
 	return func(step int) (any, error) {
 		var rec ganRecord
 		if snapAt[step] {
