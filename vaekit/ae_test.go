@@ -3,6 +3,7 @@ package vaekit
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -57,6 +58,27 @@ func TestPCAOnALineAndAPlane(t *testing.T) {
 	}
 	if _, err := FitPCA(plane, 6); err == nil || !strings.Contains(err.Error(), "k = 6") {
 		t.Errorf("k larger than the dimension: %v", err)
+	}
+	// The leading components of a fit are the fit of fewer, to the last bit.
+	for _, fit := range []func(*Data, int) (*PCA, error){FitPCA, FitLSA} {
+		p4, err := fit(plane, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lead, err := p4.Leading(2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p2, err := fit(plane, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !mat.Equal(lead.Components, p2.Components) || !slices.Equal(lead.Variances, p2.Variances) || !slices.Equal(lead.Mean, p2.Mean) {
+			t.Errorf("the 2 leading components of 4 differ from a fit of 2: %v against %v", lead.Variances, p2.Variances)
+		}
+		if _, err := p4.Leading(5); err == nil || !strings.Contains(err.Error(), "k = 5") {
+			t.Errorf("Leading(5) of 4 components: %v", err)
+		}
 	}
 }
 

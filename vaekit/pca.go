@@ -121,6 +121,17 @@ func centerRows(data *Data, center bool) ([]float64, *mat.Dense) {
 	return mean, centered
 }
 
+// Leading is p's first k components (k at most p's): what fitting k
+// components to the same data gives, without a second eigendecomposition
+// (of a 2,000-word covariance, 19 s of text-retrieval's measuring).
+func (p *PCA) Leading(k int) (*PCA, error) {
+	if k <= 0 || k > len(p.Variances) {
+		return nil, fmt.Errorf("PCA.Leading: k = %d components, want 1..%d", k, len(p.Variances))
+	}
+	_, d := p.Components.Dims()
+	return &PCA{Mean: p.Mean, Components: mat.DenseCopyOf(p.Components.Slice(0, k, 0, d)), Variances: p.Variances[:k:k]}, nil
+}
+
 // Project returns the k coordinates of every example of data.
 func (p *PCA) Project(data *Data) [][]float32 { return rows32(p.project(data)) }
 

@@ -129,7 +129,12 @@ func MeasureTextRetrieval(ctx context.Context, exp experiments.TextExperiment, o
 	t := &TextSearch{Experiment: exp, Recalls: []float64{0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1},
 		ClassNames: test.ClassNames, TestLabels: all.Labels, Queries: len(qIdx), TrainSize: db.Len(),
 		Train: train.Name, Test: test.Name, History: hist}
-	lsa, err := vaekit.FitLSA(db, exp.Code)
+	// One decomposition for both LSAs: the code's and the 2-D picture's.
+	lsaAll, err := vaekit.FitLSA(db, max(exp.Code, 2))
+	if err != nil {
+		return nil, err
+	}
+	lsa, err := lsaAll.Leading(exp.Code)
 	if err != nil {
 		return nil, err
 	}
@@ -160,7 +165,7 @@ func MeasureTextRetrieval(ctx context.Context, exp experiments.TextExperiment, o
 		}
 		t.Spaces = append(t.Spaces, SearchSpace{Key: sp.key, Name: sp.name, Precision: prec})
 	}
-	lsa2, err := vaekit.FitLSA(db, 2)
+	lsa2, err := lsaAll.Leading(2)
 	if err != nil {
 		return nil, err
 	}
