@@ -11,17 +11,21 @@ import (
 )
 
 // Eval is a model.Exec for computing with a model's current variables
-// (encoding, decoding, sampling, evaluating), never training them. It is rebuilt when
-// the variables were replaced (by training or loading) since its last call:
-// with GoMLX v0.28.16 a reused executable could compute with stale values of
-// some variables after further training — always on the Go backend, now and
-// then on XLA's CPU plugin — while a new one computes with the current values
-// (TestEvalSeesTraining).
+// (encoding, decoding, sampling, evaluating), never training them. Where the
+// backend builds variables into a graph as constants outside training
+// (compute's PreferConstantsForVariables: GoMLX's Go backend), it is rebuilt
+// when the variables were replaced (by training or loading) since its last
+// call, since the old executable computes with the old values
+// (TestEvalSeesTraining); elsewhere (XLA) the variables are parameters read at
+// each call and one compilation serves the whole run: a GAN's probes and a
+// notebook's live previews between training steps cost a run, not a
+// compilation each.
 type Eval struct {
-	build func() (*model.Exec, error)
-	store *model.Store
-	exec  *model.Exec
-	seen  []*tensors.Tensor
+	build   func() (*model.Exec, error)
+	store   *model.Store
+	exec    *model.Exec
+	seen    []*tensors.Tensor
+	rebuild bool
 }
 
 // NewEval makes an Eval of fn (any graph function model.Exec takes) with
@@ -31,7 +35,7 @@ func NewEval[F model.ExecGraphFn](m *Model, fn F) (*Eval, error) {
 }
 
 func newEval[F model.ExecGraphFn](backend compute.Backend, store *model.Store, fn F) (*Eval, error) {
-	e := &Eval{store: store,
+	e := &Eval{store: store, rebuild: backend.Capabilities().PreferConstantsForVariables,
 		build: func() (*model.Exec, error) { return model.NewExec(backend, store, fn) }}
 	var err error
 	e.exec, err = e.build()
@@ -40,10 +44,10 @@ func newEval[F model.ExecGraphFn](backend compute.Backend, store *model.Store, f
 
 // Call runs the computation on args with the variables' current values.
 // What it sees is taken after its own run: a computation that updates a
-// variable itself (the random state, when it samples) keeps its executable,
-// which a rebuild at every call would cost (an XLA compilation each time).
+// variable itself (the random state, when it samples) keeps its executable
+// even where rebuilding.
 func (e *Eval) Call(args ...any) ([]*tensors.Tensor, error) {
-	if e.seen != nil && !slices.Equal(e.values(), e.seen) {
+	if e.rebuild && e.seen != nil && !slices.Equal(e.values(), e.seen) {
 		e.exec.Finalize()
 		exec, err := e.build()
 		if err != nil {
@@ -52,7 +56,9 @@ func (e *Eval) Call(args ...any) ([]*tensors.Tensor, error) {
 		e.exec = exec
 	}
 	out, err := e.exec.Call(args...)
-	e.seen = e.values()
+	if e.rebuild {
+		e.seen = e.values()
+	}
 	return out, err
 }
 

@@ -97,9 +97,8 @@ func TrainGAN(ctx context.Context, exp GANExperiment, opts Options) (*TrainedGAN
 		}
 	}
 	trainOpts := opts.TrainOptions(dir) // one step a call: it records samples.
-	// Each probe and snapshot taken while training compiles its computation
-	// anew (Eval: a reused executable can see stale variables), about a
-	// second each: quick runs take a quarter of the probes.
+	// Quick runs take a quarter of the probes: each costs a run over the probe
+	// set (and, on the Go backend, a new executable: Eval).
 	probes := opts.FullOrQuick(40, 10)
 	trainOpts.RecordEvery, trainOpts.Record, trainOpts.OnEpoch = max(1, total/200), ganRecorder(gan, exp.Conditional, total, probes), onEpoch
 	hist, err := gan.Train(ctx, vaekit.ImageData(train), trainOpts)
