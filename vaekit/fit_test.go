@@ -411,3 +411,28 @@ func twoEpochVAE(t *testing.T) *VAE {
 	}
 	return m
 }
+
+// TestBusyCountsOverlapOnce: training time sums the steps' intervals, and
+// two runs training at the same time (a figure's seeds) count their overlap
+// once, so that a figure's training never exceeds its wall time.
+func TestBusyCountsOverlapOnce(t *testing.T) {
+	at := func(s float64) time.Time { return time.Unix(0, 0).Add(time.Duration(s * float64(time.Second))) }
+	for _, tc := range []struct {
+		name      string
+		intervals [][2]float64
+		want      float64
+	}{
+		{"one after another", [][2]float64{{0, 1}, {2, 3}, {3, 4}}, 3},
+		{"overlapping", [][2]float64{{0, 2}, {1, 3}}, 3},
+		{"inside one counted", [][2]float64{{0, 4}, {1, 3}}, 4},
+		{"two runs interleaved", [][2]float64{{0, 1}, {0.5, 1.5}, {1, 2}, {1.5, 2.5}}, 2.5},
+	} {
+		var b busy
+		for _, iv := range tc.intervals {
+			b.add(at(iv[0]), at(iv[1]))
+		}
+		if got := b.sum.Seconds(); got != tc.want {
+			t.Errorf("%s: %v s, want %v", tc.name, got, tc.want)
+		}
+	}
+}

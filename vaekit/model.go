@@ -363,7 +363,7 @@ func (m *Model) watch(fit *Fit, data *Data) {
 	if m.spec.Preview != nil && side*side == data.size() {
 		preview = func() ([][]float32, error) { return m.spec.Preview(data) }
 	}
-	view := NewWatcher(fmt.Sprintf("%s on %s", m.spec.Name, data.Name), preview, cmp.Or(m.spec.PreviewTitle, "samples now"), side)
+	view := NewWatcher(fmt.Sprintf("%s on %s, seed %d", m.spec.Name, data.Name, m.spec.Config.Seed), preview, cmp.Or(m.spec.PreviewTitle, "samples now"), side)
 	if view == nil {
 		return
 	}

@@ -28,9 +28,63 @@ type progressLine struct {
 	started       time.Time     // when the run started.
 	firstDone     time.Time     // when the run's first step ended.
 	drawn         time.Time
-	width         int // of the longest line drawn.
+	screen        *screen // where an in-place line is drawn (nil: its own, made at the first draw).
+	text, brief   string  // the line as last drawn, and its start (with others beside it), under screen's lock.
 	step          int
 	values        map[string]float64
+}
+
+// screen is the one line of a terminal or a notebook's output that in-place
+// progress lines share: runs training at the same time (a figure's seeds)
+// are drawn side by side on it, and each, when it ends, on a line of its own.
+type screen struct {
+	sync.Mutex
+	w     io.Writer
+	lines []*progressLine // drawn now, in the order they were first drawn.
+	width int             // of the longest text drawn since the last line ended.
+}
+
+// screens are the screens of the writers in-place lines were made for.
+var screens struct {
+	sync.Mutex
+	of map[io.Writer]*screen
+}
+
+func screenOf(w io.Writer) *screen {
+	screens.Lock()
+	defer screens.Unlock()
+	if screens.of == nil {
+		screens.of = map[io.Writer]*screen{}
+	}
+	if screens.of[w] == nil {
+		screens.of[w] = &screen{w: w}
+	}
+	return screens.of[w]
+}
+
+// write redraws the line as text, padded to the longest drawn so far, so
+// that no characters of an earlier, longer text stay; end "\n" ends it.
+func (s *screen) write(text, end string) {
+	pad := max(0, s.width-len(text))
+	s.width = max(s.width, len(text))
+	fmt.Fprintf(s.w, "\r%s%s%s", text, strings.Repeat(" ", pad), end)
+	if end != "" {
+		s.width = 0
+	}
+}
+
+// joined is the lines drawn now: one in full, several side by side, each
+// brief (a terminal's line must not wrap: a carriage return would not go
+// back over it).
+func (s *screen) joined() string {
+	if len(s.lines) == 1 {
+		return s.lines[0].text
+	}
+	texts := make([]string, len(s.lines))
+	for i, l := range s.lines {
+		texts[i] = l.brief
+	}
+	return strings.Join(texts, "  |  ")
 }
 
 // logEvery is how often a progress line is written to a log, unless
@@ -66,6 +120,8 @@ func newProgressLine(first, target int) *progressLine {
 		inPlace: notebooks.IsNotebook() || (isFile && term.IsTerminal(int(f.Fd())))}
 	if !p.inPlace {
 		p.every = progressEvery()
+	} else {
+		p.screen = screenOf(w)
 	}
 	return p
 }
@@ -99,22 +155,46 @@ func (p *progressLine) draw(final bool) {
 		fmt.Fprintln(p.w, line)
 		return
 	}
-	pad := max(0, p.width-len(line))
-	p.width = max(p.width, len(line))
-	end := ""
-	if final {
-		end = "\n"
+	if p.screen == nil {
+		p.screen = &screen{w: p.w}
 	}
-	fmt.Fprintf(p.w, "\r%s%s%s", line, strings.Repeat(" ", pad), end)
+	s := p.screen
+	s.Lock()
+	defer s.Unlock()
+	p.text, p.brief = line, p.start()
+	if !slices.Contains(s.lines, p) {
+		s.lines = append(s.lines, p)
+	}
+	if !final {
+		s.write(s.joined(), "")
+		return
+	}
+	s.lines = slices.DeleteFunc(s.lines, func(l *progressLine) bool { return l == p })
+	s.write(line, "\n")
+	if len(s.lines) > 0 {
+		s.write(s.joined(), "")
+	}
+}
+
+// head is the percentage and the step.
+func (p *progressLine) head() string {
+	return fmt.Sprintf("%3d%% [%s=%d] of %d", 100*(p.step-p.first)/max(p.target-p.first, 1), p.unit, p.step, p.target)
+}
+
+// start is the line's start: percentage, step and loss.
+func (p *progressLine) start() string {
+	if loss, ok := p.values["loss"]; ok {
+		return fmt.Sprintf("%s  loss=%.4g", p.head(), loss)
+	}
+	return p.head()
 }
 
 // String is the line: percentage, step, the metrics (loss first), and once
 // two steps have run, the rate and the time left.
 func (p *progressLine) String() string {
 	var b strings.Builder
-	total := p.target - p.first
+	b.WriteString(p.head())
 	done := p.step - p.first
-	fmt.Fprintf(&b, "%3d%% [%s=%d] of %d", 100*done/max(total, 1), p.unit, p.step, p.target)
 	names := make([]string, 0, len(p.values))
 	for name := range p.values {
 		names = append(names, name)

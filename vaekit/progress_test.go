@@ -52,6 +52,34 @@ func TestProgressLine(t *testing.T) {
 	}
 }
 
+// TestProgressLinesSideBySide: two runs training at once (a figure's seeds)
+// share the terminal's line, drawn side by side, not over each other; the
+// one that ends gets a line of its own, and the other goes on below it.
+func TestProgressLinesSideBySide(t *testing.T) {
+	var out strings.Builder
+	s := &screen{w: &out}
+	a := &progressLine{w: &out, inPlace: true, screen: s, unit: "step", first: 0, target: 10, started: time.Now()}
+	b := &progressLine{w: &out, inPlace: true, screen: s, unit: "step", first: 0, target: 20, started: time.Now()}
+	for step := 1; step <= 3; step++ {
+		a.update(step, map[string]float64{"loss": 1})
+		b.update(step, map[string]float64{"loss": 2})
+	}
+	draws := strings.Split(out.String(), "\r")
+	if last := draws[len(draws)-1]; !strings.Contains(last, "[step=3] of 10  loss=1") || !strings.Contains(last, "[step=3] of 20  loss=2") {
+		t.Fatalf("both runs at step 3: the line is %q, want both side by side", last)
+	}
+	out.Reset()
+	a.update(10, map[string]float64{"loss": 0.5})
+	a.end()
+	ended, goesOn, ok := strings.Cut(strings.TrimPrefix(out.String(), "\r"), "\n")
+	if !ok || !strings.Contains(ended, "100% [step=10] of 10") || strings.Contains(ended, "of 20") {
+		t.Errorf("the first run ended with %q: want its own last line, ended", out.String())
+	}
+	if !strings.HasPrefix(goesOn, "\r") || !strings.Contains(goesOn, "[step=3] of 20") || strings.Contains(goesOn, "\n") {
+		t.Errorf("after the first run ended: %q, want the second's line alone, in place", goesOn)
+	}
+}
+
 // TestProgressOffStdout trains, resumes and reuses a tiny model with
 // Progress outside a notebook: its standard output must stay empty (a
 // command's stdout carries only results, JSON with --json), and the

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/vaekit/vaekit/vaekit"
 	"github.com/vaekit/vaekit/vaekit/chart"
@@ -62,7 +63,8 @@ func (spec Spec) makeOverSeeds(ctx context.Context, opts experiments.Options) (*
 const maxFigureSeeds = 10
 
 // makeSeeds makes spec once a seed (opts.Seed, opts.Seed+1, …, each run kept
-// under its key like any), and returns the first seed's figure with a row
+// under its key like any; vaekit.SeedsAtOnce of them at the same time, the
+// first error stopping the rest), and returns the first seed's figure with a row
 // below it: each compared metric's per-seed values, arm by arm. Its JSON
 // keeps the first seed's metrics, and the seeds' numbers (per_seed), the
 // rule's verdicts (verdict) and where the metrics disagree (reading).
@@ -71,19 +73,50 @@ func makeSeeds(ctx context.Context, spec Spec, opts experiments.Options) (*Resul
 	if n > maxFigureSeeds {
 		return nil, fmt.Errorf("%d seeds: at most %d", n, maxFigureSeeds)
 	}
-	var results []*Result
-	var seeds []int64
+	atOnce, err := vaekit.SeedsAtOnce()
+	if err != nil {
+		return nil, err
+	}
+	results, seeds := make([]*Result, n), make([]int64, n)
+	var failed struct {
+		sync.Mutex
+		err error // the first seed's error: it stopped the others.
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, atOnce)
 	for k := range n {
 		o := opts
 		o.Seed, o.Seeds = opts.Seed+int64(k), 0
+		seeds[k] = o.Seed
+		slots <- struct{}{}
+		if ctx.Err() != nil {
+			break
+		}
 		if opts.Progress {
 			fmt.Fprintf(vaekit.Messages(), "%s: seed %d (%d of %d)\n", spec.Name, o.Seed, k+1, n)
 		}
-		r, err := spec.Make(ctx, o)
-		if err != nil {
-			return nil, fmt.Errorf("seed %d: %w", o.Seed, err)
-		}
-		results, seeds = append(results, r), append(seeds, o.Seed)
+		wg.Go(func() {
+			defer func() { <-slots }()
+			r, err := spec.Make(ctx, o)
+			if err != nil {
+				failed.Lock()
+				if failed.err == nil {
+					failed.err = fmt.Errorf("seed %d: %w", o.Seed, err)
+					cancel() // the other seeds stop (what they trained is kept).
+				}
+				failed.Unlock()
+			}
+			results[k] = r
+		})
+	}
+	wg.Wait()
+	if failed.err != nil {
+		return nil, failed.err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	res := results[0]
 	perSeed := map[string][]float64{}

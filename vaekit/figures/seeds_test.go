@@ -2,6 +2,7 @@ package figures
 
 import (
 	"context"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -45,6 +46,9 @@ func TestFigureSeeds(t *testing.T) {
 		}
 	}
 	t.Logf("%s", res.Metrics["seeds_reading"])
+	if tm := rec.Time; tm == nil || tm.Measuring < 0 || tm.Training > rec.WallSeconds {
+		t.Errorf("time %+v of wall %g s: the seeds train at once, and their overlap counts once", tm, rec.WallSeconds)
+	}
 	if rows := len(res.Figure.Panels); rows != 2 || !strings.Contains(res.Figure.Title, "2 seeds") {
 		t.Errorf("the figure has %d rows titled %q, want the seeds' strips in a second", rows, res.Figure.Title)
 	}
@@ -71,6 +75,42 @@ func TestSeededUnknownFigure(t *testing.T) {
 	})
 	if err == nil || made || !strings.Contains(err.Error(), `unknown figure "ae-vs-pca"`) || !strings.Contains(err.Error(), "ae-vs-pca-recon") {
 		t.Errorf("Seeded with an unknown name: err %v, made %v; want an error naming the known figures, nothing made", err, made)
+	}
+}
+
+// TestSeedsStopAtFirstError: a figure's seeds are made at the same time
+// (vaekit.SeedsAtOnce); one that fails stops the others, and its error is
+// the figure's, naming the seed.
+func TestSeedsStopAtFirstError(t *testing.T) {
+	t.Setenv(vaekit.SeedsAtOnceEnv, "2")
+	stopped := make(chan error, 1)
+	_, err := Seeded(context.Background(), "ae-vs-pca-recon", experiments.Options{Seeds: 2, Seed: 7}, func(ctx context.Context, o experiments.Options) (*Result, error) {
+		if o.Seed == 8 {
+			return nil, errors.New("no space left on device")
+		}
+		<-ctx.Done() // seed 7 runs until stopped: the test ends only if it is.
+		stopped <- ctx.Err()
+		return nil, ctx.Err()
+	})
+	if err == nil || !strings.Contains(err.Error(), "seed 8: no space left on device") {
+		t.Errorf("err %v: want seed 8's error", err)
+	}
+	if e := <-stopped; !errors.Is(e, context.Canceled) {
+		t.Errorf("seed 7 ended with %v: want it stopped", e)
+	}
+}
+
+// TestSeedsAtOnceBadValue: a bad $VAEKIT_SEEDS_AT_ONCE is an error naming
+// it, before anything trains.
+func TestSeedsAtOnceBadValue(t *testing.T) {
+	t.Setenv(vaekit.SeedsAtOnceEnv, "two")
+	made := false
+	_, err := Seeded(context.Background(), "ae-vs-pca-recon", experiments.Options{Seeds: 2}, func(context.Context, experiments.Options) (*Result, error) {
+		made = true
+		return nil, errors.New("made")
+	})
+	if err == nil || made || !strings.Contains(err.Error(), "VAEKIT_SEEDS_AT_ONCE") {
+		t.Errorf("err %v, made %v: want an error naming $VAEKIT_SEEDS_AT_ONCE, nothing made", err, made)
 	}
 }
 

@@ -74,6 +74,7 @@ Settings (environment):
   GOMLX_BACKEND   backend: go, xla:cpu, xla:cuda (default: XLA if a plugin is installed, else go)
   VAEKIT_DEVICES  devices each training step is split over (XLA; --devices)
   VAEKIT_STEPS_PER_CALL  training steps each call of the compiled program runs (default 1)
+  VAEKIT_SEEDS_AT_ONCE  seeds of a figure (--seeds) that train at the same time (default 2)
   VAEKIT_PROGRESS_EVERY  how often a log gets a progress line (default 30s)
 `
 
