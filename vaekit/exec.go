@@ -2,6 +2,7 @@ package vaekit
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
@@ -26,6 +27,7 @@ type Eval struct {
 	exec    *model.Exec
 	seen    []*tensors.Tensor
 	rebuild bool
+	mu      sync.Mutex // where rebuilding: exec and seen, one call at a time.
 }
 
 // NewEval makes an Eval of fn (any graph function model.Exec takes) with
@@ -47,7 +49,12 @@ func newEval[F model.ExecGraphFn](backend compute.Backend, store *model.Store, f
 // variable itself (the random state, when it samples) keeps its executable
 // even where rebuilding.
 func (e *Eval) Call(args ...any) ([]*tensors.Tensor, error) {
-	if e.rebuild && e.seen != nil && !slices.Equal(e.values(), e.seen) {
+	if !e.rebuild {
+		return e.exec.Call(args...) // one executable for good: calls may run at once (a scorer a figure's seeds share).
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.seen != nil && !slices.Equal(e.values(), e.seen) {
 		e.exec.Finalize()
 		exec, err := e.build()
 		if err != nil {
@@ -56,9 +63,7 @@ func (e *Eval) Call(args ...any) ([]*tensors.Tensor, error) {
 		e.exec = exec
 	}
 	out, err := e.exec.Call(args...)
-	if e.rebuild {
-		e.seen = e.values()
-	}
+	e.seen = e.values()
 	return out, err
 }
 

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph"
@@ -208,9 +209,10 @@ func TestVAETrains(t *testing.T) {
 
 // TestEvalSeesTraining encodes after one epoch and again after two more:
 // the second encoding must be the trained encoder's, as computed here by hand
-// from the variables' values. With GoMLX v0.28.16 a reused executable could
-// compute with stale values of some variables (every time on the Go backend,
-// now and then on XLA's CPU plugin), hence several rounds.
+// from the variables' values. With GoMLX v0.28.16 the Go backend builds the
+// variables into the executable as constants (Eval rebuilds it there); on XLA
+// one executable reads them at every call: several rounds, to catch a stale
+// value that shows only now and then.
 func TestEvalSeesTraining(t *testing.T) {
 	testBackend(t)
 	data := ImageData(mnistTest(t, 500))
@@ -265,6 +267,43 @@ func TestEvalSeesTraining(t *testing.T) {
 				if math.Abs(float64(again[i][l]-mean[l])) > 1e-3*(1+math.Abs(float64(mean[l]))) {
 					t.Fatalf("round %d: code %d after training %v, the trained encoder gives %v", round, i, again[i], mean)
 				}
+			}
+		}
+	}
+}
+
+// TestEvalCalledAtOnce: an Eval called from several goroutines at once (a
+// scorer a figure's seeds share) gives each call what a call alone gives.
+func TestEvalCalledAtOnce(t *testing.T) {
+	testBackend(t)
+	data := ImageData(mnistTest(t, 200))
+	cfg := DefaultVAEConfig()
+	cfg.Epochs = 1
+	v, err := NewVAE(cfg, 784)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Train(context.Background(), data, TrainOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	alone, err := v.Encode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const calls = 4
+	codes, errs := make([][][]float32, calls), make([]error, calls)
+	var wg sync.WaitGroup
+	for i := range calls {
+		wg.Go(func() { codes[i], errs[i] = v.Encode(data) })
+	}
+	wg.Wait()
+	for i := range calls {
+		if errs[i] != nil {
+			t.Fatalf("call %d: %v", i, errs[i])
+		}
+		for j := range alone {
+			if !slices.Equal(codes[i][j], alone[j]) {
+				t.Fatalf("call %d at once with others: code %d is %v, alone %v", i, j, codes[i][j], alone[j])
 			}
 		}
 	}
