@@ -217,15 +217,7 @@ func TestEvalSeesTraining(t *testing.T) {
 	testBackend(t)
 	data := ImageData(mnistTest(t, 500))
 	for round := range 4 {
-		cfg := DefaultVAEConfig()
-		cfg.Epochs = 1
-		v, err := NewVAE(cfg, 784)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := v.Train(context.Background(), data, TrainOptions{}); err != nil {
-			t.Fatal(err)
-		}
+		v := vaeTrainedOneEpoch(t, data)
 		first, err := v.Encode(data)
 		if err != nil {
 			t.Fatal(err)
@@ -272,11 +264,9 @@ func TestEvalSeesTraining(t *testing.T) {
 	}
 }
 
-// TestEvalCalledAtOnce: an Eval called from several goroutines at once (a
-// scorer a figure's seeds share) gives each call what a call alone gives.
-func TestEvalCalledAtOnce(t *testing.T) {
-	testBackend(t)
-	data := ImageData(mnistTest(t, 200))
+// vaeTrainedOneEpoch is the default VAE trained one epoch on data.
+func vaeTrainedOneEpoch(t *testing.T, data *Data) *VAE {
+	t.Helper()
 	cfg := DefaultVAEConfig()
 	cfg.Epochs = 1
 	v, err := NewVAE(cfg, 784)
@@ -286,6 +276,15 @@ func TestEvalCalledAtOnce(t *testing.T) {
 	if _, err := v.Train(context.Background(), data, TrainOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	return v
+}
+
+// TestEvalCalledAtOnce: an Eval called from several goroutines at once (a
+// scorer a figure's seeds share) gives each call what a call alone gives.
+func TestEvalCalledAtOnce(t *testing.T) {
+	testBackend(t)
+	data := ImageData(mnistTest(t, 200))
+	v := vaeTrainedOneEpoch(t, data)
 	alone, err := v.Encode(data)
 	if err != nil {
 		t.Fatal(err)
