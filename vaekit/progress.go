@@ -28,7 +28,7 @@ type progressLine struct {
 	started       time.Time     // when the run started.
 	firstDone     time.Time     // when the run's first step ended.
 	drawn         time.Time
-	screen        *screen // where an in-place line is drawn (nil: its own, made at the first draw).
+	screen        *screen // where an in-place line is drawn: its writer's, from the first draw.
 	text, brief   string  // the line as last drawn, and its start (with others beside it), under screen's lock.
 	step          int
 	values        map[string]float64
@@ -120,8 +120,6 @@ func newProgressLine(first, target int) *progressLine {
 		inPlace: notebooks.IsNotebook() || (isFile && term.IsTerminal(int(f.Fd())))}
 	if !p.inPlace {
 		p.every = progressEvery()
-	} else {
-		p.screen = screenOf(w)
 	}
 	return p
 }
@@ -156,7 +154,7 @@ func (p *progressLine) draw(final bool) {
 		return
 	}
 	if p.screen == nil {
-		p.screen = &screen{w: p.w}
+		p.screen = screenOf(p.w)
 	}
 	s := p.screen
 	s.Lock()
